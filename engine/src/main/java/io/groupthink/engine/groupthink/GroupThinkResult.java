@@ -1,0 +1,36 @@
+package io.groupthink.engine.groupthink;
+
+import java.util.List;
+
+/**
+ * What a session produced.
+ *
+ * @param thinkers      one entry per thinker, in lane order
+ * @param finalAnswer   the synthesis lane's text, or null when synthesis was off
+ * @param promptTokens  tokens prefilled (shared prompt, instructions, headers)
+ * @param decodeSteps   forward passes after the prefill (the paper's latency axis)
+ * @param stepMillis    wall time of every forward pass, prefill first
+ * @param kvBytes       K/V bytes the session's tokens occupied at the end
+ */
+public record GroupThinkResult(long session, List<ThinkerResult> thinkers, ThinkerResult synthesis,
+        String finalAnswer, int promptTokens, int decodeSteps, List<Double> stepMillis, double wallMillis,
+        long kvBytes, List<Integer> batchRows) {
+
+    /** One lane's output. {@code topLogits} holds, per generated token, its top-K [id, logit] pairs. */
+    public record ThinkerResult(int lane, String label, int[] tokens, String text, FinishReason finishReason,
+            List<float[][]> topLogits) {}
+
+    public int generatedTokens() {
+        int n = thinkers.stream().mapToInt(t -> t.tokens().length).sum();
+        return synthesis == null ? n : n + synthesis.tokens().length;
+    }
+
+    /** Every thinker's text, labelled, in lane order: the group's joint output. */
+    public String jointText() {
+        StringBuilder sb = new StringBuilder();
+        for (ThinkerResult t : thinkers) {
+            sb.append(t.label()).append(t.text()).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,148 @@
+package io.groupthink.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A Hugging Face model folder: {@code config.json}, {@code model.safetensors} (or a sharded set with
+ * {@code model.safetensors.index.json}), {@code tokenizer.json}, and optionally
+ * {@code tokenizer_config.json} and {@code generation_config.json}.
+ *
+ * <p>Opening checks that every file is present and every safetensors header is valid, before any
+ * tensor memory is allocated.
+ */
+public final class ModelFolder {
+
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+
+    /** Where a tensor lives. */
+    public record Located(SafetensorsFile file, SafetensorsFile.Entry entry) {}
+
+    private final Path dir;
+    private final ModelConfig config;
+    private final Map<String, Located> tensors;
+
+    private ModelFolder(Path dir, ModelConfig config, Map<String, Located> tensors) {
+        this.dir = dir;
+        this.config = config;
+        this.tensors = tensors;
+    }
+
+    public static ModelFolder open(Path dir) {
+        if (!Files.exists(dir)) {
+            throw new ModelLoadException(dir, "model folder does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException(dir, "model path is a file, not a folder");
+        }
+        ModelConfig config = ModelConfig.read(dir.resolve(CONFIG));
+        if (!Files.isRegularFile(dir.resolve(TOKENIZER))) {
+            throw new ModelLoadException(dir.resolve(TOKENIZER), "tokenizer.json is missing");
+        }
+        return new ModelFolder(dir, config, locateTensors(dir));
+    }
+
+    private static Map<String, Located> locateTensors(Path dir) {
+        Path single = dir.resolve(WEIGHTS);
+        Path index = dir.resolve(WEIGHTS_INDEX);
+        Map<String, Located> out = new LinkedHashMap<>();
+        if (Files.isRegularFile(single)) {
+            SafetensorsFile f = SafetensorsFile.open(single);
+            f.entries().forEach((name, e) -> out.put(name, new Located(f, e)));
+            return out;
+        }
+        if (!Files.isRegularFile(index)) {
+            throw new ModelLoadException(single, "model weights are missing: neither " + WEIGHTS + " nor "
+                    + WEIGHTS_INDEX + " is in the folder");
+        }
+        JsonNode weightMap;
+        try {
+            weightMap = new ObjectMapper().readTree(index.toFile()).path("weight_map");
+        } catch (IOException e) {
+            throw new ModelLoadException(index, "shard index is not valid JSON: " + e.getMessage(), e);
+        }
+        if (!weightMap.isObject()) {
+            throw new ModelLoadException(index, "shard index has no 'weight_map' object");
+        }
+        Map<String, SafetensorsFile> shards = new HashMap<>();
+        for (var it = weightMap.fields(); it.hasNext(); ) {
+            var field = it.next();
+            String shardName = field.getValue().asText();
+            Path shardPath = dir.resolve(shardName).normalize();
+            if (!shardPath.startsWith(dir.normalize()) || !Files.isRegularFile(shardPath)) {
+                throw new ModelLoadException(index, "tensor '" + field.getKey() + "' points at shard '"
+                        + shardName + "', which is missing");
+            }
+            SafetensorsFile shard = shards.computeIfAbsent(shardName, n -> SafetensorsFile.open(shardPath));
+            SafetensorsFile.Entry e = shard.entries().get(field.getKey());
+            if (e == null) {
+                throw new ModelLoadException(shardPath, "tensor '" + field.getKey()
+                        + "' is listed in the shard index but not in this shard");
+            }
+            out.put(field.getKey(), new Located(shard, e));
+        }
+        return out;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Map<String, Located> tensors() {
+        return tensors;
+    }
+
+    public Located tensor(String name) {
+        Located l = tensors.get(name);
+        if (l == null) {
+            throw new ModelLoadException(weightsPathForMessages(), "tensor '" + name + "' is missing");
+        }
+        return l;
+    }
+
+    /** Layer indices present in the files beyond what config.json declares. */
+    public List<Integer> unexpectedLayers() {
+        TreeSet<Integer> extra = new TreeSet<>();
+        for (String name : tensors.keySet()) {
+            if (name.startsWith("model.layers.")) {
+                String rest = name.substring("model.layers.".length());
+                int dot = rest.indexOf('.');
+                try {
+                    int layer = Integer.parseInt(dot < 0 ? rest : rest.substring(0, dot));
+                    if (layer >= config.numLayers()) {
+                        extra.add(layer);
+                    }
+                } catch (NumberFormatException ignored) {
+                    // not a layer tensor of the usual form
+                }
+            }
+        }
+        return new ArrayList<>(extra);
+    }
+
+    Path weightsPathForMessages() {
+        return Files.isRegularFile(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(WEIGHTS_INDEX);
+    }
+
+    public Path file(String name) {
+        return dir.resolve(name);
+    }
+}

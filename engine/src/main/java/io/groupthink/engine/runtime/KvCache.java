@@ -1,0 +1,120 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.groupthink.engine.model.ModelConfig;
+import java.util.Arrays;
+
+/**
+ * Keys and values of every token seen so far, preallocated and written in place.
+ *
+ * <p>Slots fill in arrival order whatever the positions are: visibility comes from each slot's
+ * {@link Owner}, so the cache stays append-only for every layout and the shared prompt is stored
+ * once. Per layer: k and v are [kvHeads, capacity, headDim], the layout attention multiplies with.
+ */
+public final class KvCache implements AutoCloseable {
+
+    private final NDManager manager;
+    private final NDArray[] k;
+    private final NDArray[] v;
+    private final Owner[] owners;
+    private final int capacity;
+    private final long bytesPerToken;
+    private int length;
+
+    public KvCache(ModelConfig c, NDManager parent, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
+        }
+        this.manager = parent.newSubManager();
+        this.capacity = capacity;
+        this.k = new NDArray[c.numLayers()];
+        this.v = new NDArray[c.numLayers()];
+        Shape shape = new Shape(c.numKvHeads(), capacity, c.headDim());
+        for (int l = 0; l < c.numLayers(); l++) {
+            k[l] = manager.zeros(shape, DataType.FLOAT32);
+            v[l] = manager.zeros(shape, DataType.FLOAT32);
+        }
+        this.owners = new Owner[capacity];
+        this.bytesPerToken = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Bytes of K/V the stored tokens occupy. */
+    public long bytesUsed() {
+        return length * bytesPerToken;
+    }
+
+    public long bytesPerToken() {
+        return bytesPerToken;
+    }
+
+    /** Owners of slots [0, length). */
+    public Owner[] owners() {
+        return Arrays.copyOf(owners, length);
+    }
+
+    Owner[] ownerSlots() {
+        return owners;
+    }
+
+    /** Reserves slots for a batch and records their owners; returns the first slot. */
+    int reserve(Batch batch) {
+        int n = batch.size();
+        if (length + n > capacity) {
+            throw new KvCapacityException("KV cache full: " + length + " tokens stored, " + n
+                    + " more requested, capacity " + capacity);
+        }
+        for (int i = 0; i < n; i++) {
+            owners[length + i] = batch.owner(i);
+        }
+        int start = length;
+        length += n;
+        return start;
+    }
+
+    /** Writes [kvHeads, T, headDim] keys and values of a layer into slots [start, start + T). */
+    void write(int layer, int start, NDArray newK, NDArray newV) {
+        long end = start + newK.getShape().get(1);
+        NDIndex slots = new NDIndex(":, {}:{}", start, end);
+        k[layer].set(slots, newK);
+        v[layer].set(slots, newV);
+    }
+
+    /** Views of the first {@code n} slots of a layer, attached to {@code step}. */
+    NDArray keys(int layer, NDManager step, int n) {
+        return k[layer].get(step, new NDIndex(":, :{}", n));
+    }
+
+    NDArray values(int layer, NDManager step, int n) {
+        return v[layer].get(step, new NDIndex(":, :{}", n));
+    }
+
+    /** Forgets every token; the memory stays allocated for reuse. */
+    public void clear() {
+        Arrays.fill(owners, 0, length, null);
+        length = 0;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Raised when a batch does not fit; the cache is left unchanged. */
+    public static class KvCapacityException extends IllegalStateException {
+        public KvCapacityException(String message) {
+            super(message);
+        }
+    }
+}

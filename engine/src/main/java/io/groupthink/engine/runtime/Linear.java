@@ -1,0 +1,20 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * y = x W^T (+ b): the operator that reads the weights, and so bounds decode speed. One
+ * implementation per strategy (LibTorch, a few-row kernel); the forward pass does not care which.
+ */
+public interface Linear extends AutoCloseable {
+
+    /** @param x [rows, in]; the result is attached to x's manager */
+    NDArray apply(NDArray x);
+
+    int in();
+
+    int out();
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,42 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtEngine;
+
+/**
+ * Starts LibTorch through DJL in offline mode: the native library must come from the
+ * {@code pytorch-native-cpu} jar on the classpath, never from the network.
+ */
+public final class TorchRuntime {
+
+    private static volatile Engine engine;
+
+    private TorchRuntime() {}
+
+    /**
+     * Initialises the engine once. {@code threads} sets LibTorch's intra-op pool (0 = its default)
+     * and only takes effect on the first call in a JVM.
+     */
+    public static synchronized Engine engine(int threads) {
+        if (engine == null) {
+            System.setProperty("ai.djl.offline", "true");
+            if (threads > 0) {
+                System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+            }
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+            try {
+                engine = Engine.getEngine(PtEngine.ENGINE_NAME);
+            } catch (RuntimeException | Error e) {
+                throw new IllegalStateException("LibTorch native library could not be loaded in offline mode. "
+                        + "Put ai.djl.pytorch:pytorch-native-cpu:2.7.1 (classifier linux-x86_64) and "
+                        + "ai.djl.pytorch:pytorch-jni on the classpath. Cause: " + e, e);
+            }
+        }
+        return engine;
+    }
+
+    public static NDManager newManager(int threads) {
+        return engine(threads).newBaseManager();
+    }
+}

@@ -1,0 +1,185 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.groupthink.engine.model.ModelConfig;
+import io.groupthink.engine.model.Weights;
+
+/**
+ * The forward pass, in llama2.c order: embed, then per layer rms_norm, qkv, (q/k norm), rope,
+ * attention over the cache, output projection, residual, rms_norm, swiglu, residual; then the
+ * final norm and the head for the rows that sample.
+ *
+ * <p>Every temporary lives in a per-call sub-manager that is closed before returning, so a step
+ * frees what it allocated. Not thread-safe: one thread drives a Transformer.
+ */
+public final class Transformer implements AutoCloseable {
+
+    private final ModelConfig c;
+    private final Weights w;
+    private final NDManager manager; // long-lived: rope tables, operators
+    private final LayerOps[] layers;
+    private final Linear head;
+    private final NDArray cosTable; // [maxPositions, headDim], halves repeated for rotate_half
+    private final NDArray sinTable; // [maxPositions, headDim]
+    private final NDArray rotateHalf; // [headDim, headDim]: x @ R = cat(-x2, x1)
+
+    /** The linear operators of one layer. */
+    private record LayerOps(Linear qkv, Linear o, Linear gateUp, Linear down) {}
+
+    public Transformer(ModelConfig config, Weights weights, NDManager parent, LinearFactory linears) {
+        this.c = config;
+        this.w = weights;
+        this.manager = parent.newSubManager();
+        this.layers = new LayerOps[c.numLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            Weights.Layer lw = w.layers[l];
+            layers[l] = new LayerOps(linears.create(lw.wqkv(), lw.bqkv()), linears.create(lw.wo(), null),
+                    linears.create(lw.wGateUp(), null), linears.create(lw.wDown(), null));
+        }
+        this.head = linears.create(w.lmHead, null);
+        float[][] tables = Rope.tables(c);
+        int hd = c.headDim();
+        this.cosTable = manager.create(tables[0], new Shape(c.maxPositions(), hd));
+        this.sinTable = manager.create(tables[1], new Shape(c.maxPositions(), hd));
+        this.rotateHalf = manager.create(Rope.rotateHalfMatrix(hd), new Shape(hd, hd));
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+
+    /**
+     * Runs one batch: appends its K/V to {@code cache} and returns logits indexed by batch row:
+     * a float[vocab] for each of {@link Batch#logitRows()}, null for the other rows.
+     */
+    public float[][] forward(Batch batch, KvCache cache, AttentionMask maskOperator) {
+        int t = batch.size();
+        if (t == 0) {
+            return new float[0][];
+        }
+        long[] positions = batch.positionArray();
+        for (int i = 0; i < t; i++) {
+            if (positions[i] < 0 || positions[i] >= c.maxPositions()) {
+                throw new IllegalArgumentException("position " + positions[i] + " of row " + i
+                        + " is outside the model's context [0, " + c.maxPositions() + ")");
+            }
+        }
+        int start = cache.reserve(batch);
+        int keys = start + t;
+        float[] maskValues = maskOperator.build(batch.owners().toArray(new Owner[0]), cache.ownerSlots(), keys);
+        try (NDManager step = manager.newSubManager()) {
+            NDArray ids = step.create(batch.tokenArray());
+            NDArray pos = step.create(positions);
+            NDArray mask = step.create(maskValues, new Shape(t, keys)); // [T, L], 0 or -inf
+            NDArray cos = cosTable.get(step, new NDIndex("{}", pos)).expandDims(1); // [T, 1, hd]
+            NDArray sin = sinTable.get(step, new NDIndex("{}", pos)).expandDims(1);
+
+            NDArray x = w.embed.get(step, new NDIndex("{}", ids)); // [T, dim]
+            for (int l = 0; l < layers.length; l++) {
+                x = block(l, x, cos, sin, mask, cache, start, keys, step);
+            }
+            int[] rows = batch.logitRows();
+            float[][] out = new float[t][];
+            if (rows.length == 0) {
+                return out;
+            }
+            NDArray picked = rows.length == t ? x : x.get(new NDIndex("{}", step.create(rows)));
+            NDArray logits = head.apply(rmsNorm(picked, w.finalNorm)); // [R, vocab]
+            float[] flat = logits.toFloatArray();
+            for (int r = 0; r < rows.length; r++) {
+                out[rows[r]] = new float[c.vocabSize()];
+                System.arraycopy(flat, r * c.vocabSize(), out[rows[r]], 0, c.vocabSize());
+            }
+            return out;
+        }
+    }
+
+    /** One transformer block; x is [T, dim]. */
+    private NDArray block(int l, NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int start,
+            int keys, NDManager step) {
+        Weights.Layer lw = w.layers[l];
+        LayerOps ops = layers[l];
+        long t = x.getShape().get(0);
+        int hd = c.headDim();
+
+        // attention
+        NDArray qkv = ops.qkv().apply(rmsNorm(x, lw.attnNorm())); // [T, qDim + 2 kvDim]
+        NDList parts = qkv.split(new long[] {c.qDim(), c.qDim() + c.kvDim()}, 1);
+        NDArray q = parts.get(0).reshape(t, c.numHeads(), hd);
+        NDArray k = parts.get(1).reshape(t, c.numKvHeads(), hd);
+        NDArray v = parts.get(2).reshape(t, c.numKvHeads(), hd);
+        if (lw.qNorm() != null) {
+            q = rmsNorm(q, lw.qNorm());
+            k = rmsNorm(k, lw.kNorm());
+        }
+        q = rope(q, cos, sin);
+        k = rope(k, cos, sin);
+        cache.write(l, start, k.transpose(1, 0, 2), v.transpose(1, 0, 2));
+        NDArray att = attention(q, cache.keys(l, step, keys), cache.values(l, step, keys), mask);
+        x = x.add(ops.o().apply(att));
+
+        // feed-forward
+        NDArray gateUp = ops.gateUp().apply(rmsNorm(x, lw.mlpNorm())); // [T, 2 ffn]
+        NDList gu = gateUp.split(2, 1);
+        return x.add(ops.down().apply(swiglu(gu.get(0), gu.get(1))));
+    }
+
+    /** x / sqrt(mean(x^2) + eps) * weight, over the last axis. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(c.rmsNormEps()).sqrt();
+        return x.div(rms).mul(weight);
+    }
+
+    /** Hugging Face rotate-half RoPE: x cos + rotate_half(x) sin; x is [T, heads, hd]. */
+    private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+    }
+
+    /**
+     * Grouped-query attention without repeating K/V: the G query heads of a KV head are stacked
+     * as rows of one product. q [T, H, hd], keys/values [kvH, L, hd], mask [T, L]; returns [T, H*hd].
+     */
+    private NDArray attention(NDArray q, NDArray keys, NDArray values, NDArray mask) {
+        long t = q.getShape().get(0);
+        int kvh = c.numKvHeads();
+        int g = c.groupSize();
+        int hd = c.headDim();
+        long l = keys.getShape().get(1);
+        NDArray qg = q.reshape(t, kvh, g, hd).transpose(1, 2, 0, 3).reshape(kvh, g * t, hd);
+        NDArray scores = qg.matMul(keys.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(hd)); // [kvH, G*T, L]
+        NDArray probs = scores.reshape(kvh, g, t, l).add(mask).softmax(-1).reshape(kvh, g * t, l);
+        NDArray out = probs.matMul(values); // [kvH, G*T, hd]
+        return out.reshape(kvh, g, t, hd).transpose(2, 0, 1, 3).reshape(t, (long) c.numHeads() * hd);
+    }
+
+    /** silu(gate) * up. */
+    private static NDArray swiglu(NDArray gate, NDArray up) {
+        return gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
+    }
+
+    /** Number of live NDArrays this transformer's managers hold (a leak check hook). */
+    public int liveArrays() {
+        return countArrays(manager);
+    }
+
+    static int countArrays(NDManager m) {
+        return m.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        for (LayerOps ops : layers) {
+            ops.qkv().close();
+            ops.o().close();
+            ops.gateUp().close();
+            ops.down().close();
+        }
+        head.close();
+        manager.close();
+    }
+}

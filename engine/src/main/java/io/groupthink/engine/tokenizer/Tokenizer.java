@@ -1,0 +1,110 @@
+package io.groupthink.engine.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.groupthink.engine.model.ModelLoadException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Text to token ids and back, through DJL's binding of Hugging Face tokenizers, with truncation
+ * and padding off: the engine decides what fits the context, not the tokenizer.
+ */
+public final class Tokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer hf;
+    private final int maxId;
+
+    private Tokenizer(HuggingFaceTokenizer hf, int maxId) {
+        this.hf = hf;
+        this.maxId = maxId;
+    }
+
+    /**
+     * Loads {@code tokenizer.json} and checks that every id it can produce has an embedding row.
+     *
+     * @param modelVocab rows of the embedding matrix
+     */
+    public static Tokenizer load(Path file, int modelVocab) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException(file, "tokenizer.json is missing");
+        }
+        int maxId = maxId(file);
+        if (maxId >= modelVocab) {
+            throw new ModelLoadException(file, "tokenizer has token id " + maxId
+                    + " but the model's embedding has only " + modelVocab + " rows (vocab_size in config.json)");
+        }
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
+                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
+            return new Tokenizer(hf, maxId);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(file, "cannot load tokenizer.json: " + e.getMessage(), e);
+        }
+    }
+
+    /** Largest id in the vocabulary and the added tokens; also rejects files that are not tokenizer JSON. */
+    private static int maxId(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ModelLoadException(file, "tokenizer.json is not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode vocab = root == null ? null : root.path("model").get("vocab");
+        if (vocab == null || !(vocab.isObject() || vocab.isArray())) {
+            throw new ModelLoadException(file, "tokenizer.json has no model.vocab");
+        }
+        int max = -1;
+        if (vocab.isObject()) {
+            for (JsonNode id : vocab) {
+                max = Math.max(max, id.asInt());
+            }
+        } else {
+            max = vocab.size() - 1; // Unigram: a list of [piece, score]
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            max = Math.max(max, added.path("id").asInt());
+        }
+        return max;
+    }
+
+    /** Encodes text; {@code addSpecialTokens} applies the tokenizer's post-processor (e.g. BOS). */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = hf.encode(text, addSpecialTokens, false).getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = (int) ids[i];
+        }
+        return out;
+    }
+
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+        }
+        return hf.decode(l, false);
+    }
+
+    /** Decodes without special tokens such as BOS. */
+    public String decodeText(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+        }
+        return hf.decode(l, true);
+    }
+
+    public int maxId() {
+        return maxId;
+    }
+
+    @Override
+    public void close() {
+        hf.close();
+    }
+}
