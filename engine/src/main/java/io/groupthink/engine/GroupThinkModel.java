@@ -135,6 +135,33 @@ public final class GroupThinkModel implements AutoCloseable {
         return new GroupThinkSession(request, plan, tokenizer, stopIds, config.maxPositions(), listener, hook);
     }
 
+    /** A session over a prompt plan built by the caller (for custom prompts and tests). */
+    public GroupThinkSession newSession(GroupThinkRequest request, PromptPlan plan, SessionListener listener,
+            StepHook hook) {
+        ensureOpen();
+        request.validate(GroupThinkRequest.MAX_THINKERS);
+        if (plan.lanes() != request.thinkers()) {
+            throw new IllegalArgumentException("prompt plan has " + plan.lanes() + " lanes for "
+                    + request.thinkers() + " thinkers");
+        }
+        checkIds(plan.shared());
+        for (int n = 0; n < plan.lanes(); n++) {
+            checkIds(plan.instructions()[n]);
+            checkIds(plan.headers()[n]);
+        }
+        checkIds(plan.synthesis());
+        return new GroupThinkSession(request, plan, tokenizer, stopIds, config.maxPositions(), listener, hook);
+    }
+
+    private void checkIds(int[] ids) {
+        for (int id : ids) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+        }
+    }
+
     /** A single-lane session over a raw prompt: plain text generation. */
     public GroupThinkSession newPlainSession(String prompt, int maxTokens, SamplingOptions sampling,
             List<String> stopStrings, int topLogits, SessionListener listener, StepHook hook) {
@@ -160,6 +187,17 @@ public final class GroupThinkModel implements AutoCloseable {
 
     public GroupThinkResult think(GroupThinkRequest request, SessionListener listener, StepHook hook) {
         return run(List.of(newSession(request, listener, hook))).get(0);
+    }
+
+    /** Plain generation from token ids. */
+    public GroupThinkSession newPlainSession(int[] promptIds, int maxTokens, SamplingOptions sampling,
+            List<String> stopStrings, int topLogits, SessionListener listener, StepHook hook) {
+        GroupThinkRequest request = GroupThinkRequest.builder("<ids>").thinkers(1).mode(Mode.COT).maxTokens(maxTokens)
+                .sampling(sampling).stopStrings(stopStrings).topLogits(topLogits).build();
+        if (promptIds.length == 0) {
+            throw new IllegalArgumentException("prompt has no tokens");
+        }
+        return newSession(request, PromptPlan.plain(promptIds), listener, hook);
     }
 
     /** Plain generation from a raw prompt (the tokenizer adds BOS as it is configured to). */
@@ -196,6 +234,12 @@ public final class GroupThinkModel implements AutoCloseable {
         } finally {
             sessions.forEach(s -> maskOperator.unregister(s.id()));
         }
+    }
+
+    /** NDArrays alive under this model's manager, weights included: flat across runs, or it leaks. */
+    public int liveArrays() {
+        ensureOpen();
+        return manager.getManagedArrays().size();
     }
 
     private void ensureOpen() {

@@ -11,6 +11,7 @@ import java.util.List;
  * @param decodeSteps   forward passes after the prefill (the paper's latency axis)
  * @param stepMillis    wall time of every forward pass, prefill first
  * @param kvBytes       K/V bytes the session's tokens occupied at the end
+ * @param batchRows     rows the session put in each decode step's batch (shrinks as thinkers finish)
  */
 public record GroupThinkResult(long session, List<ThinkerResult> thinkers, ThinkerResult synthesis,
         String finalAnswer, int promptTokens, int decodeSteps, List<Double> stepMillis, double wallMillis,

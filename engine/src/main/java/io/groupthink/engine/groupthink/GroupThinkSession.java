@@ -113,7 +113,15 @@ public final class GroupThinkSession {
         }
         this.rule = new VisibilityRule(request.mode(), request.synthesize() ? thinkers : Integer.MIN_VALUE,
                 request.othersSeeInstructions());
-        this.positions = request.layout().policy(plan.base(), slot);
+        if (request.mode() == Mode.GROUP_THINK) {
+            this.positions = request.layout().policy(plan.base(), slot);
+        } else {
+            int[] starts = new int[thinkers];
+            for (int n = 0; n < thinkers; n++) {
+                starts[n] = plan.shared().length + plan.instructions()[n].length;
+            }
+            this.positions = PositionPolicy.perLane(starts, plan.base() + thinkers * slot);
+        }
         int lastPrompt = plan.shared().length > 0 ? plan.shared()[plan.shared().length - 1] : -1;
         this.lanes = new Lane[thinkers + (request.synthesize() ? 1 : 0)];
         for (int n = 0; n < thinkers; n++) {
@@ -133,6 +141,10 @@ public final class GroupThinkSession {
 
     public long id() {
         return id;
+    }
+
+    public PromptPlan plan() {
+        return plan;
     }
 
     public VisibilityRule rule() {
@@ -198,6 +210,7 @@ public final class GroupThinkSession {
             complete();
             return;
         }
+        int before = batch.size();
         if (phase == Phase.PREFILL) {
             prefill(batch);
             phase = Phase.DECODE;
@@ -220,12 +233,13 @@ public final class GroupThinkSession {
             for (int token : plan.synthesis()) {
                 row = place(batch, s, token, VisibilityRule.INSTRUCTION);
             }
+            batch.wantLogits(row);
             wanted.put(s.index, row);
             synthesisStarted = true;
         } else {
             feedPending(batch, lanes[thinkers]);
         }
-        batchRows.add(wanted.size());
+        batchRows.add(batch.size() - before);
     }
 
     private void prefill(Batch batch) {
