@@ -236,6 +236,12 @@ public final class GroupThinkModel implements AutoCloseable {
         }
     }
 
+    /** A KV cache on this model's memory, for a scheduler that owns it. */
+    public KvCache newKvCache(int tokens) {
+        ensureOpen();
+        return new KvCache(config, manager, tokens);
+    }
+
     /** NDArrays alive under this model's manager, weights included: flat across runs, or it leaks. */
     public int liveArrays() {
         ensureOpen();

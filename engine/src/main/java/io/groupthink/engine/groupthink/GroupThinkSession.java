@@ -54,6 +54,7 @@ public final class GroupThinkSession {
     private int tokensStored;
     private int decodeSteps;
     private volatile boolean cancelRequested;
+    private volatile Throwable listenerError;
     private GroupThinkResult result;
 
     /** A thinker (or the synthesis lane). */
@@ -313,7 +314,7 @@ public final class GroupThinkSession {
             lane.tokens.add(token);
             lane.pending = token;
             String delta = lane.text.push(token);
-            listener.onToken(new ThinkerEvent(id, lane.index, index, token, delta, lane.synthesis));
+            notifyToken(new ThinkerEvent(id, lane.index, index, token, delta, lane.synthesis));
             if (hitStopString(lane)) {
                 finish(lane, FinishReason.STOP);
             } else if (lane.tokens.size() >= lane.budget) {
@@ -328,6 +329,21 @@ public final class GroupThinkSession {
         if (allDone && (!request.synthesize() || lanes[thinkers].done())) {
             complete();
         }
+    }
+
+    /** A listener that throws ends its own session (at the next step), never the shared batch. */
+    private void notifyToken(ThinkerEvent event) {
+        try {
+            listener.onToken(event);
+        } catch (RuntimeException e) {
+            listenerError = e;
+            cancelRequested = true;
+        }
+    }
+
+    /** The exception a listener threw, which cancelled this session; null if none. */
+    public Throwable listenerError() {
+        return listenerError;
     }
 
     private boolean hitStopString(Lane lane) {
@@ -348,7 +364,11 @@ public final class GroupThinkSession {
         if (reason == FinishReason.EOS || reason == FinishReason.CANCELLED) {
             lane.pending = -1;
         }
-        listener.onLaneFinished(id, lane.index, reason);
+        try {
+            listener.onLaneFinished(id, lane.index, reason);
+        } catch (RuntimeException e) {
+            listenerError = e;
+        }
     }
 
     /** Ends the session with an error (the engine failed); listeners hear it once. */
@@ -369,7 +389,11 @@ public final class GroupThinkSession {
         double wall = (System.nanoTime() - startNanos) / 1e6;
         result = new GroupThinkResult(id, List.copyOf(out), synthesis, synthesis == null ? null : synthesis.text(),
                 promptTokens, decodeSteps, List.copyOf(stepMillis), wall, 0, List.copyOf(batchRows));
-        listener.onComplete(result);
+        try {
+            listener.onComplete(result);
+        } catch (RuntimeException e) {
+            listenerError = e;
+        }
     }
 
     private GroupThinkResult.ThinkerResult resultOf(Lane lane) {

@@ -100,6 +100,40 @@ public final class KvCache implements AutoCloseable {
         return v[layer].get(step, new NDIndex(":, :{}", n));
     }
 
+    /**
+     * Keeps only the slots whose owner passes {@code keep}, moved to the front in their order, so
+     * the memory of finished sessions is reused. Returns how many slots were freed.
+     */
+    public int retain(java.util.function.Predicate<Owner> keep) {
+        int kept = 0;
+        int[] index = new int[length];
+        for (int i = 0; i < length; i++) {
+            if (keep.test(owners[i])) {
+                index[kept++] = i;
+            }
+        }
+        int freed = length - kept;
+        if (freed == 0) {
+            return 0;
+        }
+        if (kept > 0) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray idx = scope.create(Arrays.copyOf(index, kept));
+                NDIndex front = new NDIndex(":, :{}", kept);
+                for (int l = 0; l < k.length; l++) {
+                    k[l].set(front, k[l].get(scope, new NDIndex(":, {}", idx)));
+                    v[l].set(front, v[l].get(scope, new NDIndex(":, {}", idx)));
+                }
+            }
+        }
+        for (int i = 0; i < kept; i++) {
+            owners[i] = owners[index[i]];
+        }
+        Arrays.fill(owners, kept, length, null);
+        length = kept;
+        return freed;
+    }
+
     /** Forgets every token; the memory stays allocated for reuse. */
     public void clear() {
         Arrays.fill(owners, 0, length, null);

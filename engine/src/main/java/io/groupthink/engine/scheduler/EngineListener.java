@@ -1,0 +1,20 @@
+package io.groupthink.engine.scheduler;
+
+import io.groupthink.engine.groupthink.GroupThinkResult;
+import io.groupthink.engine.groupthink.GroupThinkSession;
+
+/** Observability hooks, called on the engine thread: return quickly. */
+public interface EngineListener {
+
+    /** A forward pass ran: rows in the batch, sessions in it, its wall time. */
+    default void onStep(int rows, int sessions, double millis) {}
+
+    /** A session was admitted after waiting {@code queueMillis}. */
+    default void onAdmitted(GroupThinkSession session, double queueMillis) {}
+
+    default void onCompleted(GroupThinkSession session, GroupThinkResult result) {}
+
+    default void onFailed(GroupThinkSession session, Throwable error) {}
+
+    default void onRejected(GroupThinkSession session, Throwable reason) {}
+}

@@ -1,0 +1,11 @@
+package io.groupthink.engine.scheduler;
+
+/**
+ * What the engine loop is doing, for metrics, health and the actuator endpoint.
+ *
+ * @param kvTokensInUse   slots holding tokens right now
+ * @param kvTokensReserved slots reserved by admitted sessions (their worst case)
+ */
+public record EngineStats(int queued, int activeSessions, int lastBatchRows, int kvTokensInUse, long kvBytesInUse,
+        long kvTokensReserved, int kvTokensCapacity, long kvBytesCapacity, long steps, long submitted, long completed,
+        long rejected, long failed, boolean alive, Throwable lastError) {}

@@ -1,0 +1,65 @@
+package io.groupthink.engine.scheduler;
+
+import io.groupthink.engine.groupthink.GroupThinkResult;
+import io.groupthink.engine.groupthink.GroupThinkSession;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/** A submitted session: its result, and a way to cancel it. */
+public final class SessionHandle {
+
+    private final GroupThinkSession session;
+    private final CompletableFuture<GroupThinkResult> result = new CompletableFuture<>();
+    private final Scheduler scheduler;
+
+    SessionHandle(GroupThinkSession session, Scheduler scheduler) {
+        this.session = session;
+        this.scheduler = scheduler;
+    }
+
+    public GroupThinkSession session() {
+        return session;
+    }
+
+    public long id() {
+        return session.id();
+    }
+
+    /** Completes with the result (partial, lanes CANCELLED, after a cancel), or exceptionally. */
+    public CompletableFuture<GroupThinkResult> result() {
+        return result;
+    }
+
+    /**
+     * Waits for the result. An interrupt while waiting cancels the session and is re-asserted
+     * on the thread.
+     */
+    public GroupThinkResult await() {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            cancel();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for session " + id(), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /**
+     * Cancels: a queued session is dropped, a running one stops at the next step and its KV
+     * memory is freed then. Idempotent.
+     */
+    public void cancel() {
+        session.cancel();
+        scheduler.wake();
+    }
+
+    CompletableFuture<GroupThinkResult> future() {
+        return result;
+    }
+}
