@@ -39,10 +39,15 @@ public final class GroupThinkModel implements AutoCloseable {
      *
      * @param threads     LibTorch intra-op threads (0 = default, all cores)
      * @param checkFinite refuse weights holding NaN or infinity
-     * @param linears     the linear-operator implementation
+     * @param linears     the linear-operator implementation; null picks one by measurement at load
+     *                    ({@link LinearFactory#auto})
      */
     public record Options(int threads, boolean checkFinite, LinearFactory linears) {
-        public static final Options DEFAULT = new Options(0, false, LinearFactory.TORCH);
+        public static final Options DEFAULT = new Options(0, false, null);
+
+        LinearFactory linearsOrAuto() {
+            return linears != null ? linears : LinearFactory.auto(threads);
+        }
     }
 
     private final Path dir;
@@ -66,7 +71,7 @@ public final class GroupThinkModel implements AutoCloseable {
         NDManager m = TorchRuntime.newManager(options.threads());
         try {
             this.weights = Weights.load(folder, m.newSubManager(), options.checkFinite());
-            this.transformer = new Transformer(config, weights, m, options.linears());
+            this.transformer = new Transformer(config, weights, m, options.linearsOrAuto());
         } catch (RuntimeException e) {
             m.close();
             tokenizer.close();

@@ -14,22 +14,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Greedy decoding of stories260K equals llama2.c run.c's output, token for token. */
 class GoldenTest {
 
-    static Stream<JsonNode> cases() throws IOException {
+    static Stream<Arguments> cases() throws IOException {
         JsonNode golden = new ObjectMapper().readTree(TestModels.stories().resolve("golden.json").toFile());
-        List<JsonNode> list = new ArrayList<>();
-        golden.get("cases").forEach(list::add);
+        List<Arguments> list = new ArrayList<>();
+        for (boolean kernel : new boolean[] {false, true}) {
+            golden.get("cases").forEach(c -> list.add(Arguments.of(kernel ? "vector kernel" : "LibTorch", c)));
+        }
         return list.stream();
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
-    void greedyMatchesTheCReference(JsonNode c) {
-        GroupThinkModel model = TestModels.load(TestModels.stories());
+    void greedyMatchesTheCReference(String linear, JsonNode c) {
+        GroupThinkModel model = TestModels.load(TestModels.stories(), linear.equals("vector kernel"));
         String prompt = c.get("prompt").asText();
         assertThat(model.tokenizer().encode(prompt, true)).containsExactly(ints(c.get("prompt_ids")));
 

@@ -1,6 +1,7 @@
 package io.groupthink.engine;
 
 import io.groupthink.engine.model.RandomModel;
+import io.groupthink.engine.runtime.LinearFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,8 +51,21 @@ public final class TestModels {
         });
     }
 
-    /** A loaded model shared by the tests of one JVM (loading is the slow part). */
+    private static final Map<Path, GroupThinkModel> KERNEL = new ConcurrentHashMap<>();
+
+    /** A loaded model (LibTorch linears) shared by the tests of one JVM (loading is the slow part). */
     public static GroupThinkModel load(Path dir) {
-        return LOADED.computeIfAbsent(dir, GroupThinkModel::load);
+        return LOADED.computeIfAbsent(dir, d -> GroupThinkModel.load(d,
+                new GroupThinkModel.Options(0, false, LinearFactory.TORCH)));
+    }
+
+    /** The same model with the Vector API few-row kernel for every linear. */
+    public static GroupThinkModel loadWithKernel(Path dir) {
+        return KERNEL.computeIfAbsent(dir, d -> GroupThinkModel.load(d,
+                new GroupThinkModel.Options(0, false, LinearFactory.vector(0))));
+    }
+
+    public static GroupThinkModel load(Path dir, boolean kernel) {
+        return kernel ? loadWithKernel(dir) : load(dir);
     }
 }

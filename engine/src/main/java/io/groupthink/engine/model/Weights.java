@@ -18,6 +18,8 @@ import java.util.List;
  * one matrix and gate/up into another, so a layer is a handful of large products.
  *
  * <p>F32 tensors that need no fusing alias the memory-mapped file (no copy); BF16/F16 are widened.
+ * A linear operator that packs a matrix its own way takes it over: the forward pass then frees
+ * the array here, so no weight is held twice.
  */
 public final class Weights implements AutoCloseable {
 
@@ -38,6 +40,7 @@ public final class Weights implements AutoCloseable {
     public final Layer[] layers;
     public final NDArray finalNorm; // [dim]
     public final NDArray lmHead; // [vocab, dim]; the same array as embed when tied
+    private final long bytesPerStep;
 
     private Weights(NDManager manager, NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead) {
         this.manager = manager;
@@ -45,6 +48,11 @@ public final class Weights implements AutoCloseable {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
+        long n = lmHead.size();
+        for (Layer layer : layers) {
+            n += layer.wqkv().size() + layer.wo().size() + layer.wGateUp().size() + layer.wDown().size();
+        }
+        this.bytesPerStep = n * 4;
     }
 
     /**
@@ -99,11 +107,7 @@ public final class Weights implements AutoCloseable {
 
     /** Bytes of fp32 weights one decode step reads (every matrix once, plus the head rows used). */
     public long bytesPerStep() {
-        long n = lmHead.size();
-        for (Layer layer : layers) {
-            n += layer.wqkv().size() + layer.wo().size() + layer.wGateUp().size() + layer.wDown().size();
-        }
-        return n * 4;
+        return bytesPerStep;
     }
 
     @Override

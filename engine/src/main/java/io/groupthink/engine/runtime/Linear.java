@@ -15,6 +15,11 @@ public interface Linear extends AutoCloseable {
 
     int out();
 
+    /** True when the operator keeps its own copy of the weight, so the original can be freed. */
+    default boolean ownsWeights() {
+        return false;
+    }
+
     @Override
     default void close() {}
 }

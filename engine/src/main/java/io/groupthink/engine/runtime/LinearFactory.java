@@ -9,5 +9,19 @@ public interface LinearFactory {
     /** @param weight [out, in]; @param bias [out] or null */
     Linear create(NDArray weight, NDArray bias);
 
+    /** LibTorch's product for every weight. */
     LinearFactory TORCH = TorchLinear::new;
+
+    /**
+     * The few-row Vector API kernel where the JVM has {@code jdk.incubator.vector} and it beats
+     * LibTorch on this machine (measured once), LibTorch otherwise. The choice is logged.
+     */
+    static LinearFactory auto(int threads) {
+        return KernelSelector.select(threads);
+    }
+
+    /** The Vector API kernel for every weight (throws if the module is absent). */
+    static LinearFactory vector(int threads) {
+        return KernelSelector.vector(threads);
+    }
 }

@@ -27,6 +27,7 @@ public final class Transformer implements AutoCloseable {
     private final NDArray cosTable; // [maxPositions, headDim], halves repeated for rotate_half
     private final NDArray sinTable; // [maxPositions, headDim]
     private final NDArray rotateHalf; // [headDim, headDim]: x @ R = cat(-x2, x1)
+    private final VectorLinear embedRows; // a tied head's packed weight serves lookups, or null
 
     /** The linear operators of one layer. */
     private record LayerOps(Linear qkv, Linear o, Linear gateUp, Linear down) {}
@@ -38,15 +39,37 @@ public final class Transformer implements AutoCloseable {
         this.layers = new LayerOps[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             Weights.Layer lw = w.layers[l];
-            layers[l] = new LayerOps(linears.create(lw.wqkv(), lw.bqkv()), linears.create(lw.wo(), null),
-                    linears.create(lw.wGateUp(), null), linears.create(lw.wDown(), null));
+            layers[l] = new LayerOps(take(linears, lw.wqkv(), lw.bqkv()), take(linears, lw.wo(), null),
+                    take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
         }
+        boolean tied = w.lmHead == w.embed;
         this.head = linears.create(w.lmHead, null);
+        if (head.ownsWeights()) {
+            // The packed copy is now the only one needed: a tied head also serves embedding lookups.
+            this.embedRows = tied && head instanceof VectorLinear v ? v : null;
+            if (!tied || embedRows != null) {
+                w.lmHead.close();
+            }
+        } else {
+            this.embedRows = null;
+        }
         float[][] tables = Rope.tables(c);
         int hd = c.headDim();
         this.cosTable = manager.create(tables[0], new Shape(c.maxPositions(), hd));
         this.sinTable = manager.create(tables[1], new Shape(c.maxPositions(), hd));
         this.rotateHalf = manager.create(Rope.rotateHalfMatrix(hd), new Shape(hd, hd));
+    }
+
+    /** Builds an operator; when it copied the weight, the original is freed so it is not held twice. */
+    private static Linear take(LinearFactory linears, NDArray weight, NDArray bias) {
+        Linear op = linears.create(weight, bias);
+        if (op.ownsWeights()) {
+            weight.close();
+            if (bias != null) {
+                bias.close();
+            }
+        }
+        return op;
     }
 
     public ModelConfig config() {
@@ -79,7 +102,7 @@ public final class Transformer implements AutoCloseable {
             NDArray cos = cosTable.get(step, new NDIndex("{}", pos)).expandDims(1); // [T, 1, hd]
             NDArray sin = sinTable.get(step, new NDIndex("{}", pos)).expandDims(1);
 
-            NDArray x = w.embed.get(step, new NDIndex("{}", ids)); // [T, dim]
+            NDArray x = embed(step, batch.tokenArray(), ids); // [T, dim]
             for (int l = 0; l < layers.length; l++) {
                 x = block(l, x, cos, sin, mask, cache, start, keys, step);
             }
@@ -97,6 +120,18 @@ public final class Transformer implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    private NDArray embed(NDManager step, int[] tokens, NDArray ids) {
+        if (embedRows == null) {
+            return w.embed.get(step, new NDIndex("{}", ids));
+        }
+        int d = c.hiddenSize();
+        float[] rows = new float[tokens.length * d];
+        for (int i = 0; i < tokens.length; i++) {
+            embedRows.row(tokens[i], rows, i * d);
+        }
+        return step.create(rows, new Shape(tokens.length, d));
     }
 
     /** One transformer block; x is [T, dim]. */

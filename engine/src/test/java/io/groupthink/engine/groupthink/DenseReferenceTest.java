@@ -36,19 +36,21 @@ class DenseReferenceTest {
                 }
             }
             out.add(Arguments.of(model, Mode.INDEPENDENT, Layout.SLOTTED, 4));
+            out.add(Arguments.of(model + " (vector kernel)", Mode.GROUP_THINK, Layout.SLOTTED, 4));
+            out.add(Arguments.of(model + " (vector kernel)", Mode.GROUP_THINK, Layout.INTERLEAVED, 8));
         }
         return out.stream();
     }
 
     static Path dir(String model) {
-        return model.equals("stories260K") ? TestModels.stories() : TestModels.random(RandomModel.Spec.tiny("llama"));
+        return model.startsWith("stories260K") ? TestModels.stories() : TestModels.random(RandomModel.Spec.tiny("llama"));
     }
 
     @ParameterizedTest(name = "{0} {1} {2} N={3}")
     @MethodSource("cases")
     void everyThinkerEveryStepMatchesTheDenseReference(String modelName, Mode mode, Layout layout, int n) {
         Path dir = dir(modelName);
-        GroupThinkModel model = TestModels.load(dir);
+        GroupThinkModel model = TestModels.load(dir, modelName.endsWith("(vector kernel)"));
         GroupThinkRequest request = GroupThinkRequest.builder("Tom had a red ball.").thinkers(n).maxTokens(STEPS)
                 .mode(mode).layout(layout).template(SHORT).build();
         Map<String, float[]> logits = new HashMap<>();

@@ -1,0 +1,127 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Micro-benchmark of the linear operator at decode shapes: LibTorch against the few-row kernel,
+ * in ms, GB/s of weights read and GFLOP/s, plus this machine's read bandwidth. Both operators
+ * run in the same process, interleaved, so their ratio is fair on a noisy machine.
+ */
+public final class LinearBenchmark {
+
+    /** One measurement. */
+    public record Row(String shape, int rows, double torchMs, double kernelMs, double torchGBs, double kernelGBs,
+            double torchGflops, double kernelGflops) {}
+
+    /** Qwen2.5-0.5B's projections: fused qkv, o, fused gate/up, down, and the 151936-row head. */
+    public static final int[][] QWEN_05B = {{1152, 896}, {896, 896}, {9728, 896}, {896, 4864}, {151936, 896}};
+
+    private LinearBenchmark() {}
+
+    public static List<Row> run(int[][] shapes, int[] rowCounts, int threads, int repeats) {
+        List<Row> out = new ArrayList<>();
+        int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        ForkJoinPool pool = new ForkJoinPool(parts);
+        try (NDManager m = TorchRuntime.newManager(threads)) {
+            for (int[] s : shapes) {
+                int o = s[0];
+                int in = s[1];
+                try (NDManager scope = m.newSubManager()) {
+                    NDArray w = scope.randomNormal(new Shape(o, in));
+                    Linear torch = new TorchLinear(w, null);
+                    Linear kernel = VectorLinear.of(w, null, pool, parts);
+                    for (int rows : rowCounts) {
+                        double t = Double.MAX_VALUE;
+                        double k = Double.MAX_VALUE;
+                        for (int rep = 0; rep < repeats; rep++) {
+                            try (NDManager step = scope.newSubManager()) {
+                                NDArray x = step.randomNormal(new Shape(rows, in));
+                                x.toFloatArray();
+                                t = Math.min(t, time(torch, x));
+                                k = Math.min(k, time(kernel, x));
+                            }
+                        }
+                        double bytes = 4.0 * o * in;
+                        double flops = 2.0 * rows * o * in;
+                        out.add(new Row(o + "x" + in, rows, t, k, bytes / t / 1e6, bytes / k / 1e6, flops / t / 1e6,
+                                flops / k / 1e6));
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return out;
+    }
+
+    private static double time(Linear op, NDArray x) {
+        long t0 = System.nanoTime();
+        NDArray y = op.apply(x);
+        y.toFloatArray(); // include getting the result out, as the forward pass would use it
+        double ms = (System.nanoTime() - t0) / 1e6;
+        y.close();
+        return ms;
+    }
+
+    /** Read bandwidth in GB/s: a vectorised sum over a 1 GiB array split across {@code threads}. */
+    public static double readBandwidth(int threads, int repeats) throws Exception {
+        VectorSpecies<Float> s = FloatVector.SPECIES_PREFERRED;
+        float[] data = new float[256 * 1024 * 1024];
+        java.util.Arrays.fill(data, 1f);
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        double best = 0;
+        try {
+            for (int rep = 0; rep < repeats; rep++) {
+                long t0 = System.nanoTime();
+                List<Future<Float>> parts = new ArrayList<>();
+                int per = data.length / threads;
+                for (int p = 0; p < threads; p++) {
+                    int from = p * per;
+                    int to = from + per;
+                    parts.add(pool.submit(() -> {
+                        FloatVector acc = FloatVector.zero(s);
+                        for (int i = from; i < to; i += s.length()) {
+                            acc = acc.add(FloatVector.fromArray(s, data, i));
+                        }
+                        return acc.reduceLanes(VectorOperators.ADD);
+                    }));
+                }
+                float sum = 0;
+                for (Future<Float> f : parts) {
+                    sum += f.get();
+                }
+                double sec = (System.nanoTime() - t0) / 1e9;
+                if (sum != data.length) {
+                    throw new IllegalStateException("bandwidth probe miscounted");
+                }
+                best = Math.max(best, data.length * 4.0 / sec / 1e9);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return best;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+        int[] rows = {1, 2, 4, 8, 16};
+        System.out.printf("read bandwidth: %.1f GB/s (2 threads), %.1f GB/s (1 thread)%n", readBandwidth(2, 5),
+                readBandwidth(1, 5));
+        System.out.printf("%-12s %4s %10s %10s %9s %9s %9s %9s %7s%n", "shape", "rows", "torch ms", "kernel ms",
+                "torch GB/s", "kern GB/s", "torch GF", "kern GF", "speedup");
+        for (Row r : run(QWEN_05B, rows, threads, 20)) {
+            System.out.printf("%-12s %4d %10.3f %10.3f %9.1f %9.1f %9.1f %9.1f %6.2fx%n", r.shape(), r.rows(), r.torchMs(),
+                    r.kernelMs(), r.torchGBs(), r.kernelGBs(), r.torchGflops(), r.kernelGflops(),
+                    r.torchMs() / r.kernelMs());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.groupthink.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Test;
+
+/** The few-row kernel equals LibTorch's product, over random shapes including odd sizes. */
+class VectorLinearTest {
+
+    @Test
+    void equalsLibTorchOverRandomShapes() {
+        SplittableRandom r = new SplittableRandom(2026);
+        ForkJoinPool pool = new ForkJoinPool(2);
+        try (NDManager m = TorchRuntime.newManager(0)) {
+            int[][] fixed = {{1, 1, 1}, {17, 3, 5}, {16, 16, 16}, {33, 7, 1}, {896, 1152, 4}, {1, 40, 13}};
+            for (int trial = 0; trial < 40; trial++) {
+                int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(300);
+                int out = trial < fixed.length ? fixed[trial][1] : 1 + r.nextInt(300);
+                int rows = trial < fixed.length ? fixed[trial][2] : 1 + r.nextInt(40);
+                boolean withBias = r.nextBoolean();
+                try (NDManager scope = m.newSubManager()) {
+                    NDArray w = scope.randomNormal(new Shape(out, in));
+                    NDArray b = withBias ? scope.randomNormal(new Shape(out)) : null;
+                    NDArray x = scope.randomNormal(new Shape(rows, in));
+                    float[] expected = new TorchLinear(w, b).apply(x).toFloatArray();
+                    VectorLinear kernel = VectorLinear.of(w, b, pool, 1 + r.nextInt(3));
+                    float[] got = kernel.apply(x).toFloatArray();
+                    assertThat(got).hasSameSizeAs(expected);
+                    for (int i = 0; i < got.length; i++) {
+                        double tolerance = 1e-4 * Math.max(1, Math.abs(expected[i]));
+                        assertThat((double) got[i]).as("[%d x %d] x %d rows, element %d", out, in, rows, i)
+                                .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(tolerance));
+                    }
+                    float[] row = new float[in];
+                    int o = r.nextInt(out);
+                    kernel.row(o, row, 0);
+                    float[] wRow = w.get(o).toFloatArray();
+                    assertThat(row).containsExactly(wRow);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+}
