@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -92,7 +93,13 @@ public final class ChatTemplate {
             }
             return sb.toString();
         }
-        Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false).build());
+        // Whitespace as transformers' jinja2 environment has it: trim_blocks, lstrip_blocks, {{- -}} honoured,
+        // one trailing newline dropped (keep_trailing_newline=False). Nested interpretation off: text
+        // in a message that looks like template code is data, never rendered.
+        Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withNestedInterpretationEnabled(false)
+                .withLegacyOverrides(LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true).build())
+                .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatTemplate.class, "raiseException", String.class));
         Map<String, Object> context = new HashMap<>();
@@ -104,7 +111,8 @@ public final class ChatTemplate {
         context.put("eos_token", eosToken);
         RenderResult result;
         try {
-            result = jinjava.renderForResult(source, context);
+            String src = source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
+            result = jinjava.renderForResult(src, context);
         } catch (RuntimeException e) {
             throw new ChatTemplateException(file + ": chat template failed: " + rootMessage(e), e);
         }
@@ -113,8 +121,12 @@ public final class ChatTemplate {
                 .toList();
         if (!fatal.isEmpty()) {
             TemplateError e = fatal.get(0);
+            Throwable raised = e.getException(); // raise_exception('...') arrives wrapped: keep its text
+            while (raised != null && !(raised instanceof ChatTemplateException) && raised.getCause() != raised) {
+                raised = raised.getCause();
+            }
             throw new ChatTemplateException(file + ": chat template failed at line " + e.getLineno() + ": "
-                    + e.getMessage());
+                    + (raised instanceof ChatTemplateException ? raised.getMessage() : e.getMessage()));
         }
         return result.getOutput();
     }

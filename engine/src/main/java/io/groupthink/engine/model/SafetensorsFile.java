@@ -132,7 +132,7 @@ public final class SafetensorsFile {
             if (field.getKey().equals("__metadata__")) {
                 continue;
             }
-            list.add(entry(path, field.getKey(), field.getValue(), dataStart));
+            list.add(entry(path, field.getKey(), field.getValue(), dataStart, fileSize));
         }
         // Offsets must tile the data area exactly: sorted, contiguous from 0, ending at the file's end.
         list.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
@@ -161,7 +161,7 @@ public final class SafetensorsFile {
         return byName;
     }
 
-    private static Entry entry(Path path, String name, JsonNode node, long dataStart) {
+    private static Entry entry(Path path, String name, JsonNode node, long dataStart, long fileSize) {
         String where = "corrupt safetensors header: tensor '" + name + "' ";
         if (!node.isObject()) {
             throw new ModelLoadException(path, where + "is not an object");
@@ -211,6 +211,11 @@ public final class SafetensorsFile {
         if (bytes != end - begin) {
             throw new ModelLoadException(path, where + "has " + (end - begin) + " bytes of data but shape "
                     + java.util.Arrays.toString(shape) + " x " + dtype + " needs " + bytes);
+        }
+        // Checked here, before dataStart is added: offsets near Long.MAX_VALUE would wrap around.
+        if (end > fileSize - dataStart) {
+            throw new ModelLoadException(path, "truncated tensor data: tensor '" + name + "' ends at data offset "
+                    + end + " but the file holds only " + (fileSize - dataStart) + " bytes of tensor data");
         }
         return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
     }
