@@ -1,0 +1,410 @@
+package io.groupthink.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.groupthink.GroupThinkRequest;
+import io.groupthink.engine.groupthink.GroupThinkResult;
+import io.groupthink.engine.groupthink.GroupThinkSession;
+import io.groupthink.engine.groupthink.Layout;
+import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.PromptPlan;
+import io.groupthink.engine.groupthink.SessionListener;
+import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.model.ModelConfig;
+import io.groupthink.engine.sampling.SamplingOptions;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Throughput figures: B plain prompts batched together, and a Group Think session of N thinkers
+ * against the thread-pool pattern (N single-stream generations on N threads against the same model).
+ * Every configuration generates its full budget: a step hook replaces stop tokens.
+ */
+final class BenchCommand implements Command {
+
+    private static final List<Integer> DEFAULT_SIZES = List.of(1, 2, 4, 8);
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "batched decoding and Group Think vs a thread pool: latency, tok/s, KV bytes";
+    }
+
+    @Override
+    public String usage() {
+        return "--model DIR [--batch 1,2,4,8] [--thinkers 1,2,4,8] [--prompt-tokens 64] [--tokens 32] [--warmup 1] "
+                + "[--json]";
+    }
+
+    @Override
+    public String description() {
+        return """
+                --batch B: B different plain prompts of --prompt-tokens tokens run together as B sessions in one
+                model.run call (one batch per step): prefill ms/token, decode ms/step, decode tok/s in aggregate
+                and per sequence.
+                --thinkers N: a Group Think session (group mode, slotted) of N thinkers with --tokens tokens each,
+                against the thread-pool pattern: N plain generations of the same prompts and budget, each on its
+                own thread of a fixed pool of N threads, against the same model (runs serialise on the model, as
+                N chat calls against one in-process engine would). Reports step ms, decode tok/s, wall ms of both,
+                their wall ratio (group / pool), KV bytes of both (the pool's summed) and tok/s relative to the
+                smallest N (or B).
+                With neither --batch nor --thinkers both run at 1,2,4,8; with one of them only that one runs.
+                Prompts are random token ids; stop tokens are replaced so that every run does its full budget;
+                decoding is greedy. Each configuration runs --warmup times before it is measured once.
+                Also prints the fp32 weight bytes one decode step reads, and per row the read rate that implies
+                (bytes per step / step time), to compare with the machine's memory bandwidth.""";
+    }
+
+    @Override
+    public List<Options.Spec> options() {
+        return List.of(Common.MODEL,
+                Options.Spec.value("--batch", "LIST", "batch sizes B, comma-separated (e.g. 1,2,4,8)"),
+                Options.Spec.value("--thinkers", "LIST", "thinker counts N, comma-separated, at most "
+                        + GroupThinkRequest.MAX_THINKERS),
+                Options.Spec.value("--prompt-tokens", "P", "prompt length in tokens (default 64)"),
+                Options.Spec.value("--tokens", "T", "tokens generated per sequence or thinker, >= 2 (default 32)"),
+                Options.Spec.value("--warmup", "W", "untimed runs of each configuration first (default 1)"),
+                Common.JSON_FLAG,
+                Common.THREADS);
+    }
+
+    private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, StepHook forceBudget,
+            int idLimit, Set<Integer> stopIds) {}
+
+    @Override
+    public int execute(Options o, Io io) throws Exception {
+        o.required("--model");
+        boolean both = !o.has("--batch") && !o.has("--thinkers");
+        List<Integer> batches = o.has("--batch") || both ? o.intList("--batch", DEFAULT_SIZES, 1, 256) : List.of();
+        List<Integer> groups = o.has("--thinkers") || both
+                ? o.intList("--thinkers", DEFAULT_SIZES, 1, GroupThinkRequest.MAX_THINKERS) : List.of();
+        int promptTokens = o.intValue("--prompt-tokens", 64, 1, Integer.MAX_VALUE);
+        int tokens = o.intValue("--tokens", 32, 2, Integer.MAX_VALUE);
+        int warmup = o.intValue("--warmup", 1, 0, 1000);
+        boolean json = o.flag("--json");
+        try (Common.Loaded loaded = Common.load(o, io.err())) {
+            GroupThinkModel model = loaded.model();
+            ModelConfig c = model.config();
+            checkFits(c, promptTokens, tokens, batches.isEmpty() ? 0 : 1, groups.stream().mapToInt(i -> i).max()
+                    .orElse(0));
+            Set<Integer> stops = model.stopIds();
+            int idLimit = Math.min(c.vocabSize(), model.tokenizer().maxId() + 1);
+            int replacement = 0;
+            while (stops.contains(replacement)) {
+                replacement++;
+            }
+            int substitute = replacement;
+            StepHook force = new StepHook() {
+                @Override
+                public int override(int lane, int index, int sampled) {
+                    return stops.contains(sampled) ? substitute : sampled;
+                }
+            };
+            Setup setup = new Setup(model, promptTokens, tokens, warmup, force, idLimit, stops);
+            long bytesPerStep = model.weights().bytesPerStep();
+
+            List<BatchRow> batchRows = new ArrayList<>();
+            for (int b : batches) {
+                io.err().print("bench: batch " + b + " ... ");
+                io.err().flush();
+                batchRows.add(batch(setup, b));
+                io.err().println("done");
+            }
+            List<GroupRow> groupRows = new ArrayList<>();
+            for (int n : groups) {
+                io.err().print("bench: " + n + " thinker(s), group and thread pool ... ");
+                io.err().flush();
+                groupRows.add(group(setup, n));
+                io.err().println("done");
+            }
+            double total = io.elapsedMillis();
+            if (json) {
+                printJson(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total);
+            } else {
+                printTable(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total);
+            }
+            return GroupThinkCli.OK;
+        }
+    }
+
+    private static void checkFits(ModelConfig c, int promptTokens, int tokens, int batch, int maxThinkers) {
+        long needed = (long) promptTokens + (long) Math.max(batch, maxThinkers) * tokens;
+        if (needed > c.maxPositions()) {
+            throw new UsageException("--prompt-tokens " + promptTokens + " + " + (maxThinkers > 1
+                    ? "--thinkers " + maxThinkers + " x " : "") + "--tokens " + tokens + " = " + needed
+                    + " positions exceed the model's context of " + c.maxPositions());
+        }
+    }
+
+    /** A prompt of {@code length} random ids that are not stop tokens, reproducible from {@code seed}. */
+    private static int[] prompt(Setup s, int length, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] ids = new int[length];
+        for (int i = 0; i < length; i++) {
+            int id;
+            do {
+                id = r.nextInt(s.idLimit());
+            } while (s.stopIds().contains(id));
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    // ---- batch ----
+
+    private record BatchRow(int batch, double prefillMillis, double prefillMillisPerToken, double stepMillis,
+            double tokPerSecond, double tokPerSecondPerSequence, double wallMillis, long kvBytes, int generated,
+            double bytesPerSecond) {}
+
+    private static BatchRow batch(Setup s, int b) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            prompts.add(prompt(s, s.promptTokens(), 1000 + i));
+        }
+        for (int w = 0; w < s.warmup(); w++) {
+            s.model().run(plainSessions(s, prompts));
+        }
+        List<GroupThinkSession> sessions = plainSessions(s, prompts);
+        long t0 = System.nanoTime();
+        List<GroupThinkResult> results = s.model().run(sessions);
+        double wall = (System.nanoTime() - t0) / 1e6;
+        GroupThinkResult first = results.get(0);
+        double prefill = Common.prefillMillis(first);
+        double step = Common.meanDecodeMillis(first);
+        long kv = results.stream().mapToLong(GroupThinkResult::kvBytes).sum();
+        int generated = results.stream().mapToInt(GroupThinkResult::generatedTokens).sum();
+        return new BatchRow(b, prefill, prefill / ((double) b * s.promptTokens()), step, b * 1000 / step,
+                1000 / step, wall, kv, generated, s.model().weights().bytesPerStep() * 1000 / step);
+    }
+
+    private static List<GroupThinkSession> plainSessions(Setup s, List<int[]> prompts) {
+        List<GroupThinkSession> sessions = new ArrayList<>();
+        for (int[] p : prompts) {
+            sessions.add(s.model().newPlainSession(p, s.tokens(), SamplingOptions.GREEDY, List.of(), 0,
+                    SessionListener.NONE, s.forceBudget()));
+        }
+        return sessions;
+    }
+
+    // ---- Group Think vs thread pool ----
+
+    private record Run(double wallMillis, double prefillMillis, double stepMillis, double decodeTokPerSecond,
+            double tokPerSecond, long kvBytes, int generated, int decodeSteps) {}
+
+    private record GroupRow(int thinkers, Run group, Run pool, double bytesPerSecond) {}
+
+    private static GroupRow group(Setup s, int n) throws InterruptedException, ExecutionException {
+        // one shared prompt of P - 1 tokens, then one private token per thinker: each thinker's prompt is P tokens
+        int[] shared = prompt(s, s.promptTokens() - 1, 2000 + n);
+        int[] own = prompt(s, n, 3000 + n);
+        int[][] instructions = new int[n][];
+        int[][] headers = new int[n][];
+        for (int i = 0; i < n; i++) {
+            instructions[i] = new int[] {own[i]};
+            headers[i] = new int[0];
+        }
+        PromptPlan plan = new PromptPlan(shared, instructions, headers, new int[0]);
+        GroupThinkRequest request = GroupThinkRequest.builder("bench").thinkers(n).maxTokens(s.tokens())
+                .mode(Mode.GROUP_THINK).layout(Layout.SLOTTED).sampling(SamplingOptions.GREEDY).build();
+        for (int w = 0; w < s.warmup(); w++) {
+            s.model().run(List.of(s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget())));
+        }
+        GroupThinkSession session = s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget());
+        long t0 = System.nanoTime();
+        GroupThinkResult r = s.model().run(List.of(session)).get(0);
+        double wall = (System.nanoTime() - t0) / 1e6;
+        double step = Common.meanDecodeMillis(r);
+        int generated = r.generatedTokens();
+        int decodeTokens = generated - n; // the prefill pass chose every thinker's first token
+        Run group = new Run(wall, Common.prefillMillis(r), step, decodeTokens * 1000 / Common.decodeMillis(r),
+                generated * 1000 / wall, r.kvBytes(), generated, r.decodeSteps());
+
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] p = Arrays.copyOf(shared, shared.length + 1);
+            p[shared.length] = own[i];
+            prompts.add(p);
+        }
+        for (int w = 0; w < s.warmup(); w++) {
+            pool(s, prompts);
+        }
+        Run pool = pool(s, prompts);
+        return new GroupRow(n, group, pool, s.model().weights().bytesPerStep() * 1000 / step);
+    }
+
+    /** N plain generations, each on its own thread of a fixed pool of N threads. */
+    private static Run pool(Setup s, List<int[]> prompts) throws InterruptedException, ExecutionException {
+        List<GroupThinkSession> sessions = plainSessions(s, prompts);
+        ExecutorService executor = Executors.newFixedThreadPool(sessions.size());
+        try {
+            long t0 = System.nanoTime();
+            List<Future<GroupThinkResult>> futures = new ArrayList<>();
+            for (GroupThinkSession session : sessions) {
+                futures.add(executor.submit(() -> s.model().run(List.of(session)).get(0)));
+            }
+            List<GroupThinkResult> results = new ArrayList<>();
+            for (Future<GroupThinkResult> f : futures) {
+                results.add(f.get());
+            }
+            double wall = (System.nanoTime() - t0) / 1e6;
+            double prefill = 0;
+            double decode = 0;
+            int steps = 0;
+            int generated = 0;
+            long kv = 0;
+            for (GroupThinkResult r : results) {
+                prefill += Common.prefillMillis(r);
+                decode += Common.decodeMillis(r);
+                steps += r.decodeSteps();
+                generated += r.generatedTokens();
+                kv += r.kvBytes();
+            }
+            return new Run(wall, prefill, decode / steps, steps * 1000 / decode, generated * 1000 / wall, kv,
+                    generated, steps);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    // ---- output ----
+
+    private static void printJson(PrintStream out, Common.Loaded loaded, Setup s, long bytesPerStep,
+            List<BatchRow> batchRows, List<GroupRow> groupRows, double total) {
+        ModelConfig c = loaded.model().config();
+        ObjectNode n = Common.JSON.createObjectNode();
+        n.put("model", loaded.path());
+        n.put("model_type", c.modelType());
+        n.put("layers", c.numLayers());
+        n.put("hidden_size", c.hiddenSize());
+        n.put("vocab_size", c.vocabSize());
+        n.put("bytes_per_step", bytesPerStep);
+        n.put("prompt_tokens", s.promptTokens());
+        n.put("tokens", s.tokens());
+        n.put("warmup", s.warmup());
+        n.put("load_ms", Common.round(loaded.loadMillis(), 3));
+        ObjectNode jvm = n.putObject("jvm");
+        jvm.put("java_version", Runtime.version().toString());
+        jvm.put("available_processors", Runtime.getRuntime().availableProcessors());
+        jvm.put("vector_module", vectorModule());
+        ArrayNode batch = n.putArray("batch");
+        double base = batchRows.isEmpty() ? 0 : batchRows.stream().min((a, b) -> a.batch() - b.batch()).get()
+                .tokPerSecond();
+        for (BatchRow r : batchRows) {
+            ObjectNode b = batch.addObject();
+            b.put("batch", r.batch());
+            b.put("prefill_ms", Common.round(r.prefillMillis(), 3));
+            b.put("prefill_ms_per_token", Common.round(r.prefillMillisPerToken(), 4));
+            b.put("decode_ms_per_step", Common.round(r.stepMillis(), 3));
+            b.put("decode_tok_s", Common.round(r.tokPerSecond(), 3));
+            b.put("decode_tok_s_per_sequence", Common.round(r.tokPerSecondPerSequence(), 3));
+            b.put("speedup_vs_smallest", Common.round(r.tokPerSecond() / base, 3));
+            b.put("wall_ms", Common.round(r.wallMillis(), 3));
+            b.put("generated_tokens", r.generated());
+            b.put("kv_bytes", r.kvBytes());
+            b.put("weight_read_gb_s", Common.round(r.bytesPerSecond() / 1e9, 3));
+        }
+        ArrayNode thinkers = n.putArray("thinkers");
+        GroupRow smallest = groupRows.stream().min((a, b) -> a.thinkers() - b.thinkers()).orElse(null);
+        for (GroupRow r : groupRows) {
+            ObjectNode t = thinkers.addObject();
+            t.put("thinkers", r.thinkers());
+            t.set("group", runJson(r.group(), true));
+            t.set("thread_pool", runJson(r.pool(), false));
+            t.put("wall_ratio", Common.round(r.group().wallMillis() / r.pool().wallMillis(), 4));
+            t.put("group_speedup_vs_smallest",
+                    Common.round(r.group().decodeTokPerSecond() / smallest.group().decodeTokPerSecond(), 3));
+            t.put("thread_pool_speedup_vs_smallest",
+                    Common.round(r.pool().decodeTokPerSecond() / smallest.pool().decodeTokPerSecond(), 3));
+            t.put("weight_read_gb_s", Common.round(r.bytesPerSecond() / 1e9, 3));
+        }
+        if (smallest != null) {
+            n.put("thinkers_baseline", smallest.thinkers());
+        }
+        if (!batchRows.isEmpty()) {
+            n.put("batch_baseline", batchRows.stream().mapToInt(BatchRow::batch).min().getAsInt());
+        }
+        n.put("total_ms", Common.round(total, 3));
+        Common.printJson(out, n);
+    }
+
+    private static ObjectNode runJson(Run r, boolean group) {
+        ObjectNode o = Common.JSON.createObjectNode();
+        o.put("wall_ms", Common.round(r.wallMillis(), 3));
+        o.put(group ? "prefill_ms" : "prefill_ms_total", Common.round(r.prefillMillis(), 3));
+        o.put("step_ms", Common.round(r.stepMillis(), 3));
+        o.put("decode_tok_s", Common.round(r.decodeTokPerSecond(), 3));
+        o.put("tok_s", Common.round(r.tokPerSecond(), 3));
+        o.put("decode_steps", r.decodeSteps());
+        o.put("generated_tokens", r.generated());
+        o.put("kv_bytes", r.kvBytes());
+        return o;
+    }
+
+    private static void printTable(PrintStream out, Common.Loaded loaded, Setup s, long bytesPerStep,
+            List<BatchRow> batchRows, List<GroupRow> groupRows, double total) {
+        ModelConfig c = loaded.model().config();
+        out.printf(Locale.ROOT, "Model %s: %s, %d layers, hidden %d, vocab %d (loaded in %.0f ms)%n", loaded.path(),
+                c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(), loaded.loadMillis());
+        out.printf(Locale.ROOT, "fp32 weights read per decode step: %d bytes (%s): one stream decodes at most "
+                + "(memory bandwidth in bytes/s) / %d tok/s%n", bytesPerStep, Common.bytes(bytesPerStep), bytesPerStep);
+        out.printf(Locale.ROOT, "Prompt %d tokens, %d generated per sequence/thinker, greedy, full budget forced, "
+                        + "warmup %d | Java %s, %d cores, jdk.incubator.vector %s%n",
+                s.promptTokens(), s.tokens(), s.warmup(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+                vectorModule() ? "on" : "off");
+        if (!batchRows.isEmpty()) {
+            int baseB = batchRows.stream().mapToInt(BatchRow::batch).min().getAsInt();
+            double base = batchRows.stream().filter(r -> r.batch() == baseB).findFirst().get().tokPerSecond();
+            out.println();
+            out.println("Batched plain generation: B different prompts as B sessions, one model.run, one batch per step");
+            out.printf(Locale.ROOT, "%5s %13s %14s %11s %11s %8s %10s %12s %9s%n", "B", "prefill ms/t", "decode ms/step",
+                    "agg tok/s", "tok/s/seq", "vs B=" + baseB, "wall ms", "KV bytes", "read GB/s");
+            for (BatchRow r : batchRows) {
+                out.printf(Locale.ROOT, "%5d %13.3f %14.2f %11.1f %11.1f %7.2fx %10.0f %12d %9.3f%n", r.batch(),
+                        r.prefillMillisPerToken(), r.stepMillis(), r.tokPerSecond(), r.tokPerSecondPerSequence(),
+                        r.tokPerSecond() / base, r.wallMillis(), r.kvBytes(), r.bytesPerSecond() / 1e9);
+            }
+        }
+        if (!groupRows.isEmpty()) {
+            GroupRow smallest = groupRows.stream().min((a, b) -> a.thinkers() - b.thinkers()).get();
+            String vs = "vs N=" + smallest.thinkers();
+            out.println();
+            out.println("Group Think (N thinkers, one session) vs thread pool (N plain generations on N threads, "
+                    + "same model)");
+            out.printf(Locale.ROOT, "%4s | %8s %10s %9s %12s %7s | %9s %10s %9s %12s %7s | %10s%n", "N", "step ms",
+                    "agg tok/s", "wall ms", "KV bytes", vs, "step ms", "agg tok/s", "wall ms", "KV bytes", vs,
+                    "wall ratio");
+            for (GroupRow r : groupRows) {
+                Run g = r.group();
+                Run p = r.pool();
+                out.printf(Locale.ROOT, "%4d | %8.2f %10.1f %9.0f %12d %6.2fx | %9.2f %10.1f %9.0f %12d %6.2fx | %10.3f%n",
+                        r.thinkers(), g.stepMillis(), g.decodeTokPerSecond(), g.wallMillis(), g.kvBytes(),
+                        g.decodeTokPerSecond() / smallest.group().decodeTokPerSecond(), p.stepMillis(),
+                        p.decodeTokPerSecond(), p.wallMillis(), p.kvBytes(),
+                        p.decodeTokPerSecond() / smallest.pool().decodeTokPerSecond(),
+                        g.wallMillis() / p.wallMillis());
+            }
+            out.println("(left: Group Think; right: thread pool; agg tok/s = decode tokens per second of decode "
+                    + "passes; wall ratio = group wall / pool wall)");
+        }
+        out.printf(Locale.ROOT, "%nTotal %.0f ms%n", total);
+        out.flush();
+    }
+
+    static boolean vectorModule() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+}
