@@ -15,6 +15,7 @@ import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ModelFolder;
 import io.groupthink.engine.model.Weights;
 import io.groupthink.engine.runtime.Batch;
+import io.groupthink.engine.runtime.KernelSelector;
 import io.groupthink.engine.runtime.KvCache;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.runtime.TorchRuntime;
@@ -68,10 +69,16 @@ public final class GroupThinkModel implements AutoCloseable {
         this.tokenizer = Tokenizer.load(folder.file(ModelFolder.TOKENIZER), config.vocabSize());
         this.chatTemplate = ChatTemplate.read(folder.file(ModelFolder.TOKENIZER_CONFIG));
         this.generationConfig = GenerationConfig.read(folder.file(ModelFolder.GENERATION_CONFIG));
+        // Choose the linear operator first: with the few-row kernel on the cores, LibTorch keeps one
+        // thread for the small ops (its OpenMP workers would otherwise spin on the kernel's cores).
+        LinearFactory linears = options.linearsOrAuto();
         NDManager m = TorchRuntime.newManager(options.threads());
+        if (linears instanceof KernelSelector.Vector) {
+            TorchRuntime.setIntraOpThreads(1);
+        }
         try {
             this.weights = Weights.load(folder, m.newSubManager(), options.checkFinite());
-            this.transformer = new Transformer(config, weights, m, options.linearsOrAuto());
+            this.transformer = new Transformer(config, weights, m, linears);
         } catch (RuntimeException e) {
             m.close();
             tokenizer.close();

@@ -36,6 +36,15 @@ public final class TorchRuntime {
         return engine;
     }
 
+    /**
+     * Resizes LibTorch's intra-op pool (JVM-wide). Used when the few-row kernel owns the cores:
+     * LibTorch then runs only small ops, and idle OpenMP workers would spin on the kernel's cores.
+     */
+    public static synchronized void setIntraOpThreads(int threads) {
+        engine(threads);
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+
     public static NDManager newManager(int threads) {
         return engine(threads).newBaseManager();
     }
