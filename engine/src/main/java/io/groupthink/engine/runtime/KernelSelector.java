@@ -24,8 +24,13 @@ public final class KernelSelector {
         }
     }
 
+    /** Checked without touching VectorLinear, whose class needs the module to initialise. */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
     static LinearFactory vector(int threads) {
-        if (!VectorLinear.available()) {
+        if (!vectorModulePresent()) {
             throw new IllegalStateException("the Vector API kernel needs the JVM option --add-modules jdk.incubator.vector");
         }
         int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -36,7 +41,7 @@ public final class KernelSelector {
         if (chosen != null) {
             return chosen;
         }
-        if (!VectorLinear.available()) {
+        if (!vectorModulePresent()) {
             log.info("linear operator: LibTorch (start the JVM with --add-modules jdk.incubator.vector for the few-row kernel)");
             return chosen = LinearFactory.TORCH;
         }

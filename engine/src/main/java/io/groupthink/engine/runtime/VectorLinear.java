@@ -55,10 +55,6 @@ public final class VectorLinear implements Linear {
         }
     }
 
-    public static boolean available() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    }
-
     public static int width() {
         return L;
     }

@@ -79,7 +79,7 @@ final class BenchCommand implements Command {
                 Options.Spec.value("--tokens", "T", "tokens generated per sequence or thinker, >= 2 (default 32)"),
                 Options.Spec.value("--warmup", "W", "untimed runs of each configuration first (default 1)"),
                 Common.JSON_FLAG,
-                Common.THREADS);
+                Common.THREADS, Common.LINEAR);
     }
 
     private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, StepHook forceBudget,

@@ -20,8 +20,12 @@ final class Common {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static final Options.Spec MODEL = Options.Spec.value("--model", "DIR",
-            "Hugging Face model folder (config.json, model.safetensors, tokenizer.json)");
+    static final Options.Spec MODEL = Options.Spec.value("--model", "DIR|ID",
+            "Hugging Face model folder (config.json, model.safetensors, tokenizer.json), or a hub id such as "
+                    + "Qwen/Qwen2.5-0.5B-Instruct, pulled into the HF cache on first use");
+    static final Options.Spec LINEAR = Options.Spec.value("--linear", "KIND",
+            "matrix products: auto (measure once, default), kernel (Vector API few-row kernel; needs "
+                    + "--add-modules jdk.incubator.vector) or torch (LibTorch)");
     static final Options.Spec THREADS = Options.Spec.value("--threads", "N",
             "LibTorch intra-op threads (default: all cores)");
     static final Options.Spec JSON_FLAG = Options.Spec.flag("--json", "print one JSON object on stdout instead of text");
@@ -41,13 +45,19 @@ final class Common {
     static Loaded load(Options o, PrintStream err) {
         String given = o.required("--model");
         int threads = o.intValue("--threads", 0, 1, 4096);
-        Path dir = Paths.get(given);
+        String linear = o.choice("--linear", "auto", List.of("auto", "kernel", "torch"));
+        Path dir = resolveModel(given, err);
         err.print("Loading model " + given + " ... ");
         err.flush();
         long t0 = System.nanoTime();
         GroupThinkModel model;
         try {
-            model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, LinearFactory.TORCH));
+            LinearFactory linears = switch (linear) {
+                case "torch" -> LinearFactory.TORCH;
+                case "kernel" -> LinearFactory.vector(threads);
+                default -> null; // the engine measures and picks
+            };
+            model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears));
         } catch (RuntimeException | Error e) {
             err.println("failed");
             throw e;
@@ -57,6 +67,19 @@ final class Common {
         err.printf(Locale.ROOT, "done in %.0f ms (%s, %d layers, hidden %d, vocab %d)%n", ms, c.modelType(),
                 c.numLayers(), c.hiddenSize(), c.vocabSize());
         return new Loaded(given, model, ms);
+    }
+
+    /**
+     * A folder as given, or, when no such folder exists and the text looks like ORG/NAME, a model
+     * pulled from the Hugging Face hub into its standard cache (reused on later runs).
+     */
+    static Path resolveModel(String given, PrintStream err) {
+        Path dir = Paths.get(given);
+        if (java.nio.file.Files.exists(dir) || !given.matches("[\\w.-]+/[\\w.-]+") || given.startsWith(".")) {
+            return dir;
+        }
+        return io.groupthink.engine.hub.ModelPuller.fromEnvironment().pull(given, "main",
+                new io.groupthink.engine.hub.TextProgressBar(err, System.console() != null));
     }
 
     /** A loaded model, the path as the user gave it, and how long loading took. */

@@ -55,6 +55,7 @@ final class GenerateCommand implements Command {
         specs.add(Common.JSON_FLAG);
         specs.add(Common.LOGITS);
         specs.add(Common.THREADS);
+        specs.add(Common.LINEAR);
         return specs;
     }
 

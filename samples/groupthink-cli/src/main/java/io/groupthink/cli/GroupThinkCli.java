@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code groupthink-cli} command line: generate, think, bench and random-model.
+ * The {@code groupthink-cli} command line: generate, think, bench, random-model and pull.
  *
  * <p>Exit codes: 0 success, 1 the model or the engine failed (a bad model folder prints the
  * loader's message, which names the file and the problem), 2 a bad command line (one line that
@@ -30,7 +30,7 @@ public final class GroupThinkCli {
     }
 
     private static final List<Command> COMMANDS = List.of(new GenerateCommand(), new ThinkCommand(),
-            new BenchCommand(), new RandomModelCommand());
+            new BenchCommand(), new RandomModelCommand(), new PullCommand());
 
     private GroupThinkCli() {}
 
@@ -98,7 +98,7 @@ public final class GroupThinkCli {
             return command.execute(options, new Command.Io(out, err, terminal, start));
         } catch (UsageException e) {
             return fail(err, USAGE, e.getMessage());
-        } catch (ModelLoadException | ChatTemplate.ChatTemplateException e) {
+        } catch (ModelLoadException | ChatTemplate.ChatTemplateException | io.groupthink.engine.hub.HubException e) {
             return fail(err, FAILED, e.getMessage());
         } catch (IllegalArgumentException e) {
             // the engine's request validation: a bad value, and the message names it
@@ -127,7 +127,7 @@ public final class GroupThinkCli {
             }
         }
         throw new UsageException((name.startsWith("-") ? "unknown option " : "unknown command ") + name
-                + "; commands are generate, think, bench, random-model (see " + NAME + " --help)");
+                + "; commands are generate, think, bench, random-model, pull (see " + NAME + " --help)");
     }
 
     private static void printHelp(PrintStream out) {

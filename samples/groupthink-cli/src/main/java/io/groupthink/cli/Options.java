@@ -12,7 +12,7 @@ import java.util.Map;
  */
 final class Options {
 
-    enum Kind { FLAG, VALUE, MULTI }
+    enum Kind { FLAG, VALUE, MULTI, POSITIONAL }
 
     /** One option a command accepts. */
     record Spec(String name, Kind kind, String metavar, String help) {
@@ -28,6 +28,17 @@ final class Options {
         static Spec multi(String name, String metavar, String help) {
             return new Spec(name, Kind.MULTI, metavar, help);
         }
+
+        /** Arguments without a leading --, e.g. a model id. */
+        static Spec positional(String metavar, String help) {
+            return new Spec(metavar, Kind.POSITIONAL, null, help);
+        }
+    }
+
+    private static final String POSITIONAL = "";
+
+    static boolean acceptsPositional(List<Spec> specs) {
+        return specs.stream().anyMatch(s -> s.kind() == Kind.POSITIONAL);
     }
 
     private final String command;
@@ -47,6 +58,10 @@ final class Options {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 values.put("--help", List.of("true"));
+                continue;
+            }
+            if (!arg.startsWith("--") && acceptsPositional(specs)) {
+                values.computeIfAbsent(POSITIONAL, k -> new ArrayList<>()).add(arg);
                 continue;
             }
             if (!arg.startsWith("--")) {
@@ -87,6 +102,10 @@ final class Options {
 
     String command() {
         return command;
+    }
+
+    List<String> positional() {
+        return values.getOrDefault(POSITIONAL, List.of());
     }
 
     boolean help() {

@@ -70,6 +70,7 @@ final class ThinkCommand implements Command {
         specs.add(Common.JSON_FLAG);
         specs.add(Common.LOGITS);
         specs.add(Common.THREADS);
+        specs.add(Common.LINEAR);
         return specs;
     }
 

@@ -347,4 +347,25 @@ class GroupThinkCliTest {
             }
         }
     }
+
+    @Test
+    void pullNeedsOneIdAndOfflineNamesWhatIsMissing() {
+        CliRun none = CliRun.of("pull");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("exactly one model id");
+        CliRun offline = CliRun.of("pull", "groupthink-test/no-such-model-xyz", "--offline");
+        assertThat(offline.code()).as(offline.toString()).isEqualTo(1);
+        assertThat(offline.err()).contains("groupthink-test/no-such-model-xyz").doesNotContain("\tat ");
+    }
+
+    @Test
+    void linearOperatorIsSelectable() {
+        CliRun torch = CliRun.of("generate", "--model", CliRun.shared().resolve("models/stories260K-hf").toString(),
+                "--prompt", "Once upon a time", "--max-tokens", "6", "--json", "--linear", "torch");
+        assertThat(torch.code()).as(torch.toString()).isZero();
+        assertThat(torch.out()).contains("\"generated_ids\":[432,383,286,261,376,298]");
+        CliRun bad = CliRun.of("generate", "--model", "x", "--prompt", "p", "--linear", "gpu");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--linear");
+    }
 }
