@@ -87,6 +87,9 @@ public final class GroupThinkCli {
                 out.flush();
                 return OK;
             }
+            if (first.equals("eval")) { // the evaluation harness parses its own options
+                return io.groupthink.eval.EvalCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            }
             Command command = find(first);
             Options options = Options.parse(command.name(), command.options(),
                     Arrays.copyOfRange(args, 1, args.length));
@@ -127,7 +130,7 @@ public final class GroupThinkCli {
             }
         }
         throw new UsageException((name.startsWith("-") ? "unknown option " : "unknown command ") + name
-                + "; commands are generate, think, bench, random-model, pull (see " + NAME + " --help)");
+                + "; commands are generate, think, bench, random-model, pull, eval (see " + NAME + " --help)");
     }
 
     private static void printHelp(PrintStream out) {
@@ -138,6 +141,8 @@ public final class GroupThinkCli {
         for (Command c : COMMANDS) {
             sb.append(String.format("  %-14s %s%n", c.name(), c.summary()));
         }
+        sb.append(String.format("  %-14s %s%n", "eval", "coverage against decoding steps on enumeration, "
+                + "Floyd-Warshall and programming tasks (CSV, PNG charts, summary)"));
         sb.append("\nRun '").append(NAME).append(" <command> --help' for the options of a command.\n");
         sb.append("Exit codes: 0 ok, 1 model or engine failure, 2 bad command line.\n");
         sb.append("Environment: NO_COLOR disables colour. Logs go to stderr (slf4j-simple, level warn;\n");

@@ -368,4 +368,15 @@ class GroupThinkCliTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--linear");
     }
+
+    @Test
+    void evalIsACommandOfTheCli() {
+        CliRun help = CliRun.of("eval", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out() + help.err()).contains("--tasks").contains("--budget");
+        CliRun bad = CliRun.of("eval", "--model", CliRun.shared().resolve("models/stories260K-hf").toString(), "--budget", "x");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--budget");
+        assertThat(CliRun.of("--help").out()).contains("eval");
+    }
 }
