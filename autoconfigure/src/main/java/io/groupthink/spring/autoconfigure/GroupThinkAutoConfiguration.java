@@ -1,0 +1,108 @@
+package io.groupthink.spring.autoconfigure;
+
+import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.groupthink.Layout;
+import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.model.ModelLoadException;
+import io.groupthink.engine.runtime.LinearFactory;
+import io.groupthink.engine.scheduler.EngineListener;
+import io.groupthink.engine.scheduler.Scheduler;
+import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
+import java.nio.file.Path;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.convert.converter.Converter;
+
+/**
+ * Core Group Think beans: the model (loaded once, closed on shutdown), the scheduler that owns the
+ * engine thread, the session facade every surface goes through, and {@link GroupThinkChatClient}.
+ *
+ * <p>Shutdown order matters: the scheduler takes the model as a constructor argument, so Spring
+ * destroys the scheduler first (failing in-flight sessions with "shutting down") and closes the
+ * model after it.
+ */
+@AutoConfiguration
+@ConditionalOnClass(GroupThinkModel.class)
+@ConditionalOnBooleanProperty(name = "groupthink.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(GroupThinkProperties.class)
+public class GroupThinkAutoConfiguration {
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public GroupThinkModel groupThinkModel(GroupThinkProperties properties) {
+        GroupThinkProperties.Model m = properties.getModel();
+        Path path = m.getPath();
+        if (path == null) {
+            throw new ModelPathException(null, "groupthink.model.path is not set", null);
+        }
+        try {
+            return GroupThinkModel.load(path,
+                    new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), LinearFactory.TORCH));
+        } catch (ModelLoadException e) {
+            throw new ModelPathException(path, e.getMessage(), e);
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public SessionRegistry groupThinkSessionRegistry() {
+        return new SessionRegistry();
+    }
+
+    /** The one engine thread; every {@link EngineListener} bean (metrics, registry) hears its events. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Scheduler groupThinkScheduler(GroupThinkModel model, GroupThinkProperties properties,
+            ObjectProvider<EngineListener> listeners) {
+        return new Scheduler(model, properties.getEngine().toOptions(),
+                new CompositeEngineListener(listeners.orderedStream().toList()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public GroupThinkSessions groupThinkSessions(GroupThinkModel model, Scheduler scheduler, SessionRegistry registry,
+            GroupThinkProperties properties, ObjectProvider<SessionGuard> guard) {
+        return new GroupThinkSessions(model, scheduler, registry, properties, guard.getIfUnique(() -> SessionGuard.NONE));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public GroupThinkChatClient groupThinkChatClient(GroupThinkSessions sessions) {
+        return GroupThinkChatClient.create(sessions);
+    }
+
+    /** Lets {@code groupthink.defaults.mode} take the engine's spellings: group, independent, cot. */
+    @Bean
+    @ConfigurationPropertiesBinding
+    @ConditionalOnMissingBean(name = "groupThinkModeConverter")
+    static Converter<String, Mode> groupThinkModeConverter() {
+        return new ModeConverter();
+    }
+
+    @Bean
+    @ConfigurationPropertiesBinding
+    @ConditionalOnMissingBean(name = "groupThinkLayoutConverter")
+    static Converter<String, Layout> groupThinkLayoutConverter() {
+        return new LayoutConverter();
+    }
+
+    static final class ModeConverter implements Converter<String, Mode> {
+        @Override
+        public Mode convert(String source) {
+            return Mode.parse(source);
+        }
+    }
+
+    static final class LayoutConverter implements Converter<String, Layout> {
+        @Override
+        public Layout convert(String source) {
+            return Layout.parse(source);
+        }
+    }
+}

@@ -1,0 +1,426 @@
+package io.groupthink.spring.autoconfigure;
+
+import io.groupthink.engine.groupthink.Layout;
+import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.sampling.SamplingOptions;
+import io.groupthink.engine.scheduler.SchedulerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of Group Think, under {@code groupthink.*}.
+ *
+ * <p>Only {@code groupthink.model.path} is required; every other value has a default that suits a
+ * small instruction-tuned model on a CPU.
+ */
+@ConfigurationProperties(GroupThinkProperties.PREFIX)
+public class GroupThinkProperties {
+
+    public static final String PREFIX = "groupthink";
+
+    /** Whether to configure Group Think at all. */
+    private boolean enabled = true;
+
+    private final Model model = new Model();
+
+    private final Engine engine = new Engine();
+
+    private final Defaults defaults = new Defaults();
+
+    private final Sampling sampling = new Sampling();
+
+    private final Prompt prompt = new Prompt();
+
+    private final Limits limits = new Limits();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Model getModel() {
+        return model;
+    }
+
+    public Engine getEngine() {
+        return engine;
+    }
+
+    public Defaults getDefaults() {
+        return defaults;
+    }
+
+    public Sampling getSampling() {
+        return sampling;
+    }
+
+    public Prompt getPrompt() {
+        return prompt;
+    }
+
+    public Limits getLimits() {
+        return limits;
+    }
+
+    /** The model to load, once, at start-up. */
+    public static class Model {
+
+        /**
+         * Hugging Face model folder (config.json, tokenizer.json, model.safetensors); required.
+         */
+        private Path path;
+
+        /** LibTorch intra-op threads; 0 lets LibTorch use every core. */
+        private int threads = 0;
+
+        /** Refuse weights holding NaN or infinity (slower start-up). */
+        private boolean checkFinite = false;
+
+        public Path getPath() {
+            return path;
+        }
+
+        public void setPath(Path path) {
+            this.path = path;
+        }
+
+        public int getThreads() {
+            return threads;
+        }
+
+        public void setThreads(int threads) {
+            this.threads = threads;
+        }
+
+        public boolean isCheckFinite() {
+            return checkFinite;
+        }
+
+        public void setCheckFinite(boolean checkFinite) {
+            this.checkFinite = checkFinite;
+        }
+    }
+
+    /** The engine loop that batches every session into one forward pass per step. */
+    public static class Engine {
+
+        // Literals (the engine's SchedulerOptions.DEFAULT) so that the metadata shows them.
+
+        /** KV-cache budget in tokens, shared by all running sessions. */
+        private int kvTokens = 16384;
+
+        /** Sessions that may wait for KV room; one more is rejected at once as busy. */
+        private int maxQueue = 64;
+
+        /** How long a session may wait for KV room before it is rejected as busy. */
+        private Duration queueTimeout = Duration.ofSeconds(30);
+
+        /** Prompt tokens of arriving sessions that may join one step. */
+        private int prefillTokensPerStep = 512;
+
+        public SchedulerOptions toOptions() {
+            return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep);
+        }
+
+        public int getKvTokens() {
+            return kvTokens;
+        }
+
+        public void setKvTokens(int kvTokens) {
+            this.kvTokens = kvTokens;
+        }
+
+        public int getMaxQueue() {
+            return maxQueue;
+        }
+
+        public void setMaxQueue(int maxQueue) {
+            this.maxQueue = maxQueue;
+        }
+
+        public Duration getQueueTimeout() {
+            return queueTimeout;
+        }
+
+        public void setQueueTimeout(Duration queueTimeout) {
+            this.queueTimeout = queueTimeout;
+        }
+
+        public int getPrefillTokensPerStep() {
+            return prefillTokensPerStep;
+        }
+
+        public void setPrefillTokensPerStep(int prefillTokensPerStep) {
+            this.prefillTokensPerStep = prefillTokensPerStep;
+        }
+    }
+
+    /** What a call gets when it does not say otherwise. */
+    public static class Defaults {
+
+        /** Thinkers per Group Think call (GroupThinkChatClient and @GroupThink). */
+        private int thinkers = 4;
+
+        /** Token budget of each thinker (K). */
+        private int tokensPerThinker = 256;
+
+        /** group (every thinker sees the others), independent (the baseline) or cot (one thinker). */
+        private Mode mode = Mode.GROUP_THINK;
+
+        /** slotted (each thinker a block of positions) or interleaved (positions in step order). */
+        private Layout layout = Layout.SLOTTED;
+
+        /** Whether a final-answer lane, seeing every thinker, writes the answer after they finish. */
+        private boolean synthesize = true;
+
+        /** Token budget of the final-answer lane. */
+        private int synthesisTokens = 256;
+
+        /** Whether thinkers see each other's private instructions (their ids and roles). */
+        private boolean othersSeeInstructions = false;
+
+        public int getThinkers() {
+            return thinkers;
+        }
+
+        public void setThinkers(int thinkers) {
+            this.thinkers = thinkers;
+        }
+
+        public int getTokensPerThinker() {
+            return tokensPerThinker;
+        }
+
+        public void setTokensPerThinker(int tokensPerThinker) {
+            this.tokensPerThinker = tokensPerThinker;
+        }
+
+        public Mode getMode() {
+            return mode;
+        }
+
+        public void setMode(Mode mode) {
+            this.mode = mode;
+        }
+
+        public Layout getLayout() {
+            return layout;
+        }
+
+        public void setLayout(Layout layout) {
+            this.layout = layout;
+        }
+
+        public boolean isSynthesize() {
+            return synthesize;
+        }
+
+        public void setSynthesize(boolean synthesize) {
+            this.synthesize = synthesize;
+        }
+
+        public int getSynthesisTokens() {
+            return synthesisTokens;
+        }
+
+        public void setSynthesisTokens(int synthesisTokens) {
+            this.synthesisTokens = synthesisTokens;
+        }
+
+        public boolean isOthersSeeInstructions() {
+            return othersSeeInstructions;
+        }
+
+        public void setOthersSeeInstructions(boolean othersSeeInstructions) {
+            this.othersSeeInstructions = othersSeeInstructions;
+        }
+    }
+
+    /** Default sampling; temperature 0 is greedy decoding. */
+    public static class Sampling {
+
+        /** Softmax temperature; 0 picks the most likely token. */
+        private double temperature = 0;
+
+        /** Keep the k most likely tokens; 0 = off. */
+        private int topK = 0;
+
+        /** Nucleus mass in (0, 1]; 1 = off. */
+        private double topP = 1;
+
+        /** Penalty on tokens already in the thinker's own text; 1 = off. */
+        private double repetitionPenalty = 1;
+
+        /** Base seed; each thinker derives its own so sampled thinkers diverge. */
+        private long seed = 0;
+
+        public SamplingOptions toOptions() {
+            return new SamplingOptions(temperature, topK, topP, repetitionPenalty, seed);
+        }
+
+        public double getTemperature() {
+            return temperature;
+        }
+
+        public void setTemperature(double temperature) {
+            this.temperature = temperature;
+        }
+
+        public int getTopK() {
+            return topK;
+        }
+
+        public void setTopK(int topK) {
+            this.topK = topK;
+        }
+
+        public double getTopP() {
+            return topP;
+        }
+
+        public void setTopP(double topP) {
+            this.topP = topP;
+        }
+
+        public double getRepetitionPenalty() {
+            return repetitionPenalty;
+        }
+
+        public void setRepetitionPenalty(double repetitionPenalty) {
+            this.repetitionPenalty = repetitionPenalty;
+        }
+
+        public long getSeed() {
+            return seed;
+        }
+
+        public void setSeed(long seed) {
+            this.seed = seed;
+        }
+    }
+
+    /**
+     * The words thinkers are given; unset parts keep the engine's defaults. Placeholders:
+     * {count}, {id}, {question}, {role}.
+     */
+    public static class Prompt {
+
+        /** System message in group mode: how the thinkers collaborate. */
+        private String groupSystem;
+
+        /** System message for cot and independent mode. */
+        private String soloSystem;
+
+        /** The user turn; {role} expands to the role sentence or to nothing. */
+        private String user;
+
+        /** The role sentence of a role-specialised thinker. */
+        private String role;
+
+        /** The label that opens each thinker's stream, visible to the others. */
+        private String header;
+
+        /** What the final-answer lane is told after every thinker has finished. */
+        private String synthesis;
+
+        public PromptTemplate toTemplate() {
+            PromptTemplate d = PromptTemplate.DEFAULT;
+            return new PromptTemplate(or(groupSystem, d.groupSystem()), or(soloSystem, d.soloSystem()),
+                    or(user, d.user()), or(role, d.role()), or(header, d.header()), or(synthesis, d.synthesis()));
+        }
+
+        private static String or(String value, String fallback) {
+            return value == null ? fallback : value;
+        }
+
+        public String getGroupSystem() {
+            return groupSystem;
+        }
+
+        public void setGroupSystem(String groupSystem) {
+            this.groupSystem = groupSystem;
+        }
+
+        public String getSoloSystem() {
+            return soloSystem;
+        }
+
+        public void setSoloSystem(String soloSystem) {
+            this.soloSystem = soloSystem;
+        }
+
+        public String getUser() {
+            return user;
+        }
+
+        public void setUser(String user) {
+            this.user = user;
+        }
+
+        public String getRole() {
+            return role;
+        }
+
+        public void setRole(String role) {
+            this.role = role;
+        }
+
+        public String getHeader() {
+            return header;
+        }
+
+        public void setHeader(String header) {
+            this.header = header;
+        }
+
+        public String getSynthesis() {
+            return synthesis;
+        }
+
+        public void setSynthesis(String synthesis) {
+            this.synthesis = synthesis;
+        }
+    }
+
+    /** Bounds on what one call may ask for, checked before anything is tokenized. */
+    public static class Limits {
+
+        /** Most thinkers one call may ask for (the engine's own ceiling is 16). */
+        private int maxThinkers = 16;
+
+        /** Largest per-thinker token budget one call may ask for. */
+        private int maxTokensPerThinker = 4096;
+
+        /** Longest question or conversation, in characters. */
+        private int maxPromptChars = 32_000;
+
+        public int getMaxThinkers() {
+            return maxThinkers;
+        }
+
+        public void setMaxThinkers(int maxThinkers) {
+            this.maxThinkers = maxThinkers;
+        }
+
+        public int getMaxTokensPerThinker() {
+            return maxTokensPerThinker;
+        }
+
+        public void setMaxTokensPerThinker(int maxTokensPerThinker) {
+            this.maxTokensPerThinker = maxTokensPerThinker;
+        }
+
+        public int getMaxPromptChars() {
+            return maxPromptChars;
+        }
+
+        public void setMaxPromptChars(int maxPromptChars) {
+            this.maxPromptChars = maxPromptChars;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.groupthink.spring.autoconfigure;
+
+import io.groupthink.engine.model.ModelLoadException;
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/** Turns a bad {@code groupthink.model.path} into a start-up report that says what to set. */
+class ModelPathFailureAnalyzer extends AbstractFailureAnalyzer<ModelPathException> {
+
+    static final String ACTION = "Set 'groupthink.model.path' to a Hugging Face model folder holding config.json, "
+            + "tokenizer.json and model.safetensors (for example groupthink.model.path=/models/Qwen2.5-0.5B-Instruct), "
+            + "or set 'groupthink.enabled=false' to switch Group Think off.";
+
+    @Override
+    protected FailureAnalysis analyze(Throwable rootFailure, ModelPathException cause) {
+        String description;
+        if (cause.path() == null) {
+            description = "Group Think needs a model, but 'groupthink.model.path' is not set.";
+        } else {
+            ModelLoadException load = findCause(cause, ModelLoadException.class);
+            String problem = load != null ? load.getMessage() : cause.getMessage();
+            description = "Group Think could not load the model at 'groupthink.model.path' = '" + cause.path()
+                    + "': " + problem;
+        }
+        return new FailureAnalysis(description, ACTION, cause);
+    }
+}

@@ -1,0 +1,40 @@
+package io.groupthink.spring.autoconfigure.agent;
+
+import io.groupthink.spring.autoconfigure.GroupThinkSessions;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.FactoryBean;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+
+/** Makes the proxy of one {@link GroupThinkAgents} interface. */
+public class GroupThinkAgentsFactoryBean<T> implements FactoryBean<T>, BeanFactoryAware {
+
+    private final Class<T> type;
+    private BeanFactory beanFactory;
+
+    public GroupThinkAgentsFactoryBean(Class<T> type) {
+        this.type = type;
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        this.beanFactory = beanFactory;
+    }
+
+    @Override
+    public T getObject() {
+        GroupThinkSessions sessions;
+        try {
+            sessions = beanFactory.getBean(GroupThinkSessions.class);
+        } catch (NoSuchBeanDefinitionException e) {
+            throw new IllegalStateException("@GroupThinkAgents " + type.getName()
+                    + " needs Group Think configured: set groupthink.model.path (and groupthink.enabled=true)", e);
+        }
+        return AgentProxy.create(type, sessions);
+    }
+
+    @Override
+    public Class<?> getObjectType() {
+        return type;
+    }
+}

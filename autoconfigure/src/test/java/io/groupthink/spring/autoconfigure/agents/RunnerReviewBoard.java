@@ -1,0 +1,15 @@
+package io.groupthink.spring.autoconfigure.agents;
+
+import io.groupthink.spring.autoconfigure.agent.GroupThinkAgents;
+import io.groupthink.spring.autoconfigure.agent.Thinker;
+
+/** Found by the ApplicationContextRunner tests' scan of this package. */
+@GroupThinkAgents
+public interface RunnerReviewBoard {
+
+    @Thinker("look at safety")
+    String safety(String plan);
+
+    @Thinker("look at cost")
+    String cost(String plan);
+}

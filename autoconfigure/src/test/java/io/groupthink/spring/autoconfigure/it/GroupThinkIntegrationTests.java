@@ -1,0 +1,505 @@
+package io.groupthink.spring.autoconfigure.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.groupthink.FinishReason;
+import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.scheduler.EngineStats;
+import io.groupthink.engine.scheduler.Scheduler;
+import io.groupthink.spring.autoconfigure.GroupThinkBusyException;
+import io.groupthink.spring.autoconfigure.GroupThinkException;
+import io.groupthink.spring.autoconfigure.GroupThinkTimeoutException;
+import io.groupthink.spring.autoconfigure.IntegrationSupport;
+import io.groupthink.spring.autoconfigure.SessionRegistry;
+import io.groupthink.spring.autoconfigure.SlowHook;
+import io.groupthink.spring.autoconfigure.TestModels;
+import io.groupthink.spring.autoconfigure.actuate.GroupThinkEndpoint;
+import io.groupthink.spring.autoconfigure.actuate.GroupThinkGauges;
+import io.groupthink.spring.autoconfigure.actuate.GroupThinkMeters;
+import io.groupthink.spring.autoconfigure.ai.GroupThinkChatModel;
+import io.groupthink.spring.autoconfigure.ai.GroupThinkChatOptions;
+import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
+import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
+import io.groupthink.spring.autoconfigure.client.StructuredOutputException;
+import io.groupthink.spring.autoconfigure.client.ThinkerToken;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.ChatClientRequest;
+import org.springframework.ai.chat.client.ChatClientResponse;
+import org.springframework.ai.chat.client.advisor.SimpleLoggerAdvisor;
+import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
+import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.observation.conventions.AiObservationAttributes;
+import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
+import org.springframework.ai.observation.conventions.AiObservationMetricNames;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.Disposable;
+
+/**
+ * Real inference on stories260K through every surface of one Boot app: the client (call, stream,
+ * entity), Spring AI's ChatClient over the ChatModel (call, stream, advisors, observations), the
+ * annotated agents, metrics, health and the endpoint; then overload, time limits and interrupts.
+ * The tiny model writes nonsense stories, so the assertions are on structure and real values.
+ */
+@SpringBootTest(classes = IntegrationApp.class)
+class GroupThinkIntegrationTests {
+
+    static final Duration TIME_LIMIT = Duration.ofSeconds(3);
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        for (String p : TestModels.storiesProperties()) {
+            int eq = p.indexOf('=');
+            registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
+        }
+        registry.add("resilience4j.bulkhead.instances.groupthink.max-concurrent-calls", () -> "4");
+        registry.add("resilience4j.bulkhead.instances.groupthink.max-wait-duration", () -> "0");
+        registry.add("resilience4j.timelimiter.instances.groupthink.timeout-duration", () -> TIME_LIMIT.toMillis() + "ms");
+        registry.add("resilience4j.circuitbreaker.instances.groupthink.minimum-number-of-calls", () -> "1000");
+        registry.add("management.endpoints.web.exposure.include", () -> "health,groupthink");
+        registry.add("management.endpoint.health.show-details", () -> "always");
+    }
+
+    @Autowired GroupThinkChatClient client;
+    @Autowired ChatModel chatModel;
+    @Autowired ChatClient.Builder chatClientBuilder;
+    @Autowired StoryCouncil council;
+    @Autowired Scheduler scheduler;
+    @Autowired SessionRegistry registry;
+    @Autowired GroupThinkModel model;
+    @Autowired MeterRegistry meters;
+    @Autowired GroupThinkEndpoint endpoint;
+    @Autowired HealthEndpoint healthEndpoint;
+    @Autowired BulkheadRegistry bulkheads;
+
+    @AfterEach
+    void engineEndsIdle() throws InterruptedException {
+        IntegrationSupport.awaitIdle(scheduler, registry);
+        assertThat(bulkheads.bulkhead("groupthink").getMetrics().getAvailableConcurrentCalls()).isEqualTo(4);
+    }
+
+    // --- GroupThinkChatClient
+
+    @Test
+    void clientAnswersWithFourThinkers() {
+        GroupThinkResponse r = client.prompt().user("Tom had a red ball.").thinkers(4).maxTokensPerThinker(24).call();
+
+        assertThat(r.thinkers()).hasSize(4);
+        assertThat(r.thinkers()).extracting(GroupThinkResponse.ThinkerOutput::thinker).containsExactly(1, 2, 3, 4);
+        assertThat(r.thinkers()).allSatisfy(t -> {
+            assertThat(t.text()).isNotBlank();
+            assertThat(t.tokens()).isBetween(1, 24);
+            assertThat(t.finishReason()).isIn(FinishReason.LENGTH, FinishReason.EOS);
+        });
+        assertThat(r.finalAnswer()).isNotBlank();
+        int thinkerTokens = r.thinkers().stream().mapToInt(GroupThinkResponse.ThinkerOutput::tokens).sum();
+        assertThat(r.usage().generatedTokens()).isGreaterThan(thinkerTokens);
+        assertThat(r.usage().promptTokens()).isPositive();
+        assertThat(r.timings().decodeSteps()).isPositive();
+        assertThat(r.timings().wallMillis()).isPositive();
+        assertThat(r.timings().prefillMillis()).isPositive();
+        assertThat(r.timings().kvBytes()).isPositive();
+    }
+
+    @Test
+    void streamTagsTokensByThinkerAndAddsUpToTheCall() {
+        GroupThinkResponse called = client.prompt("Lily saw a big dog.").call();
+        List<ThinkerToken> tokens = client.prompt("Lily saw a big dog.").stream().collectList()
+                .block(Duration.ofSeconds(30));
+
+        assertThat(tokens).extracting(ThinkerToken::thinker).containsOnly(0, 1, 2, 3, 4);
+        Map<Integer, String> byThinker = tokens.stream().collect(Collectors.groupingBy(ThinkerToken::thinker,
+                Collectors.mapping(ThinkerToken::text, Collectors.joining())));
+        // Greedy decoding: the stream and the call wrote the same text.
+        for (GroupThinkResponse.ThinkerOutput t : called.thinkers()) {
+            assertThat(byThinker.get(t.thinker())).isEqualTo(t.text());
+        }
+        assertThat(byThinker.get(0)).isEqualTo(called.finalAnswer());
+        assertThat(tokens.stream().filter(ThinkerToken::finalAnswer)).allMatch(t -> t.thinker() == 0);
+        // Tokens of one step come out of one forward pass: the thinkers interleave step by step.
+        assertThat(tokens.subList(0, 4)).extracting(ThinkerToken::step).containsOnly(0);
+    }
+
+    @Test
+    void streamCancelledMidwayCancelsTheEngineSession() throws InterruptedException {
+        long completedBefore = scheduler.stats().completed();
+        List<ThinkerToken> firstFew = client.prompt("Sam and Sue played.").maxTokensPerThinker(100)
+                .stepHook(new SlowHook(2)).stream().take(8).collectList().block(Duration.ofSeconds(30));
+        assertThat(firstFew).hasSize(8);
+        IntegrationSupport.awaitIdle(scheduler, registry);
+        assertThat(scheduler.stats().completed()).isEqualTo(completedBefore + 1);
+    }
+
+    /**
+     * One field: Spring AI's format instructions (with the JSON schema) take about 400 of the
+     * tiny model's 512 positions, so the schema must stay small.
+     */
+    record Mood(boolean happy) {}
+
+    @Test
+    void entityMapsTheFinalAnswerThroughTheRealPath() {
+        // The tiny model cannot write JSON, so a hook at the engine boundary scripts the final-answer
+        // lane's tokens; prompt building, the scheduler, decoding and BeanOutputConverter are real.
+        String json = "{\"happy\": true}";
+        int[] ids = model.tokenizer().encode(json, false);
+        int stop = model.config().bosTokenId();
+        int thinkers = 2;
+        StepHook script = new StepHook() {
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return lane == thinkers ? (index < ids.length ? ids[index] : stop) : sampled;
+            }
+        };
+        GroupThinkChatClient.EntityResponse<Mood> r = client.prompt("Tom had a ball.").thinkers(thinkers)
+                .maxTokensPerThinker(4).synthesisTokens(ids.length + 2).stepHook(script)
+                .responseEntity(Mood.class);
+
+        assertThat(r.entity()).isEqualTo(new Mood(true));
+        assertThat(r.response().thinkers()).hasSize(2);
+        assertThat(r.response().finalAnswer().strip()).isEqualTo(json);
+    }
+
+    @Test
+    void entityFromTheTinyModelsOwnWordsFailsWithAClearError() {
+        assertThatThrownBy(() -> client.prompt("Tom had a ball.").thinkers(2).maxTokensPerThinker(4)
+                .synthesisTokens(8).entity(Mood.class))
+                .isInstanceOf(StructuredOutputException.class)
+                .hasMessageContaining("not valid JSON for " + Mood.class.getName())
+                .hasMessageContaining("the answer was");
+    }
+
+    // --- Spring AI ChatModel through ChatClient
+
+    @Test
+    void chatClientOverTheChatModelWithAdvisorsAndObservations() {
+        assertThat(chatModel).isInstanceOf(GroupThinkChatModel.class);
+        AtomicInteger advised = new AtomicInteger();
+        CallAdvisor counting = new CallAdvisor() {
+            @Override
+            public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
+                advised.incrementAndGet();
+                return chain.nextCall(request);
+            }
+
+            @Override
+            public String getName() {
+                return "counting";
+            }
+
+            @Override
+            public int getOrder() {
+                return 0;
+            }
+        };
+        ChatClient chat = chatClientBuilder.defaultAdvisors(counting, new SimpleLoggerAdvisor()).build();
+        long submitted = scheduler.stats().submitted();
+
+        // N = 1 by default: a plain chat call.
+        ChatResponse plain = chat.prompt().user("Once upon a time").call().chatResponse();
+        assertThat(plain.getResult().getOutput().getText()).isNotBlank();
+        assertThat(plain.getMetadata().getUsage().getPromptTokens()).isPositive();
+        assertThat(plain.getMetadata().getUsage().getCompletionTokens()).isBetween(1, 24);
+        assertThat(plain.getMetadata().<Object>get(GroupThinkChatModel.THINKERS_KEY)).isNull();
+
+        // Group Think through the options: 4 thinkers, one session, the final answer as content.
+        ChatResponse group = chat.prompt().system("Be brief.").user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(4).maxTokens(16))
+                .call().chatResponse();
+        List<Map<String, Object>> thinkers = group.getMetadata().get(GroupThinkChatModel.THINKERS_KEY);
+        assertThat(thinkers).hasSize(4);
+        assertThat(group.getResult().getOutput().getText()).isNotBlank();
+        assertThat(group.getMetadata().getUsage().getCompletionTokens())
+                .isGreaterThan(thinkers.stream().mapToInt(t -> (Integer) t.get("tokens")).sum());
+        assertThat(scheduler.stats().submitted()).isEqualTo(submitted + 2);
+        assertThat(advised.get()).isEqualTo(2);
+
+        Timer operation = meters.get(DefaultChatModelObservationConvention.DEFAULT_NAME)
+                .tag(AiObservationAttributes.AI_PROVIDER.value(), GroupThinkChatModel.PROVIDER).timer();
+        assertThat(operation.count()).isGreaterThanOrEqualTo(2);
+        double tokens = meters.get(AiObservationMetricNames.TOKEN_USAGE.value())
+                .tag(AiObservationAttributes.AI_PROVIDER.value(), GroupThinkChatModel.PROVIDER).counters().stream()
+                .mapToDouble(Counter::count).sum();
+        assertThat(tokens).isPositive();
+    }
+
+    @Test
+    void chatModelStreamsThroughChatClient() {
+        ChatClient chat = chatClientBuilder.build();
+        String called = chat.prompt().user("Lily saw a big dog.").call().content();
+        List<String> chunks = chat.prompt().user("Lily saw a big dog.").stream().content().collectList()
+                .block(Duration.ofSeconds(30));
+        assertThat(chunks.size()).isGreaterThan(1);
+        assertThat(String.join("", chunks)).isEqualTo(called);
+
+        // Group Think streams only the final answer unless asked for the thinkers too.
+        ChatResponse last = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(3).maxTokens(12)).stream().chatResponse()
+                .blockLast(Duration.ofSeconds(30));
+        assertThat(last.getMetadata().getUsage().getTotalTokens()).isPositive();
+        assertThat(last.getResult().getMetadata().getFinishReason()).isIn("stop", "length");
+    }
+
+    // --- annotated agents
+
+    @Test
+    void agentGroupCallRunsOneSessionWithAThinkerPerRole() {
+        long before = scheduler.stats().submitted();
+        StoryCouncil.Council c = council.council("Tom had a red ball.");
+        assertThat(scheduler.stats().submitted()).as("one session for the whole group").isEqualTo(before + 1);
+
+        assertThat(c.response().thinkers()).hasSize(3);
+        assertThat(c.response().thinkers()).extracting(GroupThinkResponse.ThinkerOutput::role)
+                .containsExactly("tell how it starts", "tell what happens", "tell how it ends");
+        assertThat(c.start()).isEqualTo(c.response().thinkers().get(0).text());
+        assertThat(c.middle()).isEqualTo(c.response().thinkers().get(1).text());
+        assertThat(c.end()).isEqualTo(c.response().thinkers().get(2).text());
+        assertThat(c.response().thinkers()).allSatisfy(t -> assertThat(t.tokens()).isBetween(1, 16));
+
+        Map<String, Object> map = council.asMap("Tom had a red ball.");
+        assertThat(map).containsOnlyKeys("start", "middle", "end");
+        assertThat(map.get("start")).isEqualTo(c.start()); // greedy: same session, same words
+        assertThat(council.end("Tom had a red ball.")).isEqualTo(c.end());
+        assertThat(council.councilLength("Tom had a red ball."))
+                .isEqualTo(c.start().length() + c.middle().length() + c.end().length());
+        assertThat(scheduler.stats().submitted()).isEqualTo(before + 4);
+    }
+
+    @Test
+    void groupThinkMethodRunsOneSessionOfNThinkers() {
+        long before = scheduler.stats().submitted();
+        GroupThinkResponse r = council.brainstormResponse("A bird sang.");
+        assertThat(r.thinkers()).hasSize(4);
+        assertThat(r.finalAnswer()).isNotBlank();
+        assertThat(council.brainstorm("A bird sang.")).isEqualTo(r.finalAnswer());
+        assertThat(scheduler.stats().submitted()).isEqualTo(before + 2);
+    }
+
+    // --- metrics, health, endpoint, observed while a session is held mid-run
+
+    @Test
+    void metersHealthAndEndpointShowARunningSession() throws Exception {
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        int pauseAt = 5;
+        StepHook pause = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] logits) {
+                if (lane == 0 && index == pauseAt) {
+                    reached.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        double tokensBefore = tokensCounted();
+        long stepsBefore = meters.get(GroupThinkMeters.STEP_LATENCY).timer().count();
+        AtomicReference<GroupThinkResponse> done = new AtomicReference<>();
+        Thread caller = new Thread(() -> done.set(client.prompt("Max found a box.").stepHook(pause).call()));
+        caller.start();
+        try {
+            assertThat(reached.await(20, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(meters.get(GroupThinkGauges.ACTIVE_SESSIONS).gauge().value()).isEqualTo(1);
+            assertThat(meters.get(GroupThinkGauges.KV_BYTES).gauge().value()).isPositive();
+            assertThat(meters.get(GroupThinkGauges.KV_TOKENS).gauge().value()).isPositive();
+            assertThat(meters.get(GroupThinkGauges.QUEUED_SESSIONS).gauge().value()).isZero();
+
+            GroupThinkEndpoint.GroupThinkDescriptor d = endpoint.groupThink();
+            assertThat(d.model().type()).isEqualTo("llama");
+            assertThat(d.model().contextLength()).isEqualTo(512);
+            assertThat(d.model().loaded()).isTrue();
+            assertThat(d.engine().alive()).isTrue();
+            assertThat(d.engine().activeSessions()).isEqualTo(1);
+            assertThat(d.engine().kvTokensInUse()).isPositive();
+            assertThat(d.sessions()).hasSize(1);
+            GroupThinkEndpoint.SessionDescriptor s = d.sessions().get(0);
+            assertThat(s.surface()).isEqualTo("client");
+            assertThat(s.state()).isEqualTo("running");
+            assertThat(s.question()).isEqualTo("Max found a box.");
+            assertThat(s.thinkers()).isEqualTo(4);
+            assertThat(s.lanes()).hasSize(5); // 4 thinkers and the final answer
+            assertThat(s.lanes().subList(0, 4)).allSatisfy(l -> {
+                assertThat(l.tokens()).isEqualTo(pauseAt);
+                assertThat(l.budget()).isEqualTo(24);
+                assertThat(l.finish()).isNull();
+            });
+            assertThat(s.lanes().get(4).synthesis()).isTrue();
+            assertThat(s.lanes().get(4).tokens()).isZero();
+            assertThat(endpoint.session(s.id())).isNotNull();
+
+            IndicatedHealthDescriptor health = (IndicatedHealthDescriptor) healthEndpoint.healthForPath("groupthink");
+            assertThat(health.getStatus().getCode()).isEqualTo("UP");
+            assertThat(health.getDetails()).containsEntry("modelLoaded", true).containsEntry("engineAlive", true)
+                    .containsEntry("activeSessions", 1);
+        } finally {
+            release.countDown();
+        }
+        caller.join(20_000);
+        GroupThinkResponse r = done.get();
+        assertThat(r).isNotNull();
+
+        assertThat(tokensCounted() - tokensBefore).isEqualTo(r.usage().generatedTokens());
+        assertThat(meters.get(GroupThinkMeters.STEP_LATENCY).timer().count() - stepsBefore)
+                .isEqualTo(r.timings().decodeSteps() + 1);
+        assertThat(meters.get(GroupThinkMeters.STEP_LATENCY).timer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
+        assertThat(meters.get(GroupThinkMeters.QUEUE_WAIT).timer().count()).isPositive();
+        assertThat(meters.get(GroupThinkMeters.SESSION_DURATION).tag("mode", "group_think").tag("thinkers", "4")
+                .timer().count()).isPositive();
+        assertThat(meters.get(GroupThinkMeters.SESSIONS).tag("outcome", "completed").counter().count()).isPositive();
+        assertThat(meters.get(GroupThinkMeters.STEP_ROWS).summary().max()).isPositive();
+        IntegrationSupport.awaitIdle(scheduler, registry);
+        assertThat(meters.get(GroupThinkGauges.ACTIVE_SESSIONS).gauge().value()).isZero();
+        assertThat(meters.get(GroupThinkGauges.KV_BYTES).gauge().value()).isZero();
+        assertThat(endpoint.groupThink().sessions()).isEmpty();
+    }
+
+    private double tokensCounted() {
+        return meters.find(GroupThinkMeters.TOKENS).tag("mode", "group_think").tag("thinkers", "4").counters()
+                .stream().mapToDouble(Counter::count).sum();
+    }
+
+    // --- overload, time limits, interrupts
+
+    @Test
+    void thirtyTwoConcurrentCallsAgainstABulkheadOfFourCompleteOrAreRejectedClearly() throws Exception {
+        int calls = 32;
+        ExecutorService pool = Executors.newFixedThreadPool(calls);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Outcome>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < calls; i++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    long t0 = System.nanoTime();
+                    try {
+                        GroupThinkResponse r = client.prompt("Sam and Sue played.").thinkers(4).maxTokensPerThinker(24)
+                                .call();
+                        return new Outcome(r, null, System.nanoTime() - t0);
+                    } catch (RuntimeException e) {
+                        return new Outcome(null, e, System.nanoTime() - t0);
+                    }
+                }));
+            }
+            start.countDown();
+            int completed = 0;
+            int rejected = 0;
+            int timedOut = 0;
+            for (Future<Outcome> f : futures) {
+                Outcome o = f.get(TIME_LIMIT.toMillis() + 10_000, TimeUnit.MILLISECONDS); // none hangs
+                assertThat(Duration.ofNanos(o.nanos())).isLessThan(TIME_LIMIT.plusSeconds(1));
+                if (o.error() == null) {
+                    completed++;
+                    assertThat(o.response().thinkers()).hasSize(4);
+                } else if (o.error() instanceof GroupThinkTimeoutException) {
+                    timedOut++; // only on a machine too loaded to finish 4 tiny sessions in 3 s
+                } else {
+                    rejected++;
+                    assertThat(o.error()).isInstanceOf(GroupThinkBusyException.class)
+                            .hasMessageContaining("limit of 4 concurrent sessions")
+                            .hasMessageContaining("resilience4j.bulkhead.instances.groupthink.max-concurrent-calls");
+                }
+            }
+            assertThat(completed + rejected + timedOut).isEqualTo(calls);
+            assertThat(completed + timedOut).as("the 4 seats were used").isGreaterThanOrEqualTo(4);
+            assertThat(completed).isPositive();
+            assertThat(rejected).isPositive();
+        } finally {
+            pool.shutdownNow();
+        }
+        Bulkhead bulkhead = bulkheads.bulkhead("groupthink");
+        assertThat(bulkhead.getBulkheadConfig().getMaxConcurrentCalls()).isEqualTo(4);
+    }
+
+    record Outcome(GroupThinkResponse response, RuntimeException error, long nanos) {}
+
+    @Test
+    void timeLimitCancelsTheEngineSessionNotJustTheCaller() throws Exception {
+        EngineStats before = scheduler.stats();
+        long t0 = System.nanoTime();
+        // 4 lanes x 40 ms per token: the full budget would take about 5 s, past the 3 s limit.
+        assertThatThrownBy(() -> client.prompt("Tom had a red ball.").synthesize(false)
+                .stepHook(new SlowHook(40)).call())
+                .isInstanceOf(GroupThinkTimeoutException.class)
+                .hasMessageContaining("exceeded its time limit of 3000 ms and was cancelled");
+        Duration waited = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(waited).isBetween(TIME_LIMIT.minusMillis(100), TIME_LIMIT.plusSeconds(1));
+
+        // The engine stops the session at its next step and frees its KV memory.
+        IntegrationSupport.awaitIdle(scheduler, registry);
+        EngineStats after = scheduler.stats();
+        assertThat(after.completed()).isEqualTo(before.completed() + 1);
+        assertThat(after.steps() - before.steps()).as("stopped well before its 24-token budget").isLessThan(24);
+        assertThat(after.kvTokensInUse()).isZero();
+        assertThat(meters.get("resilience4j.timelimiter.calls").tag("name", "groupthink").tag("kind", "timeout")
+                .counter().count()).isPositive();
+    }
+
+    @Test
+    void timeLimitAlsoCancelsAStream() throws Exception {
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        List<ThinkerToken> seen = new ArrayList<>();
+        CountDownLatch ended = new CountDownLatch(1);
+        Disposable d = client.prompt("Tom had a red ball.").synthesize(false).stepHook(new SlowHook(40)).stream()
+                .subscribe(seen::add, e -> {
+                    error.set(e);
+                    ended.countDown();
+                }, ended::countDown);
+        assertThat(ended.await(TIME_LIMIT.toMillis() + 2000, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(error.get()).isInstanceOf(GroupThinkTimeoutException.class);
+        assertThat(seen).isNotEmpty().hasSizeLessThan(4 * 24);
+        assertThat(d.isDisposed()).isTrue();
+    }
+
+    @Test
+    void interruptedCallerReturnsPromptlyWithItsFlagSet() throws Exception {
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                client.prompt("Tom had a red ball.").synthesize(false).stepHook(new SlowHook(20)).call();
+            } catch (RuntimeException e) {
+                error.set(e);
+                flag.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        caller.start();
+        Thread.sleep(300);
+        long t0 = System.nanoTime();
+        caller.interrupt();
+        caller.join(2000);
+        assertThat(caller.isAlive()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+        assertThat(error.get()).isInstanceOf(GroupThinkException.class).hasMessageContaining("interrupted");
+        assertThat(flag.get()).isTrue();
+    }
+}
