@@ -1,6 +1,10 @@
 package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.hub.HubException;
+import io.groupthink.engine.hub.HubSettings;
+import io.groupthink.engine.hub.ModelPuller;
+import io.groupthink.engine.hub.TextProgressBar;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.model.ModelLoadException;
@@ -38,14 +42,37 @@ public class GroupThinkAutoConfiguration {
     public GroupThinkModel groupThinkModel(GroupThinkProperties properties) {
         GroupThinkProperties.Model m = properties.getModel();
         Path path = m.getPath();
+        if (path == null && m.getId() != null && !m.getId().isBlank()) {
+            path = pull(m);
+        }
         if (path == null) {
             throw new ModelPathException(null, "groupthink.model.path is not set", null);
         }
+        LinearFactory linears = switch (m.getLinear() == null ? "auto" : m.getLinear().trim().toLowerCase()) {
+            case "auto" -> null; // the engine measures once and picks
+            case "torch" -> LinearFactory.TORCH;
+            case "kernel" -> LinearFactory.vector(m.getThreads());
+            default -> throw new IllegalArgumentException("groupthink.model.linear must be auto, kernel or torch, got '"
+                    + m.getLinear() + "'");
+        };
         try {
-            return GroupThinkModel.load(path,
-                    new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), LinearFactory.TORCH));
+            return GroupThinkModel.load(path, new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), linears));
         } catch (ModelLoadException e) {
             throw new ModelPathException(path, e.getMessage(), e);
+        }
+    }
+
+    /** Pulls {@code groupthink.model.id} into the HF cache (reused when already there), logging progress. */
+    private static Path pull(GroupThinkProperties.Model m) {
+        try {
+            HubSettings settings = HubSettings.fromEnvironment();
+            if (m.isOffline()) {
+                settings = settings.toBuilder().offline(true).build();
+            }
+            return new ModelPuller(settings).pull(m.getId(), m.getRevision(), new TextProgressBar(System.err, false));
+        } catch (HubException e) {
+            throw new ModelPathException(null, "groupthink.model.id '" + m.getId() + "' could not be pulled: "
+                    + e.getMessage(), e);
         }
     }
 

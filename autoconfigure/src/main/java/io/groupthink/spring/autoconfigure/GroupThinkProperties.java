@@ -71,9 +71,29 @@ public class GroupThinkProperties {
     public static class Model {
 
         /**
-         * Hugging Face model folder (config.json, tokenizer.json, model.safetensors); required.
+         * Hugging Face model folder (config.json, tokenizer.json, model.safetensors). Either this or
+         * {@code id} is required; the path wins when both are set.
          */
         private Path path;
+
+        /**
+         * Hugging Face hub model id (e.g. Qwen/Qwen2.5-0.5B-Instruct), pulled into the standard HF cache
+         * (~/.cache/huggingface/hub) on first start and reused after. HF_TOKEN, HF_HOME, HF_ENDPOINT and
+         * HF_HUB_OFFLINE apply.
+         */
+        private String id;
+
+        /** Revision (branch, tag or commit) of {@code id}. */
+        private String revision = "main";
+
+        /** Resolve {@code id} from the local HF cache only, never the network (like HF_HUB_OFFLINE=1). */
+        private boolean offline = false;
+
+        /**
+         * Matrix-product implementation: auto (measured once at load), kernel (the Vector API few-row
+         * kernel; needs --add-modules jdk.incubator.vector) or torch (LibTorch).
+         */
+        private String linear = "auto";
 
         /** LibTorch intra-op threads; 0 lets LibTorch use every core. */
         private int threads = 0;
@@ -87,6 +107,38 @@ public class GroupThinkProperties {
 
         public void setPath(Path path) {
             this.path = path;
+        }
+
+        public String getId() {
+            return id;
+        }
+
+        public void setId(String id) {
+            this.id = id;
+        }
+
+        public String getRevision() {
+            return revision;
+        }
+
+        public void setRevision(String revision) {
+            this.revision = revision;
+        }
+
+        public boolean isOffline() {
+            return offline;
+        }
+
+        public void setOffline(boolean offline) {
+            this.offline = offline;
+        }
+
+        public String getLinear() {
+            return linear;
+        }
+
+        public void setLinear(String linear) {
+            this.linear = linear;
         }
 
         public int getThreads() {

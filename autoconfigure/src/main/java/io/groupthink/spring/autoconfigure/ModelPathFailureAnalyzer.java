@@ -9,13 +9,16 @@ class ModelPathFailureAnalyzer extends AbstractFailureAnalyzer<ModelPathExceptio
 
     static final String ACTION = "Set 'groupthink.model.path' to a Hugging Face model folder holding config.json, "
             + "tokenizer.json and model.safetensors (for example groupthink.model.path=/models/Qwen2.5-0.5B-Instruct), "
-            + "or set 'groupthink.enabled=false' to switch Group Think off.";
+            + "or 'groupthink.model.id' to a Hugging Face hub id to pull (for example "
+            + "groupthink.model.id=Qwen/Qwen2.5-0.5B-Instruct), or set 'groupthink.enabled=false' to switch Group Think off.";
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, ModelPathException cause) {
         String description;
-        if (cause.path() == null) {
-            description = "Group Think needs a model, but 'groupthink.model.path' is not set.";
+        if (cause.path() == null && cause.getCause() != null) {
+            description = "Group Think could not get its model: " + cause.getMessage();
+        } else if (cause.path() == null) {
+            description = "Group Think needs a model, but neither 'groupthink.model.path' nor 'groupthink.model.id' is set.";
         } else {
             ModelLoadException load = findCause(cause, ModelLoadException.class);
             String problem = load != null ? load.getMessage() : cause.getMessage();

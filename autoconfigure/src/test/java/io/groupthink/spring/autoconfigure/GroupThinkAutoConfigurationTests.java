@@ -210,9 +210,33 @@ class GroupThinkAutoConfigurationTests {
             assertThat(ctx).hasFailed();
             FailureAnalysis analysis = new ModelPathFailureAnalyzer().analyze(ctx.getStartupFailure());
             assertThat(analysis).isNotNull();
-            assertThat(analysis.getDescription()).contains("'groupthink.model.path' is not set");
+            assertThat(analysis.getDescription()).contains("'groupthink.model.path'").contains("'groupthink.model.id'");
             assertThat(analysis.getAction()).contains("Set 'groupthink.model.path'");
         });
+    }
+
+    @Test
+    void aHubIdThatCannotBePulledFailsWithAnalysisNamingTheId() {
+        new ApplicationContextRunner().withConfiguration(ALL)
+                .withPropertyValues("groupthink.model.id=groupthink-test/not-cached-anywhere", "groupthink.model.offline=true")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    FailureAnalysis analysis = new ModelPathFailureAnalyzer().analyze(ctx.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("groupthink.model.id")
+                            .contains("groupthink-test/not-cached-anywhere");
+                    assertThat(analysis.getAction()).contains("groupthink.model.id");
+                });
+    }
+
+    @Test
+    void aPathWinsOverAnIdAndTheLinearOperatorIsSelectable() {
+        new ApplicationContextRunner().withConfiguration(ALL)
+                .withPropertyValues("groupthink.model.path=" + TestModels.stories(),
+                        "groupthink.model.id=groupthink-test/never-pulled", "groupthink.model.linear=torch")
+                .run(ctx -> assertThat(ctx).hasNotFailed().hasSingleBean(GroupThinkModel.class));
+        new ApplicationContextRunner().withConfiguration(ALL)
+                .withPropertyValues("groupthink.model.path=" + TestModels.stories(), "groupthink.model.linear=gpu")
+                .run(ctx -> assertThat(ctx.getStartupFailure()).hasStackTraceContaining("groupthink.model.linear"));
     }
 
     @Test

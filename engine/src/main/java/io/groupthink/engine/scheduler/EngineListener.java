@@ -14,7 +14,9 @@ public interface EngineListener {
 
     default void onCompleted(GroupThinkSession session, GroupThinkResult result) {}
 
+    /** A session failed, or was cancelled while still queued (a CancellationException). */
     default void onFailed(GroupThinkSession session, Throwable error) {}
 
+    /** A session was refused: queue full, waited too long, or larger than the whole KV budget. */
     default void onRejected(GroupThinkSession session, Throwable reason) {}
 }

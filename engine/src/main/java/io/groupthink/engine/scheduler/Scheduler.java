@@ -86,9 +86,11 @@ public final class Scheduler implements AutoCloseable {
         SessionHandle handle = new SessionHandle(session, this);
         if (session.maxTokens() > options.kvTokens()) {
             rejected.incrementAndGet();
-            throw new IllegalArgumentException("session needs up to " + session.maxTokens()
-                    + " KV tokens but the engine's KV budget is " + options.kvTokens()
+            IllegalArgumentException tooLarge = new IllegalArgumentException("session needs up to "
+                    + session.maxTokens() + " KV tokens but the engine's KV budget is " + options.kvTokens()
                     + " tokens; lower thinkers or max tokens, or raise the budget");
+            listener.onRejected(session, tooLarge);
+            throw tooLarge;
         }
         lock.lock();
         try {
@@ -159,8 +161,10 @@ public final class Scheduler implements AutoCloseable {
                     Waiting w = it.next();
                     if (w.handle().session().isCancelled()) {
                         it.remove();
-                        w.handle().future().completeExceptionally(
-                                new CancellationException("session " + w.handle().id() + " cancelled while queued"));
+                        CancellationException cancelled = new CancellationException("session " + w.handle().id()
+                                + " cancelled while queued");
+                        listener.onFailed(w.handle().session(), cancelled);
+                        w.handle().future().completeExceptionally(cancelled);
                     } else if (now > w.deadlineNanos()) {
                         it.remove();
                         rejected.incrementAndGet();
