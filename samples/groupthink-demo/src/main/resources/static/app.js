@@ -1,0 +1,111 @@
+// Group Think demo: one EventSource per run; each token event appends to its thinker's lane.
+const COLORS = ["#7aa2f7", "#9ece6a", "#e0af68", "#f7768e", "#bb9af7", "#7dcfff", "#ff9e64", "#c0caf5"];
+const MODE_NAMES = { group: "Group Think", independent: "Independent", cot: "CoT" };
+const runs = document.getElementById("runs");
+let sources = [];
+
+fetch("api/model").then(r => r.json()).then(m => {
+  document.getElementById("model").textContent =
+    `model: ${m.name} · ${m.modelType} · ${m.layers} layers · context ${m.contextLength}`;
+  document.getElementById("budget").value = m.defaultBudget;
+  document.getElementById("thinkers").max = m.maxThinkers;
+}).catch(() => {});
+
+function params(mode, thinkers) {
+  const p = new URLSearchParams();
+  p.set("question", document.getElementById("question").value);
+  p.set("mode", mode);
+  p.set("thinkers", mode === "cot" ? 1 : thinkers);
+  p.set("budget", document.getElementById("budget").value);
+  p.set("synthesize", document.getElementById("synthesize").checked);
+  return p;
+}
+
+function startRun(mode, thinkers) {
+  const node = document.getElementById("run-template").content.firstElementChild.cloneNode(true);
+  const n = mode === "cot" ? 1 : thinkers;
+  node.dataset.mode = mode;
+  node.querySelector(".run-title").textContent = `${MODE_NAMES[mode]} · ${n} thinker${n > 1 ? "s" : ""}`;
+  const lanes = node.querySelector(".lanes");
+  for (let i = 0; i < n; i++) {
+    const lane = document.createElement("div");
+    lane.className = "lane live";
+    lane.dataset.lane = i;
+    lane.style.setProperty("--c", COLORS[i % COLORS.length]);
+    lane.innerHTML = `<h4>Thinker${i + 1}</h4><div class="text"></div>`;
+    lanes.appendChild(lane);
+  }
+  runs.appendChild(node);
+
+  const source = new EventSource("api/think?" + params(mode, thinkers));
+  sources.push(source);
+  const answer = node.querySelector(".answer");
+  source.addEventListener("token", e => {
+    const t = JSON.parse(e.data);
+    if (t.synthesis) {
+      answer.hidden = false;
+      answer.querySelector(".answer-text").textContent += t.text;
+      return;
+    }
+    const lane = lanes.querySelector(`[data-lane="${t.lane}"] .text`);
+    if (lane) lane.textContent += t.text;
+  });
+  source.addEventListener("done", e => {
+    const s = JSON.parse(e.data);
+    lanes.querySelectorAll(".lane").forEach(l => l.classList.remove("live"));
+    (s.lanes || []).forEach(f => {
+      const lane = lanes.querySelector(`[data-lane="${f.lane}"]`);
+      if (lane) { lane.classList.add("done"); lane.querySelector("h4").dataset.reason = f.reason.toLowerCase(); }
+    });
+    if (s.finalAnswer) { answer.hidden = false; answer.querySelector(".answer-text").textContent = s.finalAnswer; }
+    node.querySelector(".stats").innerHTML =
+      `<span>steps <b>${s.decodeSteps}</b></span><span>tokens <b>${s.tokens}</b></span>` +
+      `<span><b>${s.tokensPerSecond.toFixed(1)}</b> tok/s</span><span>wall <b>${(s.wallMillis / 1000).toFixed(2)}</b> s</span>` +
+      `<span>KV <b>${(s.kvBytes / 1024).toFixed(0)}</b> KiB</span>`;
+    node.classList.add("finished");
+    finish(source);
+  });
+  source.addEventListener("failure", e => {
+    const err = node.querySelector(".error");
+    err.hidden = false;
+    err.textContent = JSON.parse(e.data).message;
+    finish(source);
+  });
+  source.onerror = () => { if (source.readyState === EventSource.CLOSED) finish(source); else { source.close(); finish(source); } };
+}
+
+function finish(source) {
+  source.close();
+  sources = sources.filter(s => s !== source);
+  if (sources.length === 0) setBusy(false);
+}
+
+function setBusy(busy) {
+  document.getElementById("run").disabled = busy;
+  document.getElementById("compare").disabled = busy;
+  document.getElementById("stop").disabled = !busy;
+}
+
+document.getElementById("ask").addEventListener("submit", e => {
+  e.preventDefault();
+  runs.innerHTML = "";
+  runs.classList.remove("compare");
+  setBusy(true);
+  startRun(document.getElementById("mode").value, +document.getElementById("thinkers").value);
+});
+
+document.getElementById("compare").addEventListener("click", () => {
+  runs.innerHTML = "";
+  runs.classList.add("compare");
+  setBusy(true);
+  const n = +document.getElementById("thinkers").value;
+  ["group", "independent", "cot"].forEach(m => startRun(m, n));
+});
+
+// Closing the stream cancels the session on the server (its KV memory is freed at the next step).
+document.getElementById("stop").addEventListener("click", () => {
+  sources.forEach(s => s.close());
+  sources = [];
+  document.querySelectorAll(".lane.live").forEach(l => l.classList.remove("live"));
+  setBusy(false);
+});

@@ -1,0 +1,133 @@
+package io.groupthink.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The page in real headless Chromium (Debian's chromium and chromium-driver, which .ci/run
+ * installs): a question fills one lane per thinker token by token, then the final answer and the
+ * stats appear. Screenshots go to target/screenshots/. Skipped where Chromium is not installed.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("tiny")
+class BrowserTest {
+
+    static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
+    static ChromeDriver driver;
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void model(DynamicPropertyRegistry registry) {
+        registry.add("groupthink.model.path", () -> DemoPaths.stories().toString());
+    }
+
+    @BeforeAll
+    static void chromium() throws IOException {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1000",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void quit() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    @Test
+    void lanesFillTokenByTokenAndTheAnswerAppears() throws IOException {
+        driver.get("http://localhost:" + port + "/");
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(90));
+        wait.until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+        WebElement question = driver.findElement(By.id("question"));
+        question.clear();
+        question.sendKeys("Tom and Lily found a red ball.");
+        setValue("thinkers", "3");
+        driver.findElement(By.id("run")).click();
+
+        // watch lane 1 grow: more than a couple of distinct lengths before the run finishes
+        TreeSet<Integer> seen = new TreeSet<>();
+        long end = System.currentTimeMillis() + 90_000;
+        while (System.currentTimeMillis() < end && driver.findElements(By.cssSelector(".run.finished")).isEmpty()) {
+            List<WebElement> lanes = driver.findElements(By.cssSelector(".lane .text"));
+            if (!lanes.isEmpty()) {
+                seen.add(lanes.get(0).getText().length());
+            }
+        }
+        wait.until(d -> !d.findElements(By.cssSelector(".run.finished")).isEmpty());
+        List<WebElement> lanes = driver.findElements(By.cssSelector(".lane .text"));
+        assertThat(lanes).hasSize(3);
+        assertThat(lanes).allMatch(l -> !l.getText().isBlank());
+        assertThat(seen.subSet(1, Integer.MAX_VALUE)).as("intermediate lane lengths seen while streaming").hasSizeGreaterThan(2);
+        WebElement answer = driver.findElement(By.cssSelector(".answer"));
+        assertThat(answer.isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.cssSelector(".answer-text")).getText()).isNotBlank();
+        assertThat(driver.findElement(By.cssSelector(".stats")).getText()).contains("steps").contains("tok/s")
+                .contains("KV");
+        screenshot("demo-lanes.png");
+    }
+
+    @Test
+    void compareViewRunsTheThreeModesSideBySide() throws IOException {
+        driver.get("http://localhost:" + port + "/");
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(120));
+        wait.until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+        setValue("thinkers", "3");
+        driver.findElement(By.id("compare")).click();
+        wait.until(d -> d.findElements(By.cssSelector(".run.finished")).size() == 3);
+        List<WebElement> runs = driver.findElements(By.cssSelector(".run"));
+        assertThat(runs).extracting(r -> r.getAttribute("data-mode")).containsExactly("group", "independent", "cot");
+        assertThat(runs.get(2).findElements(By.cssSelector(".lane"))).hasSize(1);
+        screenshot("demo-compare.png");
+    }
+
+    private void setValue(String id, String value) {
+        WebElement e = driver.findElement(By.id(id));
+        e.clear();
+        e.sendKeys(value);
+    }
+
+    private void screenshot(String name) throws IOException {
+        Path dir = Paths.get("target", "screenshots");
+        Files.createDirectories(dir);
+        Path png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(png, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
