@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import java.util.concurrent.ForkJoinPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +16,7 @@ public final class KernelSelector {
     private KernelSelector() {}
 
     /** The kernel factory: marks models whose products run in Java threads, not LibTorch's. */
-    public record Vector(ForkJoinPool pool, int parts) implements LinearFactory {
+    public record Vector(SpinPool pool, int parts) implements LinearFactory {
         @Override
         public Linear create(NDArray weight, NDArray bias) {
             return VectorLinear.of(weight, bias, pool, parts);
@@ -34,7 +33,7 @@ public final class KernelSelector {
             throw new IllegalStateException("the Vector API kernel needs the JVM option --add-modules jdk.incubator.vector");
         }
         int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        return new Vector(new ForkJoinPool(parts), parts);
+        return new Vector(new SpinPool(parts), parts);
     }
 
     static synchronized LinearFactory select(int threads) {

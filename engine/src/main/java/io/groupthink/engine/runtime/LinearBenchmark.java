@@ -25,12 +25,15 @@ public final class LinearBenchmark {
     /** Qwen2.5-0.5B's projections: fused qkv, o, fused gate/up, down, and the 151936-row head. */
     public static final int[][] QWEN_05B = {{1152, 896}, {896, 896}, {9728, 896}, {896, 4864}, {151936, 896}};
 
+    /** Must be a constant: C2 intrinsifies vector operations only on a static final species. */
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
     private LinearBenchmark() {}
 
     public static List<Row> run(int[][] shapes, int[] rowCounts, int threads, int repeats) {
         List<Row> out = new ArrayList<>();
         int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        ForkJoinPool pool = new ForkJoinPool(parts);
+        SpinPool kernelPool = new SpinPool(parts);
         try (NDManager m = TorchRuntime.newManager(threads)) {
             for (int[] s : shapes) {
                 int o = s[0];
@@ -38,18 +41,17 @@ public final class LinearBenchmark {
                 try (NDManager scope = m.newSubManager()) {
                     NDArray w = scope.randomNormal(new Shape(o, in));
                     Linear torch = new TorchLinear(w, null);
-                    Linear kernel = VectorLinear.of(w, null, pool, parts);
+                    Linear kernel = VectorLinear.of(w, null, kernelPool, parts);
                     for (int rows : rowCounts) {
-                        double t = Double.MAX_VALUE;
-                        double k = Double.MAX_VALUE;
-                        for (int rep = 0; rep < repeats; rep++) {
-                            try (NDManager step = scope.newSubManager()) {
-                                NDArray x = step.randomNormal(new Shape(rows, in));
-                                x.toFloatArray();
-                                t = Math.min(t, time(torch, x));
-                                k = Math.min(k, time(kernel, x));
-                            }
-                        }
+                        NDArray x = scope.randomNormal(new Shape(rows, in));
+                        // Each operator in its own block, as the engine runs it: LibTorch with its
+                        // pool, then the kernel with LibTorch at one thread (idle OpenMP workers
+                        // would otherwise spin on the kernel's cores).
+                        double t = best(torch, x, repeats);
+                        int torchThreads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+                        ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+                        double k = best(kernel, x, repeats);
+                        ai.djl.pytorch.jni.JniUtils.setNumThreads(torchThreads);
                         double bytes = 4.0 * o * in;
                         double flops = 2.0 * rows * o * in;
                         out.add(new Row(o + "x" + in, rows, t, k, bytes / t / 1e6, bytes / k / 1e6, flops / t / 1e6,
@@ -57,10 +59,16 @@ public final class LinearBenchmark {
                     }
                 }
             }
-        } finally {
-            pool.shutdown();
         }
         return out;
+    }
+
+    private static double best(Linear op, NDArray x, int repeats) {
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < repeats; rep++) {
+            best = Math.min(best, time(op, x));
+        }
+        return best;
     }
 
     private static double time(Linear op, NDArray x) {
@@ -74,7 +82,6 @@ public final class LinearBenchmark {
 
     /** Read bandwidth in GB/s: a vectorised sum over a 1 GiB array split across {@code threads}. */
     public static double readBandwidth(int threads, int repeats) throws Exception {
-        VectorSpecies<Float> s = FloatVector.SPECIES_PREFERRED;
         float[] data = new float[256 * 1024 * 1024];
         java.util.Arrays.fill(data, 1f);
         ForkJoinPool pool = new ForkJoinPool(threads);
@@ -87,13 +94,7 @@ public final class LinearBenchmark {
                 for (int p = 0; p < threads; p++) {
                     int from = p * per;
                     int to = from + per;
-                    parts.add(pool.submit(() -> {
-                        FloatVector acc = FloatVector.zero(s);
-                        for (int i = from; i < to; i += s.length()) {
-                            acc = acc.add(FloatVector.fromArray(s, data, i));
-                        }
-                        return acc.reduceLanes(VectorOperators.ADD);
-                    }));
+                    parts.add(pool.submit(() -> sum(data, from, to)));
                 }
                 float sum = 0;
                 for (Future<Float> f : parts) {
@@ -109,6 +110,27 @@ public final class LinearBenchmark {
             pool.shutdown();
         }
         return best;
+    }
+
+    /** Four independent accumulators, so the sum is bound by memory, not by add latency. */
+    private static float sum(float[] data, int from, int to) {
+        int l = SPECIES.length();
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = FloatVector.zero(SPECIES);
+        FloatVector a2 = FloatVector.zero(SPECIES);
+        FloatVector a3 = FloatVector.zero(SPECIES);
+        int i = from;
+        for (; i + 4 * l <= to; i += 4 * l) {
+            a0 = a0.add(FloatVector.fromArray(SPECIES, data, i));
+            a1 = a1.add(FloatVector.fromArray(SPECIES, data, i + l));
+            a2 = a2.add(FloatVector.fromArray(SPECIES, data, i + 2 * l));
+            a3 = a3.add(FloatVector.fromArray(SPECIES, data, i + 3 * l));
+        }
+        float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            total += data[i];
+        }
+        return total;
     }
 
     public static void main(String[] args) throws Exception {

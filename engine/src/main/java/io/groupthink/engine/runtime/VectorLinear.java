@@ -2,8 +2,6 @@ package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,11 +26,11 @@ public final class VectorLinear implements Linear {
     private final int blocks;
     private final float[] packed; // [blocks][in][L]
     private final float[] bias; // [out] or null
-    private final ForkJoinPool pool;
+    private final SpinPool pool;
     private final int parts;
 
     /** Packs a [out, in] weight given row-major; {@code bias} may be null. */
-    public VectorLinear(float[] weight, int out, int in, float[] bias, ForkJoinPool pool, int parts) {
+    VectorLinear(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts) {
         this.in = in;
         this.out = out;
         this.blocks = (out + L - 1) / L;
@@ -73,21 +71,14 @@ public final class VectorLinear implements Linear {
         if (parts == 1 || blocks < 2 * parts) {
             range(x, rows, y, 0, blocks);
         } else {
-            Future<?>[] tasks = new Future<?>[parts - 1];
+            Runnable[] tasks = new Runnable[parts];
             int per = (blocks + parts - 1) / parts;
-            for (int p = 1; p < parts; p++) {
+            for (int p = 0; p < parts; p++) {
                 int b0 = Math.min(blocks, p * per);
                 int b1 = Math.min(blocks, b0 + per);
-                tasks[p - 1] = pool.submit(() -> range(x, rows, y, b0, b1));
+                tasks[p] = () -> range(x, rows, y, b0, b1);
             }
-            range(x, rows, y, 0, Math.min(blocks, per));
-            for (Future<?> t : tasks) {
-                try {
-                    t.get();
-                } catch (Exception e) {
-                    throw new IllegalStateException("kernel task failed", e);
-                }
-            }
+            pool.invoke(tasks);
         }
         if (bias != null) {
             for (int r = 0; r < rows; r++) {
@@ -136,15 +127,29 @@ public final class VectorLinear implements Linear {
         }
     }
 
+    /**
+     * One row: four accumulators over interleaved inputs, so consecutive FMAs do not wait on each
+     * other (a single chain is bound by FMA latency, not by memory).
+     */
     private void rows1(float[] x, int r, float[] y, int b) {
         int x0 = r * in;
         int base = b * in * L;
         FloatVector a0 = FloatVector.zero(S);
-        for (int i = 0; i < in; i++) {
-            FloatVector w = FloatVector.fromArray(S, packed, base + i * L);
-            a0 = w.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 4 <= in; i += 4) {
+            int w = base + i * L;
+            a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+            a1 = FloatVector.fromArray(S, packed, w + L).fma(FloatVector.broadcast(S, x[x0 + i + 1]), a1);
+            a2 = FloatVector.fromArray(S, packed, w + 2 * L).fma(FloatVector.broadcast(S, x[x0 + i + 2]), a2);
+            a3 = FloatVector.fromArray(S, packed, w + 3 * L).fma(FloatVector.broadcast(S, x[x0 + i + 3]), a3);
         }
-        store(a0, y, r, b);
+        for (; i < in; i++) {
+            a0 = FloatVector.fromArray(S, packed, base + i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+        }
+        store(a0.add(a1).add(a2.add(a3)), y, r, b);
     }
 
     private void rows2(float[] x, int r, float[] y, int b) {
@@ -246,7 +251,7 @@ public final class VectorLinear implements Linear {
     }
 
     /** Builds from an NDArray weight [out, in] (copied out of native memory). */
-    static VectorLinear of(NDArray weight, NDArray bias, ForkJoinPool pool, int parts) {
+    static VectorLinear of(NDArray weight, NDArray bias, SpinPool pool, int parts) {
         int out = (int) weight.getShape().get(0);
         int in = (int) weight.getShape().get(1);
         return new VectorLinear(weight.toFloatArray(), out, in, bias == null ? null : bias.toFloatArray(), pool, parts);

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 /** The few-row kernel equals LibTorch's product, over random shapes including odd sizes. */
@@ -15,7 +14,7 @@ class VectorLinearTest {
     @Test
     void equalsLibTorchOverRandomShapes() {
         SplittableRandom r = new SplittableRandom(2026);
-        ForkJoinPool pool = new ForkJoinPool(2);
+        SpinPool pool = new SpinPool(2);
         try (NDManager m = TorchRuntime.newManager(0)) {
             int[][] fixed = {{1, 1, 1}, {17, 3, 5}, {16, 16, 16}, {33, 7, 1}, {896, 1152, 4}, {1, 40, 13}};
             for (int trial = 0; trial < 40; trial++) {
@@ -43,8 +42,6 @@ class VectorLinearTest {
                     assertThat(row).containsExactly(wRow);
                 }
             }
-        } finally {
-            pool.shutdown();
         }
     }
 }
