@@ -96,7 +96,31 @@ public final class VectorLinear implements Linear {
      * from memory.
      */
     private void range(float[] x, int rows, float[] y, int b0, int b1) {
-        for (int b = b0; b < b1; b++) {
+        int b = b0;
+        if (rows > 1) {
+            // two column blocks per pass: each broadcast input feeds two FMAs
+            for (; b + 1 < b1; b += 2) {
+                int r = 0;
+                while (rows - r >= 8) {
+                    rows8x2(x, r, y, b);
+                    r += 8;
+                }
+                if (rows - r >= 4) {
+                    rows4x2(x, r, y, b);
+                    r += 4;
+                }
+                if (rows - r >= 2) {
+                    rows2(x, r, y, b);
+                    rows2(x, r, y, b + 1);
+                    r += 2;
+                }
+                if (rows - r == 1) {
+                    rows1(x, r, y, b);
+                    rows1(x, r, y, b + 1);
+                }
+            }
+        }
+        for (; b < b1; b++) {
             int r = 0;
             while (rows - r >= 8) {
                 rows8(x, r, y, b);
@@ -114,6 +138,114 @@ public final class VectorLinear implements Linear {
                 rows1(x, r, y, b);
             }
         }
+    }
+
+    /** Four rows, blocks b and b + 1. */
+    private void rows4x2(float[] x, int r, float[] y, int b) {
+        int x0 = r * in;
+        int base0 = b * in * L;
+        int base1 = base0 + in * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
+            FloatVector w0 = FloatVector.fromArray(S, packed, base0 + i * L);
+            FloatVector w1 = FloatVector.fromArray(S, packed, base1 + i * L);
+            int xi = x0 + i;
+            FloatVector v0 = FloatVector.broadcast(S, x[xi]);
+            FloatVector v1 = FloatVector.broadcast(S, x[xi + in]);
+            FloatVector v2 = FloatVector.broadcast(S, x[xi + 2 * in]);
+            FloatVector v3 = FloatVector.broadcast(S, x[xi + 3 * in]);
+            a0 = w0.fma(v0, a0);
+            c0 = w1.fma(v0, c0);
+            a1 = w0.fma(v1, a1);
+            c1 = w1.fma(v1, c1);
+            a2 = w0.fma(v2, a2);
+            c2 = w1.fma(v2, c2);
+            a3 = w0.fma(v3, a3);
+            c3 = w1.fma(v3, c3);
+        }
+        store(a0, y, r, b);
+        store(a1, y, r + 1, b);
+        store(a2, y, r + 2, b);
+        store(a3, y, r + 3, b);
+        store(c0, y, r, b + 1);
+        store(c1, y, r + 1, b + 1);
+        store(c2, y, r + 2, b + 1);
+        store(c3, y, r + 3, b + 1);
+    }
+
+    /** Eight rows, blocks b and b + 1: 16 accumulators, 2 weight vectors, 8 broadcasts (of 32 registers). */
+    private void rows8x2(float[] x, int r, float[] y, int b) {
+        int x0 = r * in;
+        int base0 = b * in * L;
+        int base1 = base0 + in * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        FloatVector a6 = FloatVector.zero(S);
+        FloatVector a7 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
+            FloatVector w0 = FloatVector.fromArray(S, packed, base0 + i * L);
+            FloatVector w1 = FloatVector.fromArray(S, packed, base1 + i * L);
+            int xi = x0 + i;
+            FloatVector v = FloatVector.broadcast(S, x[xi]);
+            a0 = w0.fma(v, a0);
+            c0 = w1.fma(v, c0);
+            v = FloatVector.broadcast(S, x[xi + in]);
+            a1 = w0.fma(v, a1);
+            c1 = w1.fma(v, c1);
+            v = FloatVector.broadcast(S, x[xi + 2 * in]);
+            a2 = w0.fma(v, a2);
+            c2 = w1.fma(v, c2);
+            v = FloatVector.broadcast(S, x[xi + 3 * in]);
+            a3 = w0.fma(v, a3);
+            c3 = w1.fma(v, c3);
+            v = FloatVector.broadcast(S, x[xi + 4 * in]);
+            a4 = w0.fma(v, a4);
+            c4 = w1.fma(v, c4);
+            v = FloatVector.broadcast(S, x[xi + 5 * in]);
+            a5 = w0.fma(v, a5);
+            c5 = w1.fma(v, c5);
+            v = FloatVector.broadcast(S, x[xi + 6 * in]);
+            a6 = w0.fma(v, a6);
+            c6 = w1.fma(v, c6);
+            v = FloatVector.broadcast(S, x[xi + 7 * in]);
+            a7 = w0.fma(v, a7);
+            c7 = w1.fma(v, c7);
+        }
+        store(a0, y, r, b);
+        store(a1, y, r + 1, b);
+        store(a2, y, r + 2, b);
+        store(a3, y, r + 3, b);
+        store(a4, y, r + 4, b);
+        store(a5, y, r + 5, b);
+        store(a6, y, r + 6, b);
+        store(a7, y, r + 7, b);
+        store(c0, y, r, b + 1);
+        store(c1, y, r + 1, b + 1);
+        store(c2, y, r + 2, b + 1);
+        store(c3, y, r + 3, b + 1);
+        store(c4, y, r + 4, b + 1);
+        store(c5, y, r + 5, b + 1);
+        store(c6, y, r + 6, b + 1);
+        store(c7, y, r + 7, b + 1);
     }
 
     private void store(FloatVector acc, float[] y, int row, int b) {
