@@ -33,7 +33,11 @@ public final class KernelSelector {
             throw new IllegalStateException("the Vector API kernel needs the JVM option --add-modules jdk.incubator.vector");
         }
         int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        return new Vector(new SpinPool(parts), parts);
+        SpinPool pool = new SpinPool(parts);
+        long t0 = System.nanoTime();
+        VectorLinear.warmUp(pool, parts);
+        log.debug("kernel warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
+        return new Vector(pool, parts);
     }
 
     static synchronized LinearFactory select(int threads) {

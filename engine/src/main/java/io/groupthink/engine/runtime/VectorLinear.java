@@ -382,6 +382,26 @@ public final class VectorLinear implements Linear {
         return (long) packed.length * Float.BYTES;
     }
 
+    /**
+     * Runs every row path until the JIT has compiled it. Until C2 compiles them, Vector API loops
+     * run boxed, orders of magnitude slower, so the first requests (and benchmarks) would
+     * otherwise measure the compiler. Takes about a second, once per JVM.
+     */
+    static void warmUp(SpinPool pool, int parts) {
+        int out = 4 * L;
+        int in = 512;
+        float[] w = new float[out * in];
+        java.util.Arrays.fill(w, 0.001f);
+        VectorLinear op = new VectorLinear(w, out, in, null, pool, parts);
+        float[] x = new float[16 * in];
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        for (int round = 0; round < 400 && System.nanoTime() < deadline; round++) {
+            for (int rows : new int[] {1, 2, 3, 4, 8, 12, 16}) {
+                op.multiply(x, rows);
+            }
+        }
+    }
+
     /** Builds from an NDArray weight [out, in] (copied out of native memory). */
     static VectorLinear of(NDArray weight, NDArray bias, SpinPool pool, int parts) {
         int out = (int) weight.getShape().get(0);
