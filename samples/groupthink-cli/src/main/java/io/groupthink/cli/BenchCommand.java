@@ -78,6 +78,10 @@ final class BenchCommand implements Command {
                 Options.Spec.value("--prompt-tokens", "P", "prompt length in tokens (default 64)"),
                 Options.Spec.value("--tokens", "T", "tokens generated per sequence or thinker, >= 2 (default 32)"),
                 Options.Spec.value("--warmup", "W", "untimed runs of each configuration first (default 1)"),
+                Options.Spec.value("--sessions", "LIST", "concurrent session counts S through the scheduler, against "
+                        + "the same sessions one after another (e.g. 1,4,16)"),
+                Options.Spec.value("--session-thinkers", "N", "thinkers per session for --sessions (default 4)"),
+                Options.Spec.flag("--mixed", "with --sessions, also run a mix where every other session is a plain chat"),
                 Common.JSON_FLAG,
                 Common.THREADS, Common.LINEAR);
     }
@@ -88,7 +92,10 @@ final class BenchCommand implements Command {
     @Override
     public int execute(Options o, Io io) throws Exception {
         o.required("--model");
-        boolean both = !o.has("--batch") && !o.has("--thinkers");
+        boolean both = !o.has("--batch") && !o.has("--thinkers") && !o.has("--sessions");
+        List<Integer> sessionCounts = o.has("--sessions") ? o.intList("--sessions", List.of(1, 4, 16), 1, 256) : List.of();
+        int sessionThinkers = o.intValue("--session-thinkers", 4, 1, GroupThinkRequest.MAX_THINKERS);
+        boolean mixed = o.flag("--mixed");
         List<Integer> batches = o.has("--batch") || both ? o.intList("--batch", DEFAULT_SIZES, 1, 256) : List.of();
         List<Integer> groups = o.has("--thinkers") || both
                 ? o.intList("--thinkers", DEFAULT_SIZES, 1, GroupThinkRequest.MAX_THINKERS) : List.of();
@@ -131,11 +138,27 @@ final class BenchCommand implements Command {
                 groupRows.add(group(setup, n));
                 io.err().println("done");
             }
+            List<SessionsBench.Row> sessionRows = new ArrayList<>();
+            for (int sc : sessionCounts) {
+                for (boolean mix : mixed ? List.of(false, true) : List.of(false)) {
+                    io.err().print("bench: " + sc + " concurrent session(s) of " + sessionThinkers + " thinkers"
+                            + (mix ? ", mixed with plain chats" : "") + " ... ");
+                    io.err().flush();
+                    sessionRows.add(SessionsBench.run(model, sc, sessionThinkers, promptTokens, tokens, mix, force,
+                            seed -> prompt(setup, promptTokens, seed)));
+                    io.err().println("done");
+                }
+            }
             double total = io.elapsedMillis();
             if (json) {
-                printJson(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total);
+                printJson(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total, sessionRows);
             } else {
                 printTable(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total);
+                if (!sessionRows.isEmpty()) {
+                    io.out().println();
+                    io.out().println(SessionsBench.header());
+                    sessionRows.forEach(r -> io.out().println(SessionsBench.line(r)));
+                }
             }
             return GroupThinkCli.OK;
         }
@@ -283,9 +306,27 @@ final class BenchCommand implements Command {
     // ---- output ----
 
     private static void printJson(PrintStream out, Common.Loaded loaded, Setup s, long bytesPerStep,
-            List<BatchRow> batchRows, List<GroupRow> groupRows, double total) {
+            List<BatchRow> batchRows, List<GroupRow> groupRows, double total, List<SessionsBench.Row> sessionRows) {
         ModelConfig c = loaded.model().config();
         ObjectNode n = Common.JSON.createObjectNode();
+        if (!sessionRows.isEmpty()) {
+            var arr = n.putArray("sessions");
+            for (SessionsBench.Row r : sessionRows) {
+                ObjectNode j = arr.addObject();
+                j.put("sessions", r.sessions());
+                j.put("mixed", r.mixed());
+                j.put("generated_tokens", r.generated());
+                j.put("concurrent_wall_ms", Common.round(r.concurrentWallMillis(), 1));
+                j.put("sequential_wall_ms", Common.round(r.sequentialWallMillis(), 1));
+                j.put("concurrent_tok_s", Common.round(r.concurrentTokPerSecond(), 2));
+                j.put("sequential_tok_s", Common.round(r.sequentialTokPerSecond(), 2));
+                j.put("speedup", Common.round(r.speedup(), 3));
+                j.put("concurrent_p50_ms_per_token", Common.round(r.concurrentP50(), 2));
+                j.put("concurrent_p95_ms_per_token", Common.round(r.concurrentP95(), 2));
+                j.put("sequential_p50_ms_per_token", Common.round(r.sequentialP50(), 2));
+                j.put("sequential_p95_ms_per_token", Common.round(r.sequentialP95(), 2));
+            }
+        }
         n.put("model", loaded.path());
         n.put("model_type", c.modelType());
         n.put("layers", c.numLayers());
