@@ -2,9 +2,7 @@ package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.PromptTemplate;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -37,19 +35,7 @@ public final class TestModels {
     }
 
     public static Path shared() {
-        String prop = System.getProperty("groupthink.shared");
-        if (prop != null && Files.isDirectory(Paths.get(prop))) {
-            return Paths.get(prop).toAbsolutePath().normalize();
-        }
-        Path p = Paths.get("").toAbsolutePath();
-        while (p != null) {
-            Path candidate = p.resolveSibling("shared");
-            if (Files.isDirectory(candidate.resolve("models"))) {
-                return candidate;
-            }
-            p = p.getParent();
-        }
-        throw new IllegalStateException("../shared not found beside the checkout (set -Dgroupthink.shared)");
+        return io.groupthink.engine.TestModels.shared();
     }
 
     public static Path stories() {

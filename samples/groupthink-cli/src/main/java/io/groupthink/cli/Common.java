@@ -31,6 +31,8 @@ final class Common {
     static final Options.Spec JSON_FLAG = Options.Spec.flag("--json", "print one JSON object on stdout instead of text");
     static final Options.Spec LOGITS = Options.Spec.value("--logits", "K",
             "with --json, record the top-K [id, logit] pairs of every generated step");
+    /** Output and engine options shared by the commands that run a model. */
+    static final List<Options.Spec> RUN_OPTIONS = List.of(JSON_FLAG, LOGITS, THREADS, LINEAR);
     static final List<Options.Spec> SAMPLING = List.of(
             Options.Spec.flag("--greedy", "greedy decoding (the default when no --temperature is given)"),
             Options.Spec.value("--temperature", "T", "sample at temperature T (0 = greedy)"),

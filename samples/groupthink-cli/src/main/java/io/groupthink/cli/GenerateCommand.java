@@ -52,10 +52,7 @@ final class GenerateCommand implements Command {
         specs.add(Options.Spec.value("--max-tokens", "N", "most tokens to generate (default 128)"));
         specs.addAll(Common.SAMPLING);
         specs.add(Options.Spec.multi("--stop", "STR", "stop after this text (repeatable)"));
-        specs.add(Common.JSON_FLAG);
-        specs.add(Common.LOGITS);
-        specs.add(Common.THREADS);
-        specs.add(Common.LINEAR);
+        specs.addAll(Common.RUN_OPTIONS);
         return specs;
     }
 

@@ -67,10 +67,7 @@ final class ThinkCommand implements Command {
                 + "needs --synthesize"));
         specs.add(Options.Spec.multi("--role", "TEXT", "a role per thinker, in order (repeat once per thinker)"));
         specs.add(Options.Spec.multi("--stop", "STR", "a thinker stops after this text (repeatable)"));
-        specs.add(Common.JSON_FLAG);
-        specs.add(Common.LOGITS);
-        specs.add(Common.THREADS);
-        specs.add(Common.LINEAR);
+        specs.addAll(Common.RUN_OPTIONS);
         return specs;
     }
 

@@ -3,9 +3,7 @@ package io.groupthink.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
 /** One in-process run of the CLI: exit code, stdout and stderr. */
 record CliRun(int code, String out, String err) {
@@ -23,19 +21,7 @@ record CliRun(int code, String out, String err) {
 
     /** ../shared beside the checkout, as the engine's tests find it. */
     static Path shared() {
-        String prop = System.getProperty("groupthink.shared");
-        if (prop != null && Files.isDirectory(Paths.get(prop))) {
-            return Paths.get(prop).toAbsolutePath().normalize();
-        }
-        Path p = Paths.get("").toAbsolutePath();
-        while (p != null) {
-            Path candidate = p.resolveSibling("shared");
-            if (Files.isDirectory(candidate.resolve("models"))) {
-                return candidate;
-            }
-            p = p.getParent();
-        }
-        throw new IllegalStateException("../shared not found beside the checkout (set -Dgroupthink.shared)");
+        return io.groupthink.engine.TestModels.shared();
     }
 
     static Path stories() {

@@ -46,7 +46,7 @@ class BrowserTest {
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("groupthink.model.path", () -> DemoPaths.stories().toString());
+        registry.add("groupthink.model.path", () -> io.groupthink.engine.TestModels.stories().toString());
     }
 
     @BeforeAll

@@ -27,7 +27,7 @@ class ThinkStreamTest {
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("groupthink.model.path", () -> DemoPaths.stories().toString());
+        registry.add("groupthink.model.path", () -> io.groupthink.engine.TestModels.stories().toString());
     }
 
     @Autowired
