@@ -134,6 +134,15 @@ public final class KvCache implements AutoCloseable {
         return freed;
     }
 
+    /** Keys of the given slots of a layer, [kvHeads, slots, headDim], attached to {@code step}. */
+    NDArray gatherKeys(int layer, NDManager step, NDArray slots) {
+        return k[layer].get(step, new NDIndex(":, {}", slots));
+    }
+
+    NDArray gatherValues(int layer, NDManager step, NDArray slots) {
+        return v[layer].get(step, new NDIndex(":, {}", slots));
+    }
+
     /** Forgets every token; the memory stays allocated for reuse. */
     public void clear() {
         Arrays.fill(owners, 0, length, null);

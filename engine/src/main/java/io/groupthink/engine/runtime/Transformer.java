@@ -1,6 +1,7 @@
 package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -8,6 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.Weights;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The forward pass, in llama2.c order: embed, then per layer rms_norm, qkv, (q/k norm), rope,
@@ -94,17 +97,16 @@ public final class Transformer implements AutoCloseable {
         }
         int start = cache.reserve(batch);
         int keys = start + t;
-        float[] maskValues = maskOperator.build(batch.owners().toArray(new Owner[0]), cache.ownerSlots(), keys);
         try (NDManager step = manager.newSubManager()) {
             NDArray ids = step.create(batch.tokenArray());
             NDArray pos = step.create(positions);
-            NDArray mask = step.create(maskValues, new Shape(t, keys)); // [T, L], 0 or -inf
+            List<AttentionGroup> groups = attentionGroups(batch, cache, keys, maskOperator, step);
             NDArray cos = cosTable.get(step, new NDIndex("{}", pos)).expandDims(1); // [T, 1, hd]
             NDArray sin = sinTable.get(step, new NDIndex("{}", pos)).expandDims(1);
 
             NDArray x = embed(step, batch.tokenArray(), ids); // [T, dim]
             for (int l = 0; l < layers.length; l++) {
-                x = block(l, x, cos, sin, mask, cache, start, keys, step);
+                x = block(l, x, cos, sin, groups, cache, start, keys, step);
             }
             int[] rows = batch.logitRows();
             float[][] out = new float[t][];
@@ -135,7 +137,8 @@ public final class Transformer implements AutoCloseable {
     }
 
     /** One transformer block; x is [T, dim]. */
-    private NDArray block(int l, NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int start,
+    private NDArray block(int l, NDArray x, NDArray cos, NDArray sin, List<AttentionGroup> groups, KvCache cache,
+            int start,
             int keys, NDManager step) {
         Weights.Layer lw = w.layers[l];
         LayerOps ops = layers[l];
@@ -155,13 +158,80 @@ public final class Transformer implements AutoCloseable {
         q = rope(q, cos, sin);
         k = rope(k, cos, sin);
         cache.write(l, start, k.transpose(1, 0, 2), v.transpose(1, 0, 2));
-        NDArray att = attention(q, cache.keys(l, step, keys), cache.values(l, step, keys), mask);
+        NDArray att = attend(l, q, groups, cache, keys, step);
         x = x.add(ops.o().apply(att));
 
         // feed-forward
         NDArray gateUp = ops.gateUp().apply(rmsNorm(x, lw.mlpNorm())); // [T, 2 ffn]
         NDList gu = gateUp.split(2, 1);
         return x.add(ops.down().apply(swiglu(gu.get(0), gu.get(1))));
+    }
+
+    /**
+     * Which keys a run of batch rows attends over. One session alone in the cache attends over
+     * the whole prefix. When sessions share the cache, each session gathers only its own slots,
+     * so attention work grows with its own tokens, not with every session's.
+     *
+     * @param slots the session's cache slots (null: the whole prefix [0, keys))
+     * @param mask  [rows, keys of this group], 0 or -inf
+     */
+    private record AttentionGroup(int row0, int row1, NDArray slots, NDArray mask) {}
+
+    private static List<AttentionGroup> attentionGroups(Batch batch, KvCache cache, int keys, AttentionMask op,
+            NDManager step) {
+        Owner[] owners = cache.ownerSlots();
+        long first = owners[0].session();
+        boolean oneSession = true;
+        for (int i = 1; i < keys && oneSession; i++) {
+            oneSession = owners[i].session() == first;
+        }
+        Owner[] queries = batch.owners().toArray(new Owner[0]);
+        List<AttentionGroup> groups = new ArrayList<>();
+        if (oneSession) {
+            float[] mask = op.build(queries, owners, keys);
+            groups.add(new AttentionGroup(0, queries.length, null, step.create(mask, new Shape(queries.length, keys))));
+            return groups;
+        }
+        int row0 = 0;
+        while (row0 < queries.length) {
+            long session = queries[row0].session();
+            int row1 = row0;
+            while (row1 < queries.length && queries[row1].session() == session) {
+                row1++;
+            }
+            int[] slots = new int[keys];
+            int n = 0;
+            for (int i = 0; i < keys; i++) {
+                if (owners[i].session() == session) {
+                    slots[n++] = i;
+                }
+            }
+            Owner[] own = new Owner[n];
+            for (int i = 0; i < n; i++) {
+                own[i] = owners[slots[i]];
+            }
+            float[] mask = op.build(java.util.Arrays.copyOfRange(queries, row0, row1), own, n);
+            groups.add(new AttentionGroup(row0, row1, step.create(java.util.Arrays.copyOf(slots, n)),
+                    step.create(mask, new Shape(row1 - row0, n))));
+            row0 = row1;
+        }
+        return groups;
+    }
+
+    /** Attention of q [T, H, hd] over each group's keys; returns [T, H*hd] in row order. */
+    private NDArray attend(int layer, NDArray q, List<AttentionGroup> groups, KvCache cache, int keys,
+            NDManager step) {
+        if (groups.size() == 1 && groups.get(0).slots() == null) {
+            AttentionGroup g = groups.get(0);
+            return attention(q, cache.keys(layer, step, keys), cache.values(layer, step, keys), g.mask());
+        }
+        NDList parts = new NDList();
+        for (AttentionGroup g : groups) {
+            NDArray qg = groups.size() == 1 ? q : q.get(new NDIndex("{}:{}", g.row0(), g.row1()));
+            parts.add(attention(qg, cache.gatherKeys(layer, step, g.slots()), cache.gatherValues(layer, step, g.slots()),
+                    g.mask()));
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
     }
 
     /** x / sqrt(mean(x^2) + eps) * weight, over the last axis. */

@@ -1,0 +1,70 @@
+package io.groupthink.engine.groupthink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.groupthink.engine.runtime.Owner;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The operator on hand-built owners: the worked example of the design notes, and session isolation. */
+class MaskOperatorTest {
+
+    static final float NO = Float.NEGATIVE_INFINITY;
+
+    @Test
+    void theWorkedExample() {
+        // N = 2 at step 1: prompt, suffix T1, suffix T2, T1@0, T2@0, T1@1, T2@1
+        MaskOperator op = new MaskOperator();
+        op.register(7, new VisibilityRule(Mode.GROUP_THINK, Integer.MIN_VALUE, false));
+        Owner[] keys = {
+            new Owner(7, Owner.SHARED, Owner.PROMPT, 0), new Owner(7, 0, VisibilityRule.INSTRUCTION, 1),
+            new Owner(7, 1, VisibilityRule.INSTRUCTION, 2), new Owner(7, 0, 0, 3), new Owner(7, 1, 0, 4),
+            new Owner(7, 0, 1, 5), new Owner(7, 1, 1, 6)};
+        float[] mask = op.build(new Owner[] {keys[5], keys[6]}, keys, keys.length);
+        assertThat(mask).containsExactly(0, 0, NO, 0, 0, 0, 0, /* T1@1 */ 0, NO, 0, 0, 0, 0, 0 /* T2@1 */);
+
+        op.register(7, new VisibilityRule(Mode.INDEPENDENT, Integer.MIN_VALUE, false));
+        mask = op.build(new Owner[] {keys[5], keys[6]}, keys, keys.length);
+        assertThat(mask).containsExactly(0, 0, NO, 0, NO, 0, NO, /* T1@1 */ 0, NO, 0, NO, 0, NO, 0 /* T2@1 */);
+    }
+
+    @Test
+    void aTokenNeverSeesAnotherSessionsTokens() {
+        MaskOperator op = new MaskOperator();
+        op.register(1, new VisibilityRule(Mode.GROUP_THINK, 2, true)); // synthesis lane and instructions visible
+        op.register(2, new VisibilityRule(Mode.GROUP_THINK, Integer.MIN_VALUE, true));
+        List<Owner> keys = new ArrayList<>();
+        int ordinal = 0;
+        for (long session : new long[] {1, 2}) {
+            for (int i = 0; i < 4; i++) {
+                keys.add(new Owner(session, Owner.SHARED, Owner.PROMPT, ordinal++));
+            }
+            for (int lane = 0; lane < 3; lane++) {
+                keys.add(new Owner(session, lane, VisibilityRule.INSTRUCTION, ordinal++));
+                for (int step = 0; step < 3; step++) {
+                    keys.add(new Owner(session, lane, step, ordinal++));
+                }
+            }
+        }
+        Owner[] all = keys.toArray(new Owner[0]);
+        float[] mask = op.build(all, all, all.length);
+        int crossVisible = 0;
+        int sameVisible = 0;
+        for (int q = 0; q < all.length; q++) {
+            for (int k = 0; k < all.length; k++) {
+                boolean visible = mask[q * all.length + k] == 0f;
+                if (all[q].session() != all[k].session()) {
+                    crossVisible += visible ? 1 : 0;
+                } else {
+                    sameVisible += visible ? 1 : 0;
+                }
+            }
+        }
+        assertThat(crossVisible).isZero();
+        assertThat(sameVisible).isGreaterThan(all.length); // and within a session, more than the diagonal
+        assertThatThrownBy(() -> op.build(new Owner[] {new Owner(3, 0, 0, 0)}, all, all.length))
+                .hasMessageContaining("no visibility rule registered for session 3");
+    }
+}
