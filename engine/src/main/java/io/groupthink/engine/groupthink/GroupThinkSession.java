@@ -41,7 +41,6 @@ public final class GroupThinkSession {
     private final StepHook hook;
     private final Lane[] lanes; // thinkers, then the synthesis lane if any
     private final int thinkers;
-    private final int positionsNeeded;
     private final Map<Integer, Integer> wanted = new LinkedHashMap<>(); // lane -> batch row
     private final List<Double> stepMillis = new ArrayList<>();
     private final List<Integer> batchRows = new ArrayList<>();
@@ -106,7 +105,7 @@ public final class GroupThinkSession {
         }
         int slot = plan.maxHeader() + request.maxTokens();
         int synthesisExtent = request.synthesize() ? plan.synthesis().length + request.synthesisTokens() : 0;
-        this.positionsNeeded = plan.base() + thinkers * slot + synthesisExtent;
+        int positionsNeeded = plan.base() + thinkers * slot + synthesisExtent;
         if (positionsNeeded > maxPositions) {
             throw new IllegalArgumentException("prompt of " + plan.base() + " tokens plus " + thinkers
                     + " thinker(s) x " + slot + " positions" + (synthesisExtent > 0 ? " plus synthesis " + synthesisExtent : "")
@@ -165,10 +164,6 @@ public final class GroupThinkSession {
         return n + (request.synthesize() ? plan.synthesis().length + request.synthesisTokens() : 0);
     }
 
-    public int positionsNeeded() {
-        return positionsNeeded;
-    }
-
     public boolean isDone() {
         return phase == Phase.DONE;
     }
@@ -185,15 +180,6 @@ public final class GroupThinkSession {
     /** K/V slots this session occupies. */
     public int tokensStored() {
         return tokensStored;
-    }
-
-    /** Tokens generated so far by each lane (for progress reports). */
-    public int[] progress() {
-        int[] p = new int[lanes.length];
-        for (int i = 0; i < lanes.length; i++) {
-            p[i] = lanes[i].tokens.size();
-        }
-        return p;
     }
 
     /** Adds this step's tokens to {@code batch}. Does nothing once done. */

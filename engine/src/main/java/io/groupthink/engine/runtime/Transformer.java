@@ -267,15 +267,6 @@ public final class Transformer implements AutoCloseable {
         return gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
     }
 
-    /** Number of live NDArrays this transformer's managers hold (a leak check hook). */
-    public int liveArrays() {
-        return countArrays(manager);
-    }
-
-    static int countArrays(NDManager m) {
-        return m.getManagedArrays().size();
-    }
-
     @Override
     public void close() {
         for (LayerOps ops : layers) {

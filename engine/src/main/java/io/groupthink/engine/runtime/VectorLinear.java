@@ -53,10 +53,6 @@ public final class VectorLinear implements Linear {
         }
     }
 
-    public static int width() {
-        return L;
-    }
-
     @Override
     public NDArray apply(NDArray x) {
         int rows = (int) x.getShape().get(0);
@@ -376,10 +372,6 @@ public final class VectorLinear implements Linear {
     @Override
     public int out() {
         return out;
-    }
-
-    public long bytes() {
-        return (long) packed.length * Float.BYTES;
     }
 
     /**

@@ -305,7 +305,7 @@ public final class Scheduler implements AutoCloseable {
             lock.unlock();
         }
         return new EngineStats(waiting, activeCount, lastBatchRows, cache.length(),
-                cache.length() * cache.bytesPerToken(), reservedTokens, options.kvTokens(),
+                cache.bytesUsed(), reservedTokens, options.kvTokens(),
                 options.kvTokens() * cache.bytesPerToken(), steps.get(), submitted.get(), completed.get(),
                 rejected.get(), failed.get(), thread.isAlive() && !closing, lastError);
     }
