@@ -20,6 +20,8 @@ public final class TextStream {
     private int[] ids = new int[16];
     private int count;
     private int emitted; // chars of the decoded text already handed out
+    private String decoded = ""; // text of the first decodedCount tokens
+    private int decodedCount;
 
     /** @param contextId a token the text follows (the last prompt token), or -1 for none */
     public TextStream(Tokenizer tokenizer, int contextId) {
@@ -49,11 +51,16 @@ public final class TextStream {
 
     /** The whole text so far, including any incomplete tail. */
     public String text() {
+        if (decodedCount == count) {
+            return decoded; // push() already decoded it: stop-string checks read it again each token
+        }
         int[] all = new int[context.length + count];
         System.arraycopy(context, 0, all, 0, context.length);
         System.arraycopy(ids, 0, all, context.length, count);
         String full = tokenizer.decodeText(all);
-        return full.startsWith(contextText) ? full.substring(contextText.length()) : full;
+        decoded = full.startsWith(contextText) ? full.substring(contextText.length()) : full;
+        decodedCount = count;
+        return decoded;
     }
 
     /** Whatever was held back, at the end of the stream. */
