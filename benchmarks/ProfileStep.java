@@ -4,32 +4,41 @@
  *
  *   mvn -q -o dependency:build-classpath -pl engine -Dmdep.outputFile=/tmp/engine.cp
  *   java -Xmx10g --add-modules jdk.incubator.vector -cp engine/target/classes:$(cat /tmp/engine.cp) \
- *        benchmarks/ProfileStep.java MODEL_DIR
+ *        benchmarks/ProfileStep.java MODEL_DIR [zero]
  */
 import io.groupthink.engine.*;
 import io.groupthink.engine.groupthink.*;
 import io.groupthink.engine.runtime.*;
 import ai.djl.ndarray.*;
+import ai.djl.ndarray.types.Shape;
 import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.atomic.*;
 public class ProfileStep { 
   static final AtomicLong linNanos = new AtomicLong(); static final AtomicLong calls = new AtomicLong();
+  static final Map<String, AtomicLong> byShape = new java.util.concurrent.ConcurrentSkipListMap<>();
   public static void main(String[] a) throws Exception {
-  LinearFactory inner = LinearFactory.vector(0);
+  // a second argument "zero" replaces every product by zeros: what remains is the step's other work
+  boolean zero = a.length > 1 && a[1].equals("zero");
+  LinearFactory vec = LinearFactory.vector(0);
+  LinearFactory inner = !zero ? vec : (w, b) -> { long o = w.getShape().get(0), i = w.getShape().get(1); return new Linear() {
+      public NDArray apply(NDArray x) { return x.getManager().zeros(new Shape(x.getShape().get(0), o)); }
+      public int in(){return (int) i;} public int out(){return (int) o;} public boolean ownsWeights(){return false;} }; };
   LinearFactory timed = (w, b) -> { Linear l = inner.create(w, b); return new Linear() {
-      public NDArray apply(NDArray x) { long t=System.nanoTime(); NDArray y = l.apply(x); linNanos.addAndGet(System.nanoTime()-t); calls.incrementAndGet(); return y; }
+      public NDArray apply(NDArray x) { long t=System.nanoTime(); NDArray y = l.apply(x); long d = System.nanoTime()-t; linNanos.addAndGet(d); byShape.computeIfAbsent(l.out() + "x" + l.in(), k -> new AtomicLong()).addAndGet(d); calls.incrementAndGet(); return y; }
       public int in(){return l.in();} public int out(){return l.out();} public boolean ownsWeights(){return l.ownsWeights();} }; };
   GroupThinkModel m = GroupThinkModel.load(Paths.get(a[0]), new GroupThinkModel.Options(0,false, timed));
   io.groupthink.engine.runtime.TorchRuntime.setIntraOpThreads(1); System.out.println("torch threads " + ai.djl.pytorch.jni.JniUtils.getNumThreads());
   StepHook noStop = new StepHook(){ public int override(int lane,int idx,int s){ return m.stopIds().contains(s)? 300 : s; } };
   PromptTemplate t = new PromptTemplate("We are {count}.", "Solo.", "{question} I am {id}.{role}", " {role}", "T{id}:", " End:");
-  for (int n : new int[]{1, 1, 4, 8, 16}) { // the first N=1 run warms the JIT
+  int[] ns = System.getProperty("ns") == null ? new int[]{1, 1, 4, 8, 16} : java.util.Arrays.stream(System.getProperty("ns").split(",")).mapToInt(Integer::parseInt).toArray();
+  for (int n : ns) { // the first run warms the JIT
     GroupThinkResult r = m.think(GroupThinkRequest.builder("hello world").thinkers(n).maxTokens(24).template(t).build(), null, noStop);
-    linNanos.set(0); calls.set(0);
+    linNanos.set(0); calls.set(0); byShape.clear();
     r = m.think(GroupThinkRequest.builder("hello world").thinkers(n).maxTokens(24).template(t).build(), null, noStop);
     List<Double> s = r.stepMillis().subList(1, r.stepMillis().size());
     double total = s.stream().mapToDouble(Double::doubleValue).sum() + r.stepMillis().get(0);
     System.out.printf("N=%d: median step %.1f ms; linear share %.1f ms/step of %.1f (calls/step %d)%n", n, s.stream().sorted().toList().get(s.size()/2), linNanos.get()/1e6/r.stepMillis().size(), total/r.stepMillis().size(), calls.get()/r.stepMillis().size());
+    int steps = r.stepMillis().size(); byShape.forEach((k, v) -> System.out.printf("   %-12s %.2f ms/step%n", k, v.get() / 1e6 / steps));
   }
 } }

@@ -9,6 +9,7 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.runtime.LinearFactory;
+import io.groupthink.engine.runtime.WeightStorage;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
 import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
@@ -52,7 +53,9 @@ public class GroupThinkAutoConfiguration {
             case "auto" -> null; // the engine measures once and picks
             case "torch" -> LinearFactory.TORCH;
             case "kernel" -> LinearFactory.vector(m.getThreads());
-            default -> throw new IllegalArgumentException("groupthink.model.linear must be auto, kernel or torch, got '"
+            case "kernel-fp32" -> LinearFactory.vector(m.getThreads(), WeightStorage.FP32);
+            default -> throw new IllegalArgumentException(
+                    "groupthink.model.linear must be auto, kernel, kernel-fp32 or torch, got '"
                     + m.getLinear() + "'");
         };
         try {

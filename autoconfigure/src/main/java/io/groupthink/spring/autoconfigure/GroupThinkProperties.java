@@ -91,7 +91,8 @@ public class GroupThinkProperties {
 
         /**
          * Matrix-product implementation: auto (measured once at load), kernel (the Vector API few-row
-         * kernel; needs --add-modules jdk.incubator.vector) or torch (LibTorch).
+         * kernel, holding a bf16 checkpoint's weights as bf16; needs --add-modules jdk.incubator.vector),
+         * kernel-fp32 (the same kernel with every weight in fp32) or torch (LibTorch).
          */
         private String linear = "auto";
 

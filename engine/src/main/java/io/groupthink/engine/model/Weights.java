@@ -40,7 +40,6 @@ public final class Weights implements AutoCloseable {
     public final Layer[] layers;
     public final NDArray finalNorm; // [dim]
     public final NDArray lmHead; // [vocab, dim]; the same array as embed when tied
-    private final long bytesPerStep;
 
     private Weights(NDManager manager, NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead) {
         this.manager = manager;
@@ -48,11 +47,6 @@ public final class Weights implements AutoCloseable {
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
-        long n = lmHead.size();
-        for (Layer layer : layers) {
-            n += layer.wqkv().size() + layer.wo().size() + layer.wGateUp().size() + layer.wDown().size();
-        }
-        this.bytesPerStep = n * 4;
     }
 
     /**
@@ -103,11 +97,6 @@ public final class Weights implements AutoCloseable {
                     "tensor 'lm_head.weight' is missing and tie_word_embeddings is false");
         }
         return new Weights(manager, embed, layers, norm, head);
-    }
-
-    /** Bytes of fp32 weights one decode step reads (every matrix once, plus the head rows used). */
-    public long bytesPerStep() {
-        return bytesPerStep;
     }
 
     @Override

@@ -16,10 +16,10 @@ public final class KernelSelector {
     private KernelSelector() {}
 
     /** The kernel factory: marks models whose products run in Java threads, not LibTorch's. */
-    public record Vector(SpinPool pool, int parts) implements LinearFactory {
+    public record Vector(SpinPool pool, int parts, WeightStorage storage) implements LinearFactory {
         @Override
         public Linear create(NDArray weight, NDArray bias) {
-            return VectorLinear.of(weight, bias, pool, parts);
+            return VectorLinear.of(weight, bias, pool, parts, storage);
         }
     }
 
@@ -28,7 +28,7 @@ public final class KernelSelector {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    static LinearFactory vector(int threads) {
+    static LinearFactory vector(int threads, WeightStorage storage) {
         if (!vectorModulePresent()) {
             throw new IllegalStateException("the Vector API kernel needs the JVM option --add-modules jdk.incubator.vector");
         }
@@ -37,7 +37,7 @@ public final class KernelSelector {
         long t0 = System.nanoTime();
         VectorLinear.warmUp(pool, parts);
         log.debug("kernel warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
-        return new Vector(pool, parts);
+        return new Vector(pool, parts, storage);
     }
 
     static synchronized LinearFactory select(int threads) {
@@ -48,7 +48,7 @@ public final class KernelSelector {
             log.info("linear operator: LibTorch (start the JVM with --add-modules jdk.incubator.vector for the few-row kernel)");
             return chosen = LinearFactory.TORCH;
         }
-        LinearFactory vector = vector(threads);
+        LinearFactory vector = vector(threads, WeightStorage.BF16_WHERE_EXACT);
         // A decode-shaped product larger than the last-level cache (64 MiB), as a real model's
         // weights are: 1 and 4 rows.
         int out = 16384;

@@ -15,6 +15,11 @@ public interface Linear extends AutoCloseable {
 
     int out();
 
+    /** Bytes of weights one product streams: fp32 unless the operator holds them more compactly. */
+    default long weightBytes() {
+        return 4L * in() * out();
+    }
+
     /** True when the operator keeps its own copy of the weight, so the original can be freed. */
     default boolean ownsWeights() {
         return false;

@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class LinearBenchmark {
 
     /** One measurement. */
-    public record Row(String shape, int rows, double torchMs, double kernelMs, double torchGBs, double kernelGBs,
-            double torchGflops, double kernelGflops) {}
+    public record Row(String shape, int rows, double torchMs, double kernelMs, double bf16Ms, double torchGBs,
+            double kernelGBs, double torchGflops, double kernelGflops) {}
 
     /** Qwen2.5-0.5B's projections: fused qkv, o, fused gate/up, down, and the 151936-row head. */
     public static final int[][] QWEN_05B = {{1152, 896}, {896, 896}, {9728, 896}, {896, 4864}, {151936, 896}};
@@ -39,9 +39,15 @@ public final class LinearBenchmark {
                 int o = s[0];
                 int in = s[1];
                 try (NDManager scope = m.newSubManager()) {
-                    NDArray w = scope.randomNormal(new Shape(o, in));
+                    // bf16-exact values, as a bf16 checkpoint's: the kernel runs with either storage
+                    float[] values = scope.randomNormal(new Shape(o, in)).toFloatArray();
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = Float.intBitsToFloat(Float.floatToRawIntBits(values[i]) & 0xFFFF0000);
+                    }
+                    NDArray w = scope.create(values, new Shape(o, in));
                     Linear torch = new TorchLinear(w, null);
-                    Linear kernel = VectorLinear.of(w, null, kernelPool, parts);
+                    Linear kernel = VectorLinear.of(w, null, kernelPool, parts, WeightStorage.FP32);
+                    Linear bf16 = VectorLinear.of(w, null, kernelPool, parts, WeightStorage.BF16_WHERE_EXACT);
                     for (int rows : rowCounts) {
                         NDArray x = scope.randomNormal(new Shape(rows, in));
                         // Each operator in its own block, as the engine runs it: LibTorch with its
@@ -51,10 +57,11 @@ public final class LinearBenchmark {
                         int torchThreads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
                         ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
                         double k = best(kernel, x, repeats);
+                        double h = best(bf16, x, repeats);
                         ai.djl.pytorch.jni.JniUtils.setNumThreads(torchThreads);
                         double bytes = 4.0 * o * in;
                         double flops = 2.0 * rows * o * in;
-                        out.add(new Row(o + "x" + in, rows, t, k, bytes / t / 1e6, bytes / k / 1e6, flops / t / 1e6,
+                        out.add(new Row(o + "x" + in, rows, t, k, h, bytes / t / 1e6, bytes / k / 1e6, flops / t / 1e6,
                                 flops / k / 1e6));
                     }
                 }
@@ -138,12 +145,13 @@ public final class LinearBenchmark {
         int[] rows = {1, 2, 4, 8, 16};
         System.out.printf("read bandwidth: %.1f GB/s (2 threads), %.1f GB/s (1 thread)%n", readBandwidth(2, 5),
                 readBandwidth(1, 5));
-        System.out.printf("%-12s %4s %10s %10s %9s %9s %9s %9s %7s%n", "shape", "rows", "torch ms", "kernel ms",
-                "torch GB/s", "kern GB/s", "torch GF", "kern GF", "speedup");
+        System.out.println("GB/s and GF (GFLOP/s) count fp32 weight bytes and flops; the bf16 kernel streams half the bytes");
+        System.out.printf("%-12s %4s %10s %10s %9s %9s %9s %9s %9s %7s %7s%n", "shape", "rows", "torch ms", "kernel ms",
+                "bf16 ms", "torch GB/s", "kern GB/s", "torch GF", "kern GF", "speedup", "bf16");
         for (Row r : run(QWEN_05B, rows, threads, 20)) {
-            System.out.printf("%-12s %4d %10.3f %10.3f %9.1f %9.1f %9.1f %9.1f %6.2fx%n", r.shape(), r.rows(), r.torchMs(),
-                    r.kernelMs(), r.torchGBs(), r.kernelGBs(), r.torchGflops(), r.kernelGflops(),
-                    r.torchMs() / r.kernelMs());
+            System.out.printf("%-12s %4d %10.3f %10.3f %9.3f %9.1f %9.1f %9.1f %9.1f %6.2fx %6.2fx%n", r.shape(), r.rows(),
+                    r.torchMs(), r.kernelMs(), r.bf16Ms(), r.torchGBs(), r.kernelGBs(), r.torchGflops(),
+                    r.kernelGflops(), r.torchMs() / r.kernelMs(), r.torchMs() / r.bf16Ms());
         }
     }
 }

@@ -79,6 +79,15 @@ public final class Transformer implements AutoCloseable {
         return c;
     }
 
+    /** Bytes of weights one decode step streams through the products, as the operators hold them. */
+    public long weightBytesPerStep() {
+        long n = head.weightBytes();
+        for (LayerOps ops : layers) {
+            n += ops.qkv().weightBytes() + ops.o().weightBytes() + ops.gateUp().weightBytes() + ops.down().weightBytes();
+        }
+        return n;
+    }
+
     /**
      * Runs one batch: appends its K/V to {@code cache} and returns logits indexed by batch row:
      * a float[vocab] for each of {@link Batch#logitRows()}, null for the other rows.

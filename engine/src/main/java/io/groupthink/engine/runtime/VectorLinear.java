@@ -3,11 +3,14 @@ package io.groupthink.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A few-row fp32 product for decoding: y = x W^T (+ b) for 1 to 16 rows, reading each weight once
- * for all rows, split over the cores.
+ * A few-row product for decoding: y = x W^T (+ b) for 1 to 16 rows, reading each weight once
+ * for all rows, split over the cores; arithmetic in fp32.
  *
  * <p>Decode is bound by reading weights, and LibTorch's MKL path is slow for 2-16 rows on this
  * CPU. Here W is packed once into blocks of L output columns (L = the vector width, 16 on
@@ -15,22 +18,28 @@ import jdk.incubator.vector.VectorSpecies;
  * streams the weights sequentially and keeps one vector accumulator per row in a local variable
  * (an array of accumulators was measured 20x slower). The packed copy is the only copy: the
  * caller drops the original.
+ *
+ * <p>Weights are stored as bf16 when that is exact, as it is for every weight of a bf16
+ * checkpoint: half the bytes to stream per token, widened to fp32 in registers (a shift), so the
+ * products are bit-for-bit those of the fp32 weights.
  */
 public final class VectorLinear implements Linear {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
     private static final int L = S.length();
 
     private final int in;
     private final int out;
     private final int blocks;
-    private final float[] packed; // [blocks][in][L]
+    private final Packed packed; // [blocks][in][L]
     private final float[] bias; // [out] or null
     private final SpinPool pool;
     private final int parts;
 
     /** Packs a [out, in] weight given row-major; {@code bias} may be null. */
-    VectorLinear(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts) {
+    VectorLinear(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts, WeightStorage storage) {
         this.in = in;
         this.out = out;
         this.blocks = (out + L - 1) / L;
@@ -41,16 +50,101 @@ public final class VectorLinear implements Linear {
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("weight [" + out + ", " + in + "] is too large to pack in one array");
         }
-        this.packed = new float[(int) size];
+        boolean half = storage == WeightStorage.BF16_WHERE_EXACT && Bf16.exact(weight);
+        this.packed = half ? new Bf16((int) size) : new F32((int) size);
         for (int o = 0; o < out; o++) {
             int b = o / L;
             int lane = o % L;
             int src = o * in;
             int dst = b * in * L + lane;
             for (int i = 0; i < in; i++) {
-                packed[dst + i * L] = weight[src + i];
+                packed.set(dst + i * L, weight[src + i]);
             }
         }
+    }
+
+    /** The packed weights: one vector of L columns at a time, widened to fp32. */
+    private abstract static sealed class Packed permits F32, Bf16 {
+        abstract FloatVector load(int index);
+
+        abstract float get(int index);
+
+        abstract void set(int index, float value);
+
+        abstract long bytes();
+    }
+
+    private static final class F32 extends Packed {
+        private final float[] a;
+
+        F32(int size) {
+            a = new float[size];
+        }
+
+        @Override
+        FloatVector load(int index) {
+            return FloatVector.fromArray(S, a, index);
+        }
+
+        @Override
+        float get(int index) {
+            return a[index];
+        }
+
+        @Override
+        void set(int index, float value) {
+            a[index] = value;
+        }
+
+        @Override
+        long bytes() {
+            return 4L * a.length;
+        }
+    }
+
+    /** The upper 16 bits of each fp32 weight; widening back is a shift, exact by construction. */
+    private static final class Bf16 extends Packed {
+        private final short[] a;
+
+        Bf16(int size) {
+            a = new short[size];
+        }
+
+        static boolean exact(float[] weight) {
+            for (float v : weight) {
+                if ((Float.floatToRawIntBits(v) & 0xFFFF) != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        FloatVector load(int index) {
+            return ShortVector.fromArray(H, a, index).convertShape(VectorOperators.S2I, I, 0)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+
+        @Override
+        float get(int index) {
+            return Float.intBitsToFloat(a[index] << 16);
+        }
+
+        @Override
+        void set(int index, float value) {
+            a[index] = (short) (Float.floatToRawIntBits(value) >>> 16);
+        }
+
+        @Override
+        long bytes() {
+            return 2L * a.length;
+        }
+    }
+
+    /** Bytes the packed weights occupy and stream per product (including a last block's padding). */
+    @Override
+    public long weightBytes() {
+        return packed.bytes();
     }
 
     @Override
@@ -150,8 +244,8 @@ public final class VectorLinear implements Linear {
         FloatVector c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S);
         for (int i = 0; i < in; i++) {
-            FloatVector w0 = FloatVector.fromArray(S, packed, base0 + i * L);
-            FloatVector w1 = FloatVector.fromArray(S, packed, base1 + i * L);
+            FloatVector w0 = packed.load(base0 + i * L);
+            FloatVector w1 = packed.load(base1 + i * L);
             int xi = x0 + i;
             FloatVector v0 = FloatVector.broadcast(S, x[xi]);
             FloatVector v1 = FloatVector.broadcast(S, x[xi + in]);
@@ -198,8 +292,8 @@ public final class VectorLinear implements Linear {
         FloatVector c6 = FloatVector.zero(S);
         FloatVector c7 = FloatVector.zero(S);
         for (int i = 0; i < in; i++) {
-            FloatVector w0 = FloatVector.fromArray(S, packed, base0 + i * L);
-            FloatVector w1 = FloatVector.fromArray(S, packed, base1 + i * L);
+            FloatVector w0 = packed.load(base0 + i * L);
+            FloatVector w1 = packed.load(base1 + i * L);
             int xi = x0 + i;
             FloatVector v = FloatVector.broadcast(S, x[xi]);
             a0 = w0.fma(v, a0);
@@ -268,14 +362,14 @@ public final class VectorLinear implements Linear {
         FloatVector a3 = FloatVector.zero(S);
         int i = 0;
         for (; i + 4 <= in; i += 4) {
-            int w = base + i * L;
-            a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-            a1 = FloatVector.fromArray(S, packed, w + L).fma(FloatVector.broadcast(S, x[x0 + i + 1]), a1);
-            a2 = FloatVector.fromArray(S, packed, w + 2 * L).fma(FloatVector.broadcast(S, x[x0 + i + 2]), a2);
-            a3 = FloatVector.fromArray(S, packed, w + 3 * L).fma(FloatVector.broadcast(S, x[x0 + i + 3]), a3);
+            int k = base + i * L;
+            a0 = packed.load(k).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+            a1 = packed.load(k + L).fma(FloatVector.broadcast(S, x[x0 + i + 1]), a1);
+            a2 = packed.load(k + 2 * L).fma(FloatVector.broadcast(S, x[x0 + i + 2]), a2);
+            a3 = packed.load(k + 3 * L).fma(FloatVector.broadcast(S, x[x0 + i + 3]), a3);
         }
         for (; i < in; i++) {
-            a0 = FloatVector.fromArray(S, packed, base + i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+            a0 = packed.load(base + i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
         }
         store(a0.add(a1).add(a2.add(a3)), y, r, b);
     }
@@ -287,9 +381,9 @@ public final class VectorLinear implements Linear {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
         for (int i = 0; i < in; i++) {
-            FloatVector w = FloatVector.fromArray(S, packed, base + i * L);
-            a0 = w.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-            a1 = w.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
+            FloatVector wi = packed.load(base + i * L);
+            a0 = wi.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+            a1 = wi.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
         }
         store(a0, y, r, b);
         store(a1, y, r + 1, b);
@@ -306,11 +400,11 @@ public final class VectorLinear implements Linear {
         FloatVector a2 = FloatVector.zero(S);
         FloatVector a3 = FloatVector.zero(S);
         for (int i = 0; i < in; i++) {
-            FloatVector w = FloatVector.fromArray(S, packed, base + i * L);
-            a0 = w.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-            a1 = w.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
-            a2 = w.fma(FloatVector.broadcast(S, x[x2 + i]), a2);
-            a3 = w.fma(FloatVector.broadcast(S, x[x3 + i]), a3);
+            FloatVector wi = packed.load(base + i * L);
+            a0 = wi.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+            a1 = wi.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
+            a2 = wi.fma(FloatVector.broadcast(S, x[x2 + i]), a2);
+            a3 = wi.fma(FloatVector.broadcast(S, x[x3 + i]), a3);
         }
         store(a0, y, r, b);
         store(a1, y, r + 1, b);
@@ -330,16 +424,16 @@ public final class VectorLinear implements Linear {
         FloatVector a6 = FloatVector.zero(S);
         FloatVector a7 = FloatVector.zero(S);
         for (int i = 0; i < in; i++) {
-            FloatVector w = FloatVector.fromArray(S, packed, base + i * L);
+            FloatVector wi = packed.load(base + i * L);
             int xi = x0 + i;
-            a0 = w.fma(FloatVector.broadcast(S, x[xi]), a0);
-            a1 = w.fma(FloatVector.broadcast(S, x[xi + in]), a1);
-            a2 = w.fma(FloatVector.broadcast(S, x[xi + 2 * in]), a2);
-            a3 = w.fma(FloatVector.broadcast(S, x[xi + 3 * in]), a3);
-            a4 = w.fma(FloatVector.broadcast(S, x[xi + 4 * in]), a4);
-            a5 = w.fma(FloatVector.broadcast(S, x[xi + 5 * in]), a5);
-            a6 = w.fma(FloatVector.broadcast(S, x[xi + 6 * in]), a6);
-            a7 = w.fma(FloatVector.broadcast(S, x[xi + 7 * in]), a7);
+            a0 = wi.fma(FloatVector.broadcast(S, x[xi]), a0);
+            a1 = wi.fma(FloatVector.broadcast(S, x[xi + in]), a1);
+            a2 = wi.fma(FloatVector.broadcast(S, x[xi + 2 * in]), a2);
+            a3 = wi.fma(FloatVector.broadcast(S, x[xi + 3 * in]), a3);
+            a4 = wi.fma(FloatVector.broadcast(S, x[xi + 4 * in]), a4);
+            a5 = wi.fma(FloatVector.broadcast(S, x[xi + 5 * in]), a5);
+            a6 = wi.fma(FloatVector.broadcast(S, x[xi + 6 * in]), a6);
+            a7 = wi.fma(FloatVector.broadcast(S, x[xi + 7 * in]), a7);
         }
         store(a0, y, r, b);
         store(a1, y, r + 1, b);
@@ -355,7 +449,7 @@ public final class VectorLinear implements Linear {
     public void row(int o, float[] dst, int offset) {
         int base = (o / L) * in * L + o % L;
         for (int i = 0; i < in; i++) {
-            dst[offset + i] = packed[base + i * L];
+            dst[offset + i] = packed.get(base + i * L);
         }
     }
 
@@ -383,22 +477,24 @@ public final class VectorLinear implements Linear {
         int out = 4 * L;
         int in = 512;
         float[] w = new float[out * in];
-        java.util.Arrays.fill(w, 0.001f);
-        VectorLinear op = new VectorLinear(w, out, in, null, pool, parts);
+        java.util.Arrays.fill(w, 0.5f); // exact in bf16: both storages get compiled
+        VectorLinear half = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.BF16_WHERE_EXACT);
+        VectorLinear full = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.FP32);
         float[] x = new float[16 * in];
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (int round = 0; round < 400 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 3, 4, 8, 12, 16}) {
-                op.multiply(x, rows);
+                half.multiply(x, rows);
+                full.multiply(x, rows);
             }
         }
     }
 
     /** Builds from an NDArray weight [out, in] (copied out of native memory). */
-    static VectorLinear of(NDArray weight, NDArray bias, SpinPool pool, int parts) {
+    static VectorLinear of(NDArray weight, NDArray bias, SpinPool pool, int parts, WeightStorage storage) {
         int out = (int) weight.getShape().get(0);
         int in = (int) weight.getShape().get(1);
-        return new VectorLinear(weight.toFloatArray(), out, in, bias == null ? null : bias.toFloatArray(), pool, parts);
+        return new VectorLinear(weight.toFloatArray(), out, in, bias == null ? null : bias.toFloatArray(), pool, parts,
+                storage);
     }
-
 }

@@ -22,12 +22,19 @@ class VectorLinearTest {
                 int out = trial < fixed.length ? fixed[trial][1] : 1 + r.nextInt(300);
                 int rows = trial < fixed.length ? fixed[trial][2] : 1 + r.nextInt(40);
                 boolean withBias = r.nextBoolean();
+                boolean bf16 = trial % 2 == 1;
                 try (NDManager scope = m.newSubManager()) {
                     NDArray w = scope.randomNormal(new Shape(out, in));
+                    if (bf16) {
+                        w = roundToBf16(w);
+                    }
                     NDArray b = withBias ? scope.randomNormal(new Shape(out)) : null;
                     NDArray x = scope.randomNormal(new Shape(rows, in));
                     float[] expected = new TorchLinear(w, b).apply(x).toFloatArray();
-                    VectorLinear kernel = VectorLinear.of(w, b, pool, 1 + r.nextInt(3));
+                    VectorLinear kernel = VectorLinear.of(w, b, pool, 1 + r.nextInt(3),
+                            WeightStorage.BF16_WHERE_EXACT);
+                    assertThat(kernel.weightBytes()).as("bf16 storage is chosen exactly when it is exact")
+                            .isEqualTo((bf16 ? 2L : 4L) * in * (long) Math.ceil(out / (double) laneCount()) * laneCount());
                     float[] got = kernel.apply(x).toFloatArray();
                     assertThat(got).hasSameSizeAs(expected);
                     for (int i = 0; i < got.length; i++) {
@@ -43,5 +50,18 @@ class VectorLinearTest {
                 }
             }
         }
+    }
+
+    /** A bf16 copy of w (truncated): what a bf16 checkpoint widens to. */
+    private static NDArray roundToBf16(NDArray w) {
+        float[] v = w.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & 0xFFFF0000);
+        }
+        return w.getManager().create(v, w.getShape());
+    }
+
+    private static int laneCount() {
+        return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
     }
 }

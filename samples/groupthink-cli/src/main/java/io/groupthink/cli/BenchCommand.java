@@ -12,6 +12,7 @@ import io.groupthink.engine.groupthink.PromptPlan;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.model.ModelConfig;
+import io.groupthink.engine.runtime.LinearBenchmark;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ final class BenchCommand implements Command {
                 With neither --batch nor --thinkers both run at 1,2,4,8; with one of them only that one runs.
                 Prompts are random token ids; stop tokens are replaced so that every run does its full budget;
                 decoding is greedy. Each configuration runs --warmup times before it is measured once.
-                Also prints the fp32 weight bytes one decode step reads, and per row the read rate that implies
+                Also prints the weight bytes one decode step reads (bf16 weights count 2 bytes under --linear kernel), and per row the read rate that implies
                 (bytes per step / step time), to compare with the machine's memory bandwidth.""";
     }
 
@@ -81,6 +82,9 @@ final class BenchCommand implements Command {
                 Options.Spec.value("--sessions", "LIST", "concurrent session counts S through the scheduler, against "
                         + "the same sessions one after another (e.g. 1,4,16)"),
                 Options.Spec.value("--session-thinkers", "N", "thinkers per session for --sessions (default 4)"),
+                Options.Spec.flag("--bandwidth", "probe the memory read bandwidth before and after the runs (1 GiB "
+                        + "Vector API sum, 2 threads) and report single-stream speed as a share of the bandwidth-bound "
+                        + "limit; needs --add-modules jdk.incubator.vector"),
                 Options.Spec.flag("--mixed", "with --sessions, also run a mix where every other session is a plain chat"),
                 Common.JSON_FLAG,
                 Common.THREADS, Common.LINEAR);
@@ -103,6 +107,10 @@ final class BenchCommand implements Command {
         int tokens = o.intValue("--tokens", 32, 2, Integer.MAX_VALUE);
         int warmup = o.intValue("--warmup", 1, 0, 1000);
         boolean json = o.flag("--json");
+        boolean probe = o.flag("--bandwidth");
+        if (probe && !vectorModule()) {
+            throw new IllegalArgumentException("--bandwidth needs the JVM option --add-modules jdk.incubator.vector");
+        }
         try (Common.Loaded loaded = Common.load(o, io.err())) {
             GroupThinkModel model = loaded.model();
             ModelConfig c = model.config();
@@ -122,7 +130,8 @@ final class BenchCommand implements Command {
                 }
             };
             Setup setup = new Setup(model, promptTokens, tokens, warmup, force, idLimit, stops);
-            long bytesPerStep = model.weights().bytesPerStep();
+            long bytesPerStep = model.transformer().weightBytesPerStep();
+            double bandwidthBefore = probe ? probeBandwidth(io) : 0;
 
             List<BatchRow> batchRows = new ArrayList<>();
             for (int b : batches) {
@@ -149,11 +158,15 @@ final class BenchCommand implements Command {
                     io.err().println("done");
                 }
             }
+            double bandwidth = probe ? (bandwidthBefore + probeBandwidth(io)) / 2 : 0;
             double total = io.elapsedMillis();
             if (json) {
                 printJson(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total, sessionRows);
             } else {
                 printTable(io.out(), loaded, setup, bytesPerStep, batchRows, groupRows, total);
+                if (probe) {
+                    printLimit(io.out(), bandwidthBefore, bandwidth, bytesPerStep, batchRows, groupRows);
+                }
                 if (!sessionRows.isEmpty()) {
                     io.out().println();
                     io.out().println(SessionsBench.header());
@@ -211,7 +224,7 @@ final class BenchCommand implements Command {
         long kv = results.stream().mapToLong(GroupThinkResult::kvBytes).sum();
         int generated = results.stream().mapToInt(GroupThinkResult::generatedTokens).sum();
         return new BatchRow(b, prefill, prefill / ((double) b * s.promptTokens()), step, b * 1000 / step,
-                1000 / step, wall, kv, generated, s.model().weights().bytesPerStep() * 1000 / step);
+                1000 / step, wall, kv, generated, s.model().transformer().weightBytesPerStep() * 1000 / step);
     }
 
     private static List<GroupThinkSession> plainSessions(Setup s, List<int[]> prompts) {
@@ -266,7 +279,7 @@ final class BenchCommand implements Command {
             pool(s, prompts);
         }
         Run pool = pool(s, prompts);
-        return new GroupRow(n, group, pool, s.model().weights().bytesPerStep() * 1000 / step);
+        return new GroupRow(n, group, pool, s.model().transformer().weightBytesPerStep() * 1000 / step);
     }
 
     /** N plain generations, each on its own thread of a fixed pool of N threads. */
@@ -400,7 +413,7 @@ final class BenchCommand implements Command {
         ModelConfig c = loaded.model().config();
         out.printf(Locale.ROOT, "Model %s: %s, %d layers, hidden %d, vocab %d (loaded in %.0f ms)%n", loaded.path(),
                 c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(), loaded.loadMillis());
-        out.printf(Locale.ROOT, "fp32 weights read per decode step: %d bytes (%s): one stream decodes at most "
+        out.printf(Locale.ROOT, "weights read per decode step: %d bytes (%s): one stream decodes at most "
                 + "(memory bandwidth in bytes/s) / %d tok/s%n", bytesPerStep, Common.bytes(bytesPerStep), bytesPerStep);
         out.printf(Locale.ROOT, "Prompt %d tokens, %d generated per sequence/thinker, greedy, full budget forced, "
                         + "warmup %d | Java %s, %d cores, jdk.incubator.vector %s%n",
@@ -443,6 +456,34 @@ final class BenchCommand implements Command {
         }
         out.printf(Locale.ROOT, "%nTotal %.0f ms%n", total);
         out.flush();
+    }
+
+    private static double probeBandwidth(Io io) {
+        io.err().print("bench: read bandwidth probe ... ");
+        io.err().flush();
+        try {
+            double gbs = LinearBenchmark.readBandwidth(2, 5);
+            io.err().printf(Locale.ROOT, "%.1f GB/s%n", gbs);
+            return gbs;
+        } catch (Exception e) {
+            throw new IllegalStateException("bandwidth probe failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Single-stream speed against what the bandwidth measured in this run allows. */
+    private static void printLimit(PrintStream out, double before, double mean, long bytesPerStep,
+            List<BatchRow> batchRows, List<GroupRow> groupRows) {
+        double limit = mean * 1e9 / bytesPerStep;
+        out.printf(Locale.ROOT, "%nRead bandwidth (Java probe, 2 threads): %.1f GB/s before, %.1f after; one stream's "
+                + "bandwidth-bound limit %.1f tok/s (mean bandwidth / weight bytes per step)%n", before,
+                2 * mean - before, limit);
+        batchRows.stream().filter(r -> r.batch() == 1).forEach(r -> out.printf(Locale.ROOT,
+                "  B=1 plain decode: %.1f tok/s = %.0f%% of the limit%n", r.tokPerSecond(),
+                100 * r.tokPerSecond() / limit));
+        groupRows.stream().filter(r -> r.thinkers() == 1).forEach(r -> out.printf(Locale.ROOT,
+                "  N=1 Group Think: %.1f tok/s = %.0f%%; thread pool N=1: %.1f tok/s = %.0f%%%n",
+                r.group().decodeTokPerSecond(), 100 * r.group().decodeTokPerSecond() / limit,
+                r.pool().decodeTokPerSecond(), 100 * r.pool().decodeTokPerSecond() / limit));
     }
 
     static boolean vectorModule() {

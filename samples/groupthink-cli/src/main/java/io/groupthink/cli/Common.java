@@ -7,6 +7,7 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.runtime.LinearFactory;
+import io.groupthink.engine.runtime.WeightStorage;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,8 +25,9 @@ final class Common {
             "Hugging Face model folder (config.json, model.safetensors, tokenizer.json), or a hub id such as "
                     + "Qwen/Qwen2.5-0.5B-Instruct, pulled into the HF cache on first use");
     static final Options.Spec LINEAR = Options.Spec.value("--linear", "KIND",
-            "matrix products: auto (measure once, default), kernel (Vector API few-row kernel; needs "
-                    + "--add-modules jdk.incubator.vector) or torch (LibTorch)");
+            "matrix products: auto (measure once, default), kernel (Vector API few-row kernel, bf16 weights "
+                    + "kept as bf16; needs --add-modules jdk.incubator.vector), kernel-fp32 (the kernel, all fp32) "
+                    + "or torch (LibTorch)");
     static final Options.Spec THREADS = Options.Spec.value("--threads", "N",
             "LibTorch intra-op threads (default: all cores)");
     static final Options.Spec JSON_FLAG = Options.Spec.flag("--json", "print one JSON object on stdout instead of text");
@@ -47,7 +49,7 @@ final class Common {
     static Loaded load(Options o, PrintStream err) {
         String given = o.required("--model");
         int threads = o.intValue("--threads", 0, 1, 4096);
-        String linear = o.choice("--linear", "auto", List.of("auto", "kernel", "torch"));
+        String linear = o.choice("--linear", "auto", List.of("auto", "kernel", "kernel-fp32", "torch"));
         Path dir = resolveModel(given, err);
         err.print("Loading model " + given + " ... ");
         err.flush();
@@ -57,6 +59,7 @@ final class Common {
             LinearFactory linears = switch (linear) {
                 case "torch" -> LinearFactory.TORCH;
                 case "kernel" -> LinearFactory.vector(threads);
+                case "kernel-fp32" -> LinearFactory.vector(threads, WeightStorage.FP32);
                 default -> null; // the engine measures and picks
             };
             model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears));

@@ -174,7 +174,7 @@ class GroupThinkCliTest {
         CliRun r = CliRun.of("bench", "--model", model.toString(), "--batch", "1", "--thinkers", "2", "--tokens", "2",
                 "--prompt-tokens", "8", "--warmup", "0");
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("fp32 weights read per decode step").contains("Batched plain generation")
+        assertThat(r.out()).contains("weights read per decode step").contains("Batched plain generation")
                 .contains("Group Think").contains("thread pool").contains("wall ratio");
     }
 
