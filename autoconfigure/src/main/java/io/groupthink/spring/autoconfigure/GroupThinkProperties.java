@@ -173,11 +173,28 @@ public class GroupThinkProperties {
         /** How long a session may wait for KV room before it is rejected as busy. */
         private Duration queueTimeout = Duration.ofSeconds(30);
 
-        /** Prompt tokens of arriving sessions that may join one step. */
+        /**
+         * Prompt tokens computed per step across sessions; a longer prompt is prefilled in chunks
+         * over several steps, so it delays the others' next token by one chunk at most.
+         */
         private int prefillTokensPerStep = 512;
 
+        /**
+         * Whether a session whose prompt starts like a running session's (16 tokens or more, a
+         * common system prompt say) borrows that prefix's K/V instead of computing it again.
+         */
+        private boolean prefixSharing = true;
+
         public SchedulerOptions toOptions() {
-            return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep);
+            return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, prefixSharing);
+        }
+
+        public boolean isPrefixSharing() {
+            return prefixSharing;
+        }
+
+        public void setPrefixSharing(boolean prefixSharing) {
+            this.prefixSharing = prefixSharing;
         }
 
         public int getKvTokens() {

@@ -50,6 +50,10 @@ public final class GroupThinkSession {
     private int ordinal;
     private int arrival;
     private int promptTokens;
+    private int borrowedPrompt; // leading shared-prompt tokens whose K/V another session lent
+    private int sharedPlaced = -1; // shared-prompt tokens stored so far (borrowed included); -1 before the first chunk
+    private int prefillPasses;
+    private boolean placedThisStep;
     private int tokensStored;
     private int decodeSteps;
     private volatile boolean cancelRequested;
@@ -182,11 +186,44 @@ public final class GroupThinkSession {
         return tokensStored;
     }
 
-    /** Adds this step's tokens to {@code batch}. Does nothing once done. */
+    /**
+     * Skips computing the first {@code tokens} shared-prompt tokens because their K/V are already
+     * stored (lent by a session whose prompt starts the same way, see KvCache#lend). At least the
+     * last shared token is computed, since its logits may be needed. Only before the first step.
+     */
+    public void borrowPrompt(int tokens) {
+        if (phase != Phase.PREFILL || sharedPlaced >= 0) {
+            throw new IllegalStateException("session " + id + " has already started; it can no longer borrow a prompt");
+        }
+        if (tokens < 0 || tokens >= plan.shared().length) {
+            throw new IllegalArgumentException("can borrow 0 to " + (plan.shared().length - 1)
+                    + " shared-prompt tokens, not " + tokens);
+        }
+        borrowedPrompt = tokens;
+    }
+
+    /** Leading shared-prompt tokens this session did not compute (see {@link #borrowPrompt}). */
+    public int borrowedPrompt() {
+        return borrowedPrompt;
+    }
+
+    /** Adds this step's tokens to {@code batch}, the whole prompt at once. Does nothing once done. */
     public void contribute(Batch batch) {
+        contribute(batch, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Adds this step's tokens to {@code batch}. While prefilling, at most {@code promptBudget}
+     * prompt tokens are placed (at least one if the budget allows any): a long shared prompt is
+     * prefilled in chunks over several steps, each chunk attending to the ones before through the
+     * cache, and the lanes' instructions and headers come with the last chunk. Returns the prompt
+     * tokens placed. Does nothing once done.
+     */
+    public int contribute(Batch batch, int promptBudget) {
         wanted.clear();
+        placedThisStep = false;
         if (phase == Phase.DONE) {
-            return;
+            return 0;
         }
         if (cancelRequested) {
             for (Lane lane : lanes) {
@@ -195,14 +232,17 @@ public final class GroupThinkSession {
                 }
             }
             complete();
-            return;
+            return 0;
         }
         int before = batch.size();
         if (phase == Phase.PREFILL) {
-            prefill(batch);
-            phase = Phase.DECODE;
-            return;
+            if (promptBudget > 0) {
+                prefill(batch, promptBudget);
+            }
+            placedThisStep = batch.size() > before;
+            return batch.size() - before;
         }
+        placedThisStep = true;
         boolean thinkersLive = false;
         for (int n = 0; n < thinkers; n++) {
             thinkersLive |= !lanes[n].done();
@@ -227,15 +267,37 @@ public final class GroupThinkSession {
             feedPending(batch, lanes[thinkers]);
         }
         batchRows.add(batch.size() - before);
+        return 0;
     }
 
-    private void prefill(Batch batch) {
+    /** True until the whole prompt is stored. */
+    public boolean prefilling() {
+        return phase == Phase.PREFILL;
+    }
+
+    private void prefill(Batch batch, int budget) {
         int before = batch.size();
-        int lastShared = -1;
         int[] shared = plan.shared();
-        for (int i = 0; i < shared.length; i++) {
+        if (sharedPlaced < 0) {
+            sharedPlaced = borrowedPrompt;
+            ordinal = borrowedPrompt; // the borrowed tokens hold ordinals and positions [0, borrowed)
+        }
+        int tail = 0;
+        for (int n = 0; n < thinkers; n++) {
+            tail += plan.instructions()[n].length + plan.headers()[n].length;
+        }
+        boolean last = shared.length - sharedPlaced + tail <= budget;
+        int end = last ? shared.length : Math.min(shared.length, sharedPlaced + budget);
+        int lastShared = -1;
+        for (int i = sharedPlaced; i < end; i++) {
             lastShared = batch.add(shared[i], i, new Owner(id, Owner.SHARED, Owner.PROMPT, ordinal++), false);
             tokensStored++;
+        }
+        sharedPlaced = end;
+        prefillPasses++;
+        if (!last && end < shared.length) {
+            promptTokens += batch.size() - before;
+            return; // more chunks to come; no logits yet
         }
         for (int n = 0; n < thinkers; n++) {
             int row = lastShared;
@@ -251,7 +313,8 @@ public final class GroupThinkSession {
             batch.wantLogits(row);
             wanted.put(n, row);
         }
-        promptTokens = batch.size() - before;
+        promptTokens += batch.size() - before;
+        phase = Phase.DECODE;
     }
 
     /** Puts one lane token in position space and in the batch; returns its row. */
@@ -279,11 +342,11 @@ public final class GroupThinkSession {
      * chooses each live lane's next token.
      */
     public void accept(float[][] logits, double millis) {
-        if (phase == Phase.DONE) {
-            return;
+        if (phase == Phase.DONE || !placedThisStep) {
+            return; // nothing of this session was in the pass (a prefill waiting for budget)
         }
         stepMillis.add(millis);
-        decodeSteps = stepMillis.size() - 1; // the first pass is the prefill
+        decodeSteps = stepMillis.size() - prefillPasses;
         for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
             Lane lane = lanes[e.getKey()];
             float[] l = logits[e.getValue()];

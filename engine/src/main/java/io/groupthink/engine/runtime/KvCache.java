@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.groupthink.engine.model.ModelConfig;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Keys and values of every token seen so far, preallocated and written in place.
@@ -21,6 +24,7 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] k;
     private final NDArray[] v;
     private final Owner[] owners;
+    private final Map<Long, int[]> lent = new HashMap<>(); // borrower session -> slots of its prompt's first tokens
     private final int capacity;
     private final long bytesPerToken;
     private int length;
@@ -101,37 +105,102 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Keeps only the slots whose owner passes {@code keep}, moved to the front in their order, so
-     * the memory of finished sessions is reused. Returns how many slots were freed.
+     * Keeps only the slots whose owner passes {@code keep}, and the slots lent to a session that
+     * passes it, moved to the front in their order, so the memory of finished sessions is reused.
+     * A borrower passes when {@code keep} accepts an owner of its session. Returns how many slots
+     * were freed.
      */
-    public int retain(java.util.function.Predicate<Owner> keep) {
-        int kept = 0;
-        int[] index = new int[length];
+    public int retain(Predicate<Owner> keep) {
+        boolean[] kept = new boolean[length];
         for (int i = 0; i < length; i++) {
-            if (keep.test(owners[i])) {
-                index[kept++] = i;
+            kept[i] = keep.test(owners[i]);
+        }
+        lent.keySet().removeIf(borrower -> !keep.test(new Owner(borrower, Owner.SHARED, Owner.PROMPT, 0)));
+        for (int[] slots : lent.values()) {
+            for (int slot : slots) {
+                kept[slot] = true;
             }
         }
-        int freed = length - kept;
+        int count = 0;
+        int[] index = new int[length];
+        int[] moved = new int[length]; // old slot -> new slot
+        for (int i = 0; i < length; i++) {
+            if (kept[i]) {
+                moved[i] = count;
+                index[count++] = i;
+            }
+        }
+        int freed = length - count;
         if (freed == 0) {
             return 0;
         }
-        if (kept > 0) {
+        if (count > 0) {
             try (NDManager scope = manager.newSubManager()) {
-                NDArray idx = scope.create(Arrays.copyOf(index, kept));
-                NDIndex front = new NDIndex(":, :{}", kept);
+                NDArray idx = scope.create(Arrays.copyOf(index, count));
+                NDIndex front = new NDIndex(":, :{}", count);
                 for (int l = 0; l < k.length; l++) {
                     k[l].set(front, k[l].get(scope, new NDIndex(":, {}", idx)));
                     v[l].set(front, v[l].get(scope, new NDIndex(":, {}", idx)));
                 }
             }
         }
-        for (int i = 0; i < kept; i++) {
+        for (int[] slots : lent.values()) {
+            for (int j = 0; j < slots.length; j++) {
+                slots[j] = moved[slots[j]];
+            }
+        }
+        for (int i = 0; i < count; i++) {
             owners[i] = owners[index[i]];
         }
-        Arrays.fill(owners, kept, length, null);
-        length = kept;
+        Arrays.fill(owners, count, length, null);
+        length = count;
         return freed;
+    }
+
+    /**
+     * The slots holding the first {@code tokens} shared-prompt tokens of {@code session}, in
+     * prompt order: those it borrowed, then its own. Fewer when fewer are stored.
+     */
+    public int[] promptSlots(long session, int tokens) {
+        int[] out = new int[tokens];
+        int n = 0;
+        int[] borrowed = lent.get(session);
+        if (borrowed != null) {
+            for (int i = 0; i < borrowed.length && n < tokens; i++) {
+                out[n++] = borrowed[i];
+            }
+        }
+        for (int i = 0; i < length && n < tokens; i++) {
+            if (owners[i].session() == session && owners[i].isSharedPrompt()) {
+                out[n++] = i;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Lends {@code slots} (another session's prompt prefix, from {@link #promptSlots}) to
+     * {@code borrower}, which attends over them as its own first prompt tokens instead of
+     * computing them again. They stay stored while the borrower is kept, even after their owner
+     * is gone.
+     */
+    public void lend(long borrower, int[] slots) {
+        for (int slot : slots) {
+            if (slot < 0 || slot >= length) {
+                throw new IllegalArgumentException("slot " + slot + " is not stored (length " + length + ")");
+            }
+        }
+        lent.put(borrower, slots.clone());
+    }
+
+    /** The slots lent to {@code session}, or null. */
+    int[] borrowed(long session) {
+        return lent.get(session);
+    }
+
+    /** Whether any session borrows slots: attention must then gather per session. */
+    boolean lends() {
+        return !lent.isEmpty();
     }
 
     /** Keys of the given slots of a layer, [kvHeads, slots, headDim], attached to {@code step}. */
@@ -146,6 +215,7 @@ public final class KvCache implements AutoCloseable {
     /** Forgets every token; the memory stays allocated for reuse. */
     public void clear() {
         Arrays.fill(owners, 0, length, null);
+        lent.clear();
         length = 0;
     }
 

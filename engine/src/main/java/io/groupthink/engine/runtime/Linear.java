@@ -11,6 +11,11 @@ public interface Linear extends AutoCloseable {
     /** @param x [rows, in]; the result is attached to x's manager */
     NDArray apply(NDArray x);
 
+    /** The product as a row-major float[rows * out], for results that leave native memory anyway (logits). */
+    default float[] applyToArray(NDArray x) {
+        return apply(x).toFloatArray();
+    }
+
     int in();
 
     int out();

@@ -123,8 +123,7 @@ public final class Transformer implements AutoCloseable {
                 return out;
             }
             NDArray picked = rows.length == t ? x : x.get(new NDIndex("{}", step.create(rows)));
-            NDArray logits = head.apply(rmsNorm(picked, w.finalNorm)); // [R, vocab]
-            float[] flat = logits.toFloatArray();
+            float[] flat = head.applyToArray(rmsNorm(picked, w.finalNorm)); // [R, vocab]
             for (int r = 0; r < rows.length; r++) {
                 out[rows[r]] = new float[c.vocabSize()];
                 System.arraycopy(flat, r * c.vocabSize(), out[rows[r]], 0, c.vocabSize());
@@ -190,7 +189,7 @@ public final class Transformer implements AutoCloseable {
             NDManager step) {
         Owner[] owners = cache.ownerSlots();
         long first = owners[0].session();
-        boolean oneSession = true;
+        boolean oneSession = !cache.lends();
         for (int i = 1; i < keys && oneSession; i++) {
             oneSession = owners[i].session() == first;
         }
@@ -208,17 +207,24 @@ public final class Transformer implements AutoCloseable {
             while (row1 < queries.length && queries[row1].session() == session) {
                 row1++;
             }
-            int[] slots = new int[keys];
+            // slots lent by another session hold this session's first prompt tokens, so they
+            // are seen as its own shared prompt, in prompt order
+            int[] lent = cache.borrowed(session);
+            int borrowed = lent == null ? 0 : lent.length;
+            int[] slots = new int[borrowed + keys];
+            Owner[] own = new Owner[borrowed + keys];
             int n = 0;
+            for (; n < borrowed; n++) {
+                slots[n] = lent[n];
+                own[n] = new Owner(session, Owner.SHARED, Owner.PROMPT, n);
+            }
             for (int i = 0; i < keys; i++) {
                 if (owners[i].session() == session) {
+                    own[n] = owners[i];
                     slots[n++] = i;
                 }
             }
-            Owner[] own = new Owner[n];
-            for (int i = 0; i < n; i++) {
-                own[i] = owners[slots[i]];
-            }
+            own = java.util.Arrays.copyOf(own, n);
             float[] mask = op.build(java.util.Arrays.copyOfRange(queries, row0, row1), own, n);
             groups.add(new AttentionGroup(row0, row1, step.create(java.util.Arrays.copyOf(slots, n)),
                     step.create(mask, new Shape(row1 - row0, n))));

@@ -155,6 +155,12 @@ public final class VectorLinear implements Linear {
         return x.getManager().create(y, new Shape(rows, out));
     }
 
+    /** Skips the round trip through native memory: the product is computed on the Java heap. */
+    @Override
+    public float[] applyToArray(NDArray x) {
+        return multiply(x.toFloatArray(), (int) x.getShape().get(0));
+    }
+
     /** y[rows][out] for x[rows][in], both row-major. */
     public float[] multiply(float[] x, int rows) {
         float[] y = new float[rows * out];

@@ -34,9 +34,18 @@ import org.slf4j.LoggerFactory;
  *       so a long session slows others by its rows in the batch but never blocks them. The queue
  *       is FIFO with no overtaking, so a large session is not starved by small ones.</li>
  *   <li><b>Joining and leaving.</b> New sessions are prefilled in the same pass as the others'
- *       decode rows, at most {@code prefillTokensPerStep} prompt tokens of newcomers per step
- *       (always at least one session). Finished or cancelled sessions leave at the step's end and
+ *       decode rows, at most {@code prefillTokensPerStep} prompt tokens per step across sessions,
+ *       handed out in admission order: a longer prompt is prefilled in chunks over several steps,
+ *       so an arriving long prompt delays the running sessions' next token by one bounded chunk,
+ *       not by its whole prefill. Finished or cancelled sessions leave at the step's end and
  *       their slots are compacted away.</li>
+ *   <li><b>Prefix sharing.</b> A newcomer whose shared prompt starts with at least
+ *       {@link SchedulerOptions#MIN_SHARED_PREFIX} tokens of a running session's prompt borrows
+ *       those slots (the K/V of identical tokens at identical positions are identical) and
+ *       prefills only the rest; the slots stay stored while a borrower lives. A newcomer that
+ *       would share more with another newcomer of the same step waits one step for it to be
+ *       stored. Admission still reserves a borrower's whole worst case, so lending never makes
+ *       memory run out.</li>
  *   <li><b>Failure.</b> If a forward pass throws, the sessions of that step fail with the error,
  *       their memory is freed, and the loop goes on.</li>
  * </ul>
@@ -58,6 +67,7 @@ public final class Scheduler implements AutoCloseable {
     private volatile int activeCount;
     private volatile int lastBatchRows;
     private volatile long reservedTokens;
+    private final AtomicLong sharedPrefixTokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
@@ -147,6 +157,54 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** A running session's stored prompt slots a newcomer can borrow. */
+    private record Donor(int[] slots) {
+        static final Donor NONE = new Donor(new int[0]);
+
+        int tokens() {
+            return slots.length;
+        }
+    }
+
+    /** The running session whose stored prompt shares the longest prefix with {@code s}'s, if long enough. */
+    private Donor donor(GroupThinkSession s) {
+        int[] prompt = s.plan().shared();
+        Donor best = Donor.NONE;
+        for (SessionHandle h : active) {
+            GroupThinkSession d = h.session();
+            if (d.isDone()) {
+                continue;
+            }
+            // the last shared token is always computed: its logits may be needed
+            int common = Math.min(commonPrefix(prompt, d.plan().shared()), prompt.length - 1);
+            if (common >= SchedulerOptions.MIN_SHARED_PREFIX && common > best.tokens()) {
+                int[] slots = cache.promptSlots(d.id(), common); // fewer if not all stored
+                if (slots.length >= SchedulerOptions.MIN_SHARED_PREFIX && slots.length > best.tokens()) {
+                    best = new Donor(slots);
+                }
+            }
+        }
+        return best;
+    }
+
+    private static int sharedWithNewcomers(GroupThinkSession s, List<SessionHandle> admitted) {
+        int best = 0;
+        for (SessionHandle h : admitted) {
+            best = Math.max(best, Math.min(commonPrefix(s.plan().shared(), h.session().plan().shared()),
+                    s.plan().shared().length - 1));
+        }
+        return best;
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
     /** Moves queued sessions into the active set; waits while there is nothing to do. Null when closing. */
     private List<SessionHandle> admit() throws InterruptedException {
         List<SessionHandle> admitted = new ArrayList<>();
@@ -178,14 +236,26 @@ public final class Scheduler implements AutoCloseable {
                 while (!queue.isEmpty()) {
                     Waiting w = queue.peek();
                     GroupThinkSession s = w.handle().session();
+                    Donor donor = options.prefixSharing() ? donor(s) : Donor.NONE;
+                    if (!admitted.isEmpty() && options.prefixSharing()
+                            && sharedWithNewcomers(s, admitted) >= Math.max(SchedulerOptions.MIN_SHARED_PREFIX,
+                                    donor.tokens() + 1)) {
+                        break; // next step it can borrow what a newcomer of this step computes
+                    }
+                    int toCompute = s.plan().base() - donor.tokens();
                     boolean fits = reservedTokens + s.maxTokens() <= options.kvTokens();
-                    boolean prefillRoom = admitted.isEmpty() || prefill + s.plan().base() <= options.prefillTokensPerStep();
+                    boolean prefillRoom = admitted.isEmpty() || prefill + toCompute <= options.prefillTokensPerStep();
                     if (!fits || !prefillRoom) {
                         break; // FIFO: no overtaking
                     }
                     queue.poll();
                     reservedTokens += s.maxTokens();
-                    prefill += s.plan().base();
+                    prefill += toCompute;
+                    if (donor.tokens() > 0) {
+                        cache.lend(s.id(), donor.slots());
+                        s.borrowPrompt(donor.tokens());
+                        sharedPrefixTokens.addAndGet(donor.tokens());
+                    }
                     admitted.add(w.handle());
                     model.maskOperator().register(s.id(), s.rule());
                     listener.onAdmitted(s, (now - w.enqueuedNanos()) / 1e6);
@@ -207,8 +277,9 @@ public final class Scheduler implements AutoCloseable {
 
     private void step() {
         Batch batch = new Batch();
+        int promptBudget = options.prefillTokensPerStep(); // handed out in admission order
         for (SessionHandle h : active) {
-            h.session().contribute(batch);
+            promptBudget -= h.session().contribute(batch, Math.max(0, promptBudget));
         }
         if (!batch.isEmpty()) {
             try {
@@ -307,7 +378,7 @@ public final class Scheduler implements AutoCloseable {
         return new EngineStats(waiting, activeCount, lastBatchRows, cache.length(),
                 cache.bytesUsed(), reservedTokens, options.kvTokens(),
                 options.kvTokens() * cache.bytesPerToken(), steps.get(), submitted.get(), completed.get(),
-                rejected.get(), failed.get(), thread.isAlive() && !closing, lastError);
+                rejected.get(), failed.get(), sharedPrefixTokens.get(), thread.isAlive() && !closing, lastError);
     }
 
     public SchedulerOptions options() {

@@ -8,12 +8,29 @@ import java.time.Duration;
  * @param kvTokens          KV budget in tokens, shared by all sessions (bytes = tokens x bytes per token)
  * @param maxQueue          sessions that may wait for room; one more is rejected at once
  * @param queueTimeout      how long a session may wait for room before it is rejected
- * @param prefillTokensPerStep prompt tokens of new sessions that may join one step (at least one
- *                          session always may), so arrivals do not stall running sessions for long
+ * @param prefillTokensPerStep prompt tokens computed per step across sessions; a longer prompt is
+ *                          prefilled in chunks over several steps, so arrivals do not stall running
+ *                          sessions for long
+ * @param prefixSharing     a new session whose prompt starts with at least {@link #MIN_SHARED_PREFIX}
+ *                          of a running session's prompt tokens borrows their K/V instead of
+ *                          computing them again
  */
-public record SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout, int prefillTokensPerStep) {
+public record SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout, int prefillTokensPerStep,
+        boolean prefixSharing) {
+
+    /** Shorter common prefixes are computed again: lending them saves less than it costs to track. */
+    public static final int MIN_SHARED_PREFIX = 16;
 
     public static final SchedulerOptions DEFAULT = new SchedulerOptions(16384, 64, Duration.ofSeconds(30), 512);
+
+    /** With prefix sharing on. */
+    public SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout, int prefillTokensPerStep) {
+        this(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, true);
+    }
+
+    public SchedulerOptions withPrefixSharing(boolean on) {
+        return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, on);
+    }
 
     public SchedulerOptions {
         if (kvTokens <= 0) {

@@ -75,6 +75,34 @@ class SchedulerTest {
     }
 
     @Test
+    void longPromptsArePrefilledInChunksAndDecodeExactlyAsWhole() {
+        List<GroupThinkResult> alone = new ArrayList<>();
+        for (GroupThinkRequest r : mixed()) {
+            alone.add(model.think(r));
+        }
+        int budget = 7;
+        try (Scheduler scheduler = new Scheduler(model, new SchedulerOptions(8192, 16, Duration.ofSeconds(60), budget),
+                null)) {
+            List<SessionHandle> handles = new ArrayList<>();
+            for (GroupThinkRequest r : mixed()) {
+                handles.add(scheduler.submit(model.newSession(r, null, null)));
+            }
+            for (int i = 0; i < handles.size(); i++) {
+                GroupThinkResult chunked = handles.get(i).await();
+                for (int n = 0; n < chunked.thinkers().size(); n++) {
+                    assertThat(chunked.thinkers().get(n).tokens()).as("session %d thinker %d", i, n)
+                            .containsExactly(alone.get(i).thinkers().get(n).tokens());
+                }
+                int prefillPasses = chunked.stepMillis().size() - chunked.decodeSteps();
+                assertThat(prefillPasses).as("session %d: %d prompt tokens, %d per step", i, chunked.promptTokens(), budget)
+                        .isGreaterThan(1);
+                assertThat(chunked.decodeSteps()).isEqualTo(alone.get(i).decodeSteps());
+            }
+            awaitIdle(scheduler);
+        }
+    }
+
+    @Test
     void cancellingFreesMemoryAndLeavesOthersAlone() throws Exception {
         GroupThinkRequest steady = request("Tom had a red ball.", 2, 40, Mode.GROUP_THINK, Layout.SLOTTED);
         GroupThinkResult alone = wide.think(steady);
@@ -255,6 +283,87 @@ class SchedulerTest {
                 return sampled <= 2 ? 7 : sampled; // ids 0-2 are unk/bos/eos in both test models
             }
         };
+    }
+
+    /** A long preamble before anything that differs, as a system prompt common to every call. */
+    static final String STORY = "Once upon a time there was a little girl named Lily. She loved to play in the park "
+            + "with her dog. ";
+    static final PromptTemplate PREAMBLE = new PromptTemplate(STORY + "We are {count} friends.", STORY + "A story.",
+            "{question} I am friend {id}.{role}", " I {role}.", "F{id}:", " The end:");
+
+    List<GroupThinkRequest> sharingPrefix() {
+        List<GroupThinkRequest> out = new ArrayList<>();
+        String[] questions = {"Tom had a red ball.", "Lily saw a big dog.", "The sun was hot.", "Sam and Sue played.",
+            "A bird sang.", "Max found a box."};
+        int[] thinkers = {2, 3, 2, 4, 1, 2};
+        Mode[] modes = {Mode.GROUP_THINK, Mode.GROUP_THINK, Mode.INDEPENDENT, Mode.GROUP_THINK, Mode.COT,
+            Mode.GROUP_THINK};
+        for (int i = 0; i < questions.length; i++) {
+            out.add(GroupThinkRequest.builder(questions[i]).thinkers(thinkers[i]).maxTokens(i == 0 ? 4 : 20)
+                    .mode(modes[i]).layout(i % 2 == 0 ? Layout.SLOTTED : Layout.INTERLEAVED).template(PREAMBLE).build());
+        }
+        return out;
+    }
+
+    @Test
+    void sessionsBorrowACommonPromptPrefixAndDecodeExactlyAsAlone() throws Exception {
+        List<GroupThinkRequest> requests = sharingPrefix();
+        List<GroupThinkResult> alone = new ArrayList<>();
+        for (GroupThinkRequest r : requests) {
+            alone.add(model.think(r, null, noStop(0)));
+        }
+        for (boolean burst : new boolean[] {false, true}) {
+            try (Scheduler scheduler = new Scheduler(model, new SchedulerOptions(8192, 16, Duration.ofSeconds(60), 4096),
+                    null)) {
+                List<SessionHandle> handles = new ArrayList<>();
+                CountDownLatch started = new CountDownLatch(1);
+                SessionListener first = new SessionListener() {
+                    @Override
+                    public void onToken(ThinkerEvent e) {
+                        started.countDown();
+                    }
+                };
+                for (int i = 0; i < requests.size(); i++) {
+                    handles.add(scheduler.submit(model.newSession(requests.get(i), i == 0 ? first : null, noStop(0))));
+                    if (i == 0 && !burst) {
+                        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue(); // the donor is running
+                    }
+                }
+                int borrowers = 0;
+                for (int i = 0; i < handles.size(); i++) {
+                    GroupThinkResult together = handles.get(i).await();
+                    for (int n = 0; n < together.thinkers().size(); n++) {
+                        assertThat(together.thinkers().get(n).tokens()).as("burst %s, session %d thinker %d", burst, i, n)
+                                .containsExactly(alone.get(i).thinkers().get(n).tokens());
+                    }
+                    if (together.promptTokens() < alone.get(i).promptTokens()) {
+                        borrowers++;
+                    }
+                }
+                // session 0 (4 tokens) finishes first: later borrowers keep its prefix slots alive
+                assertThat(borrowers).as("sessions that computed fewer prompt tokens").isEqualTo(requests.size() - 1);
+                assertThat(scheduler.stats().sharedPrefixTokens()).isGreaterThanOrEqualTo(
+                        (long) (requests.size() - 1) * SchedulerOptions.MIN_SHARED_PREFIX);
+                awaitIdle(scheduler);
+            }
+        }
+    }
+
+    @Test
+    void prefixSharingCanBeTurnedOff() throws Exception {
+        List<GroupThinkRequest> requests = sharingPrefix();
+        try (Scheduler scheduler = new Scheduler(model,
+                new SchedulerOptions(8192, 16, Duration.ofSeconds(60), 4096).withPrefixSharing(false), null)) {
+            List<SessionHandle> handles = new ArrayList<>();
+            for (GroupThinkRequest r : requests) {
+                handles.add(scheduler.submit(model.newSession(r, null, noStop(0))));
+            }
+            for (SessionHandle h : handles) {
+                h.await();
+            }
+            assertThat(scheduler.stats().sharedPrefixTokens()).isZero();
+            awaitIdle(scheduler);
+        }
     }
 
     static void awaitIdle(Scheduler scheduler) {

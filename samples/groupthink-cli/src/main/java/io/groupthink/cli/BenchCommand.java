@@ -85,6 +85,13 @@ final class BenchCommand implements Command {
                 Options.Spec.flag("--bandwidth", "probe the memory read bandwidth before and after the runs (1 GiB "
                         + "Vector API sum, 2 threads) and report single-stream speed as a share of the bandwidth-bound "
                         + "limit; needs --add-modules jdk.incubator.vector"),
+                Options.Spec.value("--repeats", "R", "with --sessions, measure concurrent and sequential R times, "
+                        + "alternating, and keep each one's fastest run (default 1)"),
+                Options.Spec.value("--shared-prefix", "P", "with --sessions, the first P prompt tokens are the same in "
+                        + "every session, as a common system prompt (default 0)"),
+                Options.Spec.value("--prefix-sharing", "on|off|both", "with --sessions, whether sessions borrow a "
+                        + "running session's K/V for a common prompt prefix; both runs each configuration both ways "
+                        + "(default on)"),
                 Options.Spec.flag("--mixed", "with --sessions, also run a mix where every other session is a plain chat"),
                 Common.JSON_FLAG,
                 Common.THREADS, Common.LINEAR);
@@ -100,6 +107,10 @@ final class BenchCommand implements Command {
         List<Integer> sessionCounts = o.has("--sessions") ? o.intList("--sessions", List.of(1, 4, 16), 1, 256) : List.of();
         int sessionThinkers = o.intValue("--session-thinkers", 4, 1, GroupThinkRequest.MAX_THINKERS);
         boolean mixed = o.flag("--mixed");
+        int sharedPrefix = o.intValue("--shared-prefix", 0, 0, Integer.MAX_VALUE);
+        int repeats = o.intValue("--repeats", 1, 1, 100);
+        String sharing = o.choice("--prefix-sharing", "on", List.of("on", "off", "both"));
+        List<Boolean> sharingRuns = sharing.equals("both") ? List.of(true, false) : List.of(sharing.equals("on"));
         List<Integer> batches = o.has("--batch") || both ? o.intList("--batch", DEFAULT_SIZES, 1, 256) : List.of();
         List<Integer> groups = o.has("--thinkers") || both
                 ? o.intList("--thinkers", DEFAULT_SIZES, 1, GroupThinkRequest.MAX_THINKERS) : List.of();
@@ -150,12 +161,16 @@ final class BenchCommand implements Command {
             List<SessionsBench.Row> sessionRows = new ArrayList<>();
             for (int sc : sessionCounts) {
                 for (boolean mix : mixed ? List.of(false, true) : List.of(false)) {
-                    io.err().print("bench: " + sc + " concurrent session(s) of " + sessionThinkers + " thinkers"
-                            + (mix ? ", mixed with plain chats" : "") + " ... ");
-                    io.err().flush();
-                    sessionRows.add(SessionsBench.run(model, sc, sessionThinkers, promptTokens, tokens, mix, force,
-                            seed -> prompt(setup, promptTokens, seed)));
-                    io.err().println("done");
+                    for (boolean share : sharingRuns) {
+                        io.err().print("bench: " + sc + " concurrent session(s) of " + sessionThinkers + " thinkers"
+                                + (mix ? ", mixed with plain chats" : "") + ", prefix sharing " + (share ? "on" : "off")
+                                + " ... ");
+                        io.err().flush();
+                        sessionRows.add(SessionsBench.run(model, sc, sessionThinkers, promptTokens, tokens, mix, force,
+                                seed -> prompt(setup, promptTokens, seed), new SessionsBench.Prefix(sharedPrefix, share),
+                                repeats));
+                        io.err().println("done");
+                    }
                 }
             }
             double bandwidth = probe ? (bandwidthBefore + probeBandwidth(io)) / 2 : 0;
@@ -171,6 +186,8 @@ final class BenchCommand implements Command {
                     io.out().println();
                     io.out().println(SessionsBench.header());
                     sessionRows.forEach(r -> io.out().println(SessionsBench.line(r)));
+                    io.out().printf(Locale.ROOT, "(prompts of %d tokens, the first %d the same in every session)%n",
+                            promptTokens, sharedPrefix);
                 }
             }
             return GroupThinkCli.OK;
@@ -338,6 +355,8 @@ final class BenchCommand implements Command {
                 j.put("concurrent_p95_ms_per_token", Common.round(r.concurrentP95(), 2));
                 j.put("sequential_p50_ms_per_token", Common.round(r.sequentialP50(), 2));
                 j.put("sequential_p95_ms_per_token", Common.round(r.sequentialP95(), 2));
+                j.put("prefix_sharing", r.prefixSharing());
+                j.put("borrowed_prompt_tokens", r.borrowedPromptTokens());
             }
         }
         n.put("model", loaded.path());

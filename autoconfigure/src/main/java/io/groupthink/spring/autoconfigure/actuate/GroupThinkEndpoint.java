@@ -43,7 +43,7 @@ public class GroupThinkEndpoint {
         EngineDescriptor e = new EngineDescriptor(s.alive(), s.activeSessions(), s.queued(), s.lastBatchRows(),
                 s.kvTokensInUse(), s.kvTokensReserved(), s.kvTokensCapacity(), s.kvBytesInUse(), s.kvBytesCapacity(),
                 s.steps(), s.submitted(), s.completed(), s.rejected(), s.failed(), o.maxQueue(),
-                o.queueTimeout().toMillis(), o.prefillTokensPerStep(),
+                o.queueTimeout().toMillis(), o.prefillTokensPerStep(), o.prefixSharing(), s.sharedPrefixTokens(),
                 s.lastError() == null ? null : s.lastError().toString());
         return new GroupThinkDescriptor(m, e, sessions.registry().all().stream().map(GroupThinkEndpoint::describe).toList());
     }
@@ -74,7 +74,7 @@ public class GroupThinkEndpoint {
     public record EngineDescriptor(boolean alive, int activeSessions, int queuedSessions, int lastBatchRows,
             int kvTokensInUse, long kvTokensReserved, int kvTokensCapacity, long kvBytesInUse, long kvBytesCapacity,
             long steps, long submitted, long completed, long rejected, long failed, int maxQueue, long queueTimeoutMillis,
-            int prefillTokensPerStep, String lastError) {}
+            int prefillTokensPerStep, boolean prefixSharing, long sharedPrefixTokens, String lastError) {}
 
     public record SessionDescriptor(long id, String surface, String state, String question, String mode,
             String layout, int thinkers, int maxTokensPerThinker, long ageMillis, Double queueMillis,

@@ -1,11 +1,12 @@
 package io.groupthink.spring.autoconfigure.actuate;
 
 import io.groupthink.engine.scheduler.Scheduler;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
-/** Gauges read from the scheduler's stats when scraped: active and queued sessions, KV memory. */
+/** Meters read from the scheduler's stats when scraped: active and queued sessions, KV memory, shared prefixes. */
 public class GroupThinkGauges implements MeterBinder {
 
     public static final String ACTIVE_SESSIONS = "groupthink.sessions.active";
@@ -13,6 +14,7 @@ public class GroupThinkGauges implements MeterBinder {
     public static final String KV_BYTES = "groupthink.kv.bytes";
     public static final String KV_CAPACITY_BYTES = "groupthink.kv.capacity.bytes";
     public static final String KV_TOKENS = "groupthink.kv.tokens";
+    public static final String SHARED_PREFIX_TOKENS = "groupthink.kv.shared.prefix.tokens";
 
     private final Scheduler scheduler;
 
@@ -38,6 +40,10 @@ public class GroupThinkGauges implements MeterBinder {
                 .register(registry);
         Gauge.builder(KV_TOKENS, scheduler, s -> s.stats().kvTokensInUse())
                 .description("K/V cache slots holding tokens right now")
+                .baseUnit("tokens")
+                .register(registry);
+        FunctionCounter.builder(SHARED_PREFIX_TOKENS, scheduler, s -> s.stats().sharedPrefixTokens())
+                .description("Prompt tokens sessions borrowed from running sessions instead of computing them")
                 .baseUnit("tokens")
                 .register(registry);
     }
