@@ -62,11 +62,7 @@ class SchedulerTest {
                 handles.add(scheduler.submit(model.newSession(r, null, null)));
             }
             for (int i = 0; i < handles.size(); i++) {
-                GroupThinkResult together = handles.get(i).await();
-                for (int n = 0; n < together.thinkers().size(); n++) {
-                    assertThat(together.thinkers().get(n).tokens()).as("session %d thinker %d", i, n)
-                            .containsExactly(alone.get(i).thinkers().get(n).tokens());
-                }
+                assertSameTokens(handles.get(i).await(), alone.get(i), "session " + i);
             }
             assertThat(scheduler.stats().steps()).as("sessions shared steps").isLessThan(
                     alone.stream().mapToLong(r -> r.decodeSteps() + 1).sum());
@@ -89,10 +85,7 @@ class SchedulerTest {
             }
             for (int i = 0; i < handles.size(); i++) {
                 GroupThinkResult chunked = handles.get(i).await();
-                for (int n = 0; n < chunked.thinkers().size(); n++) {
-                    assertThat(chunked.thinkers().get(n).tokens()).as("session %d thinker %d", i, n)
-                            .containsExactly(alone.get(i).thinkers().get(n).tokens());
-                }
+                assertSameTokens(chunked, alone.get(i), "session " + i);
                 int prefillPasses = chunked.stepMillis().size() - chunked.decodeSteps();
                 assertThat(prefillPasses).as("session %d: %d prompt tokens, %d per step", i, chunked.promptTokens(), budget)
                         .isGreaterThan(1);
@@ -332,10 +325,7 @@ class SchedulerTest {
                 int borrowers = 0;
                 for (int i = 0; i < handles.size(); i++) {
                     GroupThinkResult together = handles.get(i).await();
-                    for (int n = 0; n < together.thinkers().size(); n++) {
-                        assertThat(together.thinkers().get(n).tokens()).as("burst %s, session %d thinker %d", burst, i, n)
-                                .containsExactly(alone.get(i).thinkers().get(n).tokens());
-                    }
+                    assertSameTokens(together, alone.get(i), "burst " + burst + ", session " + i);
                     if (together.promptTokens() < alone.get(i).promptTokens()) {
                         borrowers++;
                     }
@@ -363,6 +353,14 @@ class SchedulerTest {
             }
             assertThat(scheduler.stats().sharedPrefixTokens()).isZero();
             awaitIdle(scheduler);
+        }
+    }
+
+    static void assertSameTokens(GroupThinkResult got, GroupThinkResult expected, String what) {
+        assertThat(got.thinkers()).hasSameSizeAs(expected.thinkers());
+        for (int n = 0; n < got.thinkers().size(); n++) {
+            assertThat(got.thinkers().get(n).tokens()).as("%s thinker %d", what, n)
+                    .containsExactly(expected.thinkers().get(n).tokens());
         }
     }
 
