@@ -121,7 +121,8 @@ class GroupThinkAutoConfigurationTests {
                 "groupthink.sampling.top-k=40", "groupthink.sampling.top-p=0.9", "groupthink.sampling.seed=42",
                 "groupthink.sampling.repetition-penalty=1.1", "groupthink.engine.kv-tokens=2048",
                 "groupthink.engine.max-queue=3", "groupthink.engine.queue-timeout=5s",
-                "groupthink.engine.prefill-tokens-per-step=256", "groupthink.prompt.header=T{id}>",
+                "groupthink.engine.prefill-tokens-per-step=256", "groupthink.engine.prefix-sharing=false",
+                "groupthink.prompt.header=T{id}>",
                 "groupthink.limits.max-thinkers=6").run(ctx -> {
                     GroupThinkRequest r = ctx.getBean(GroupThinkSessions.class).request("q").build();
                     assertThat(r.thinkers()).isEqualTo(3);
@@ -143,6 +144,7 @@ class GroupThinkAutoConfigurationTests {
                     assertThat(s.options().maxQueue()).isEqualTo(3);
                     assertThat(s.options().queueTimeout()).isEqualTo(Duration.ofSeconds(5));
                     assertThat(s.options().prefillTokensPerStep()).isEqualTo(256);
+                    assertThat(s.options().prefixSharing()).isFalse();
                     assertThatThrownBy(() -> ctx.getBean(GroupThinkChatClient.class).prompt("q").thinkers(7).call())
                             .isInstanceOf(IllegalArgumentException.class)
                             .hasMessageContaining("groupthink.limits.max-thinkers");

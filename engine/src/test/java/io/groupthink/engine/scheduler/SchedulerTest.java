@@ -284,7 +284,7 @@ class SchedulerTest {
     static final PromptTemplate PREAMBLE = new PromptTemplate(STORY + "We are {count} friends.", STORY + "A story.",
             "{question} I am friend {id}.{role}", " I {role}.", "F{id}:", " The end:");
 
-    List<GroupThinkRequest> sharingPrefix() {
+    List<GroupThinkRequest> sharingPrefix(int firstTokens) {
         List<GroupThinkRequest> out = new ArrayList<>();
         String[] questions = {"Tom had a red ball.", "Lily saw a big dog.", "The sun was hot.", "Sam and Sue played.",
             "A bird sang.", "Max found a box."};
@@ -292,7 +292,7 @@ class SchedulerTest {
         Mode[] modes = {Mode.GROUP_THINK, Mode.GROUP_THINK, Mode.INDEPENDENT, Mode.GROUP_THINK, Mode.COT,
             Mode.GROUP_THINK};
         for (int i = 0; i < questions.length; i++) {
-            out.add(GroupThinkRequest.builder(questions[i]).thinkers(thinkers[i]).maxTokens(i == 0 ? 4 : 20)
+            out.add(GroupThinkRequest.builder(questions[i]).thinkers(thinkers[i]).maxTokens(i == 0 ? firstTokens : 20)
                     .mode(modes[i]).layout(i % 2 == 0 ? Layout.SLOTTED : Layout.INTERLEAVED).template(PREAMBLE).build());
         }
         return out;
@@ -300,12 +300,14 @@ class SchedulerTest {
 
     @Test
     void sessionsBorrowACommonPromptPrefixAndDecodeExactlyAsAlone() throws Exception {
-        List<GroupThinkRequest> requests = sharingPrefix();
-        List<GroupThinkResult> alone = new ArrayList<>();
-        for (GroupThinkRequest r : requests) {
-            alone.add(model.think(r, null, noStop(0)));
-        }
         for (boolean burst : new boolean[] {false, true}) {
+            // submitted while the first runs (it must outlive their admission), or all at once, the
+            // first finishing long before the others: its lent slots must outlive it
+            List<GroupThinkRequest> requests = sharingPrefix(burst ? 4 : 60);
+            List<GroupThinkResult> alone = new ArrayList<>();
+            for (GroupThinkRequest r : requests) {
+                alone.add(model.think(r, null, noStop(0)));
+            }
             try (Scheduler scheduler = new Scheduler(model, new SchedulerOptions(8192, 16, Duration.ofSeconds(60), 4096),
                     null)) {
                 List<SessionHandle> handles = new ArrayList<>();
@@ -330,7 +332,6 @@ class SchedulerTest {
                         borrowers++;
                     }
                 }
-                // session 0 (4 tokens) finishes first: later borrowers keep its prefix slots alive
                 assertThat(borrowers).as("sessions that computed fewer prompt tokens").isEqualTo(requests.size() - 1);
                 assertThat(scheduler.stats().sharedPrefixTokens()).isGreaterThanOrEqualTo(
                         (long) (requests.size() - 1) * SchedulerOptions.MIN_SHARED_PREFIX);
@@ -341,7 +342,7 @@ class SchedulerTest {
 
     @Test
     void prefixSharingCanBeTurnedOff() throws Exception {
-        List<GroupThinkRequest> requests = sharingPrefix();
+        List<GroupThinkRequest> requests = sharingPrefix(4);
         try (Scheduler scheduler = new Scheduler(model,
                 new SchedulerOptions(8192, 16, Duration.ofSeconds(60), 4096).withPrefixSharing(false), null)) {
             List<SessionHandle> handles = new ArrayList<>();
