@@ -96,6 +96,44 @@ class SchedulerTest {
     }
 
     @Test
+    void aLongPromptArrivingDelaysRunningSessionsByOneChunkAtMost() throws Exception {
+        int budget = 16;
+        List<Integer> rowsPerStep = java.util.Collections.synchronizedList(new ArrayList<>());
+        EngineListener rows = new EngineListener() {
+            @Override
+            public void onStep(int batchRows, int sessions, double millis) {
+                rowsPerStep.add(batchRows);
+            }
+        };
+        try (Scheduler scheduler = new Scheduler(model, new SchedulerOptions(8192, 16, Duration.ofSeconds(60), budget),
+                rows)) {
+            CountDownLatch decoding = new CountDownLatch(1);
+            SessionListener started = new SessionListener() {
+                @Override
+                public void onToken(ThinkerEvent e) {
+                    decoding.countDown();
+                }
+            };
+            SessionHandle running = scheduler.submit(model.newSession(request("Tom had a red ball.", 3, 60,
+                    Mode.GROUP_THINK, Layout.SLOTTED), started, noStop(0)));
+            assertThat(decoding.await(30, TimeUnit.SECONDS)).isTrue();
+            rowsPerStep.clear(); // from here on, steps hold the running session's lanes and the new prompt
+            String story = String.join(" ", java.util.Collections.nCopies(12,
+                    "Once upon a time there was a little girl named Lily who liked to play."));
+            SessionHandle longPrompt = scheduler.submit(model.newPlainSession(story, 4,
+                    io.groupthink.engine.sampling.SamplingOptions.GREEDY, List.of(), 0, SessionListener.NONE, noStop(0)));
+            GroupThinkResult r = longPrompt.await();
+            running.await();
+            assertThat(r.promptTokens()).isGreaterThan(10 * budget);
+            assertThat(r.stepMillis().size() - r.decodeSteps()).as("prefill passes").isGreaterThanOrEqualTo(
+                    r.promptTokens() / budget);
+            // the running session's 3 lanes plus one chunk: the long prompt never entered a step whole
+            assertThat(rowsPerStep.stream().mapToInt(Integer::intValue).max().getAsInt()).isLessThanOrEqualTo(budget + 3);
+            awaitIdle(scheduler);
+        }
+    }
+
+    @Test
     void cancellingFreesMemoryAndLeavesOthersAlone() throws Exception {
         GroupThinkRequest steady = request("Tom had a red ball.", 2, 40, Mode.GROUP_THINK, Layout.SLOTTED);
         GroupThinkResult alone = wide.think(steady);
