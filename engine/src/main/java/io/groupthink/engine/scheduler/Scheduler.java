@@ -236,6 +236,9 @@ public final class Scheduler implements AutoCloseable {
                 while (!queue.isEmpty()) {
                     Waiting w = queue.peek();
                     GroupThinkSession s = w.handle().session();
+                    if (reservedTokens + s.maxTokens() > options.kvTokens()) {
+                        break; // FIFO: no overtaking
+                    }
                     Donor donor = options.prefixSharing() ? donor(s) : Donor.NONE;
                     if (!admitted.isEmpty() && options.prefixSharing()
                             && sharedWithNewcomers(s, admitted) >= Math.max(SchedulerOptions.MIN_SHARED_PREFIX,
@@ -243,10 +246,8 @@ public final class Scheduler implements AutoCloseable {
                         break; // next step it can borrow what a newcomer of this step computes
                     }
                     int toCompute = s.plan().base() - donor.tokens();
-                    boolean fits = reservedTokens + s.maxTokens() <= options.kvTokens();
-                    boolean prefillRoom = admitted.isEmpty() || prefill + toCompute <= options.prefillTokensPerStep();
-                    if (!fits || !prefillRoom) {
-                        break; // FIFO: no overtaking
+                    if (!admitted.isEmpty() && prefill + toCompute > options.prefillTokensPerStep()) {
+                        break;
                     }
                     queue.poll();
                     reservedTokens += s.maxTokens();
