@@ -1,6 +1,7 @@
 package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 
 /**
  * y = x W^T (+ b): the operator that reads the weights, and so bounds decode speed. One
@@ -14,6 +15,17 @@ public interface Linear extends AutoCloseable {
     /** The product as a row-major float[rows * out], for results that leave native memory anyway (logits). */
     default float[] applyToArray(NDArray x) {
         return apply(x).toFloatArray();
+    }
+
+    /**
+     * SwiGLU over this operator's output, for a fused [gate; up] weight: silu(gate) * up, where
+     * gate and up are the two halves of x W^T. Returns [rows, out / 2]. An operator that computes on
+     * the Java heap applies it there, before the result goes back to native memory.
+     */
+    default NDArray applySwiGlu(NDArray x) {
+        NDList gateUp = apply(x).split(2, 1);
+        NDArray gate = gateUp.get(0);
+        return gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp.get(1));
     }
 
     int in();

@@ -170,9 +170,8 @@ public final class Transformer implements AutoCloseable {
         x = x.add(ops.o().apply(att));
 
         // feed-forward
-        NDArray gateUp = ops.gateUp().apply(rmsNorm(x, lw.mlpNorm())); // [T, 2 ffn]
-        NDList gu = gateUp.split(2, 1);
-        return x.add(ops.down().apply(swiglu(gu.get(0), gu.get(1))));
+        NDArray hidden = ops.gateUp().applySwiGlu(rmsNorm(x, lw.mlpNorm())); // silu(gate) * up, [T, ffn]
+        return x.add(ops.down().apply(hidden));
     }
 
     /**
@@ -275,11 +274,6 @@ public final class Transformer implements AutoCloseable {
         NDArray probs = scores.reshape(kvh, g, t, l).add(mask).softmax(-1).reshape(kvh, g * t, l);
         NDArray out = probs.matMul(values); // [kvH, G*T, hd]
         return out.reshape(kvh, g, t, hd).transpose(2, 0, 1, 3).reshape(t, (long) c.numHeads() * hd);
-    }
-
-    /** silu(gate) * up. */
-    private static NDArray swiglu(NDArray gate, NDArray up) {
-        return gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
     }
 
     @Override

@@ -161,6 +161,36 @@ public final class VectorLinear implements Linear {
         return multiply(x.toFloatArray(), (int) x.getShape().get(0));
     }
 
+    /** silu(gate) * up on the Java heap (vectorised exp), so only [rows, out / 2] goes back to native memory. */
+    @Override
+    public NDArray applySwiGlu(NDArray x) {
+        int rows = (int) x.getShape().get(0);
+        float[] h = swiGlu(multiply(x.toFloatArray(), rows), rows);
+        return x.getManager().create(h, new Shape(rows, out / 2));
+    }
+
+    /** silu(g) * u = g / (1 + e^-g) * u for each row of [gate | up]. */
+    float[] swiGlu(float[] gateUp, int rows) {
+        int half = out / 2;
+        float[] h = new float[rows * half];
+        for (int r = 0; r < rows; r++) {
+            int g = r * out;
+            int u = g + half;
+            int o = r * half;
+            int j = 0;
+            for (; j + L <= half; j += L) {
+                FloatVector gv = FloatVector.fromArray(S, gateUp, g + j);
+                FloatVector uv = FloatVector.fromArray(S, gateUp, u + j);
+                gv.div(gv.neg().lanewise(VectorOperators.EXP).add(1f)).mul(uv).intoArray(h, o + j);
+            }
+            for (; j < half; j++) {
+                float gj = gateUp[g + j];
+                h[o + j] = gj / (1f + (float) Math.exp(-gj)) * gateUp[u + j];
+            }
+        }
+        return h;
+    }
+
     /** y[rows][out] for x[rows][in], both row-major. */
     public float[] multiply(float[] x, int rows) {
         int tiled = tiledRows(rows);
@@ -554,7 +584,7 @@ public final class VectorLinear implements Linear {
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (int round = 0; round < 400 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 3, 4, 8, 12, 16}) {
-                half.multiply(x, rows);
+                half.swiGlu(half.multiply(x, rows), rows);
                 full.multiply(x, rows);
             }
         }
