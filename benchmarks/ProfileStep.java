@@ -17,17 +17,22 @@ import java.util.concurrent.atomic.*;
 public class ProfileStep { 
   static final AtomicLong linNanos = new AtomicLong(); static final AtomicLong calls = new AtomicLong();
   static final Map<String, AtomicLong> byShape = new java.util.concurrent.ConcurrentSkipListMap<>();
+  static void count(Linear l, long nanos) { linNanos.addAndGet(nanos); calls.incrementAndGet(); byShape.computeIfAbsent(l.out() + "x" + l.in(), k -> new AtomicLong()).addAndGet(nanos); }
   public static void main(String[] a) throws Exception {
   // a second argument "zero" replaces every product by zeros: what remains is the step's other work
   boolean zero = a.length > 1 && a[1].equals("zero");
   LinearFactory vec = LinearFactory.vector(0);
   LinearFactory inner = !zero ? vec : (w, b) -> { long o = w.getShape().get(0), i = w.getShape().get(1); return new Linear() {
       public NDArray apply(NDArray x) { return x.getManager().zeros(new Shape(x.getShape().get(0), o)); }
-      // like the kernel, the SwiGLU epilogue costs no LibTorch call
-      public NDArray applySwiGlu(NDArray x) { return x.getManager().zeros(new Shape(x.getShape().get(0), o / 2)); }
+      // like the kernel, the input norm and the SwiGLU epilogue cost no LibTorch call
+      public NDArray apply(NDArray x, RmsNorm n) { return apply(x); }
+      public float[] applyToArray(NDArray x, RmsNorm n) { return new float[(int) (x.getShape().get(0) * o)]; }
+      public NDArray applySwiGlu(NDArray x, RmsNorm n) { return x.getManager().zeros(new Shape(x.getShape().get(0), o / 2)); }
       public int in(){return (int) i;} public int out(){return (int) o;} public boolean ownsWeights(){return false;} }; };
   LinearFactory timed = (w, b) -> { Linear l = inner.create(w, b); return new Linear() {
-      public NDArray applySwiGlu(NDArray x) { long t=System.nanoTime(); NDArray y = l.applySwiGlu(x); long d = System.nanoTime()-t; linNanos.addAndGet(d); calls.incrementAndGet(); byShape.computeIfAbsent(l.out() + "x" + l.in(), k -> new AtomicLong()).addAndGet(d); return y; }
+      public NDArray applySwiGlu(NDArray x, RmsNorm n) { long t=System.nanoTime(); NDArray y = l.applySwiGlu(x, n); count(l, System.nanoTime()-t); return y; }
+      public NDArray apply(NDArray x, RmsNorm n) { long t=System.nanoTime(); NDArray y = l.apply(x, n); count(l, System.nanoTime()-t); return y; }
+      public float[] applyToArray(NDArray x, RmsNorm n) { long t=System.nanoTime(); float[] y = l.applyToArray(x, n); count(l, System.nanoTime()-t); return y; }
       public NDArray apply(NDArray x) { long t=System.nanoTime(); NDArray y = l.apply(x); long d = System.nanoTime()-t; linNanos.addAndGet(d); byShape.computeIfAbsent(l.out() + "x" + l.in(), k -> new AtomicLong()).addAndGet(d); calls.incrementAndGet(); return y; }
       public int in(){return l.in();} public int out(){return l.out();} public boolean ownsWeights(){return l.ownsWeights();} }; };
   GroupThinkModel m = GroupThinkModel.load(Paths.get(a[0]), new GroupThinkModel.Options(0,false, timed));

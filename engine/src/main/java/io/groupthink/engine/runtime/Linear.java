@@ -12,18 +12,26 @@ public interface Linear extends AutoCloseable {
     /** @param x [rows, in]; the result is attached to x's manager */
     NDArray apply(NDArray x);
 
-    /** The product as a row-major float[rows * out], for results that leave native memory anyway (logits). */
-    default float[] applyToArray(NDArray x) {
-        return apply(x).toFloatArray();
+    /** The product of rms_norm(x): an operator that copies x out anyway normalises while copying. */
+    default NDArray apply(NDArray x, RmsNorm norm) {
+        return apply(norm.apply(x));
     }
 
     /**
-     * SwiGLU over this operator's output, for a fused [gate; up] weight: silu(gate) * up, where
-     * gate and up are the two halves of x W^T. Returns [rows, out / 2]. An operator that computes on
-     * the Java heap applies it there, before the result goes back to native memory.
+     * The product of rms_norm(x) as a row-major float[rows * out], for results that leave native
+     * memory anyway (logits).
      */
-    default NDArray applySwiGlu(NDArray x) {
-        NDList gateUp = apply(x).split(2, 1);
+    default float[] applyToArray(NDArray x, RmsNorm norm) {
+        return apply(x, norm).toFloatArray();
+    }
+
+    /**
+     * SwiGLU over the product of rms_norm(x), for a fused [gate; up] weight: silu(gate) * up, where
+     * gate and up are the two halves of the product. Returns [rows, out / 2]. An operator that
+     * computes on the Java heap applies both there.
+     */
+    default NDArray applySwiGlu(NDArray x, RmsNorm norm) {
+        NDList gateUp = apply(x, norm).split(2, 1);
         NDArray gate = gateUp.get(0);
         return gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp.get(1));
     }

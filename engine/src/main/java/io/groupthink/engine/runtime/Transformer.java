@@ -27,13 +27,15 @@ public final class Transformer implements AutoCloseable {
     private final NDManager manager; // long-lived: rope tables, operators
     private final LayerOps[] layers;
     private final Linear head;
+    private final RmsNorm finalNorm;
     private final NDArray cosTable; // [maxPositions, headDim], halves repeated for rotate_half
     private final NDArray sinTable; // [maxPositions, headDim]
     private final NDArray rotateHalf; // [headDim, headDim]: x @ R = cat(-x2, x1)
     private final VectorLinear embedRows; // a tied head's packed weight serves lookups, or null
 
-    /** The linear operators of one layer. */
-    private record LayerOps(Linear qkv, Linear o, Linear gateUp, Linear down) {}
+    /** The linear operators of one layer and the norms before them (qNorm, kNorm: Qwen3 only, else null). */
+    private record LayerOps(RmsNorm attnNorm, Linear qkv, RmsNorm qNorm, RmsNorm kNorm, Linear o, RmsNorm mlpNorm,
+            Linear gateUp, Linear down) {}
 
     public Transformer(ModelConfig config, Weights weights, NDManager parent, LinearFactory linears) {
         this.c = config;
@@ -42,9 +44,13 @@ public final class Transformer implements AutoCloseable {
         this.layers = new LayerOps[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             Weights.Layer lw = w.layers[l];
-            layers[l] = new LayerOps(take(linears, lw.wqkv(), lw.bqkv()), take(linears, lw.wo(), null),
-                    take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
+            double eps = c.rmsNormEps();
+            layers[l] = new LayerOps(RmsNorm.of(lw.attnNorm(), eps), take(linears, lw.wqkv(), lw.bqkv()),
+                    lw.qNorm() == null ? null : RmsNorm.of(lw.qNorm(), eps),
+                    lw.kNorm() == null ? null : RmsNorm.of(lw.kNorm(), eps), take(linears, lw.wo(), null),
+                    RmsNorm.of(lw.mlpNorm(), eps), take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
         }
+        this.finalNorm = RmsNorm.of(w.finalNorm, c.rmsNormEps());
         boolean tied = w.lmHead == w.embed;
         this.head = linears.create(w.lmHead, null);
         if (head.ownsWeights()) {
@@ -123,7 +129,7 @@ public final class Transformer implements AutoCloseable {
                 return out;
             }
             NDArray picked = rows.length == t ? x : x.get(new NDIndex("{}", step.create(rows)));
-            float[] flat = head.applyToArray(rmsNorm(picked, w.finalNorm)); // [R, vocab]
+            float[] flat = head.applyToArray(picked, finalNorm); // [R, vocab]
             for (int r = 0; r < rows.length; r++) {
                 out[rows[r]] = new float[c.vocabSize()];
                 System.arraycopy(flat, r * c.vocabSize(), out[rows[r]], 0, c.vocabSize());
@@ -148,20 +154,19 @@ public final class Transformer implements AutoCloseable {
     private NDArray block(int l, NDArray x, NDArray cos, NDArray sin, List<AttentionGroup> groups, KvCache cache,
             int start,
             int keys, NDManager step) {
-        Weights.Layer lw = w.layers[l];
         LayerOps ops = layers[l];
         long t = x.getShape().get(0);
         int hd = c.headDim();
 
         // attention
-        NDArray qkv = ops.qkv().apply(rmsNorm(x, lw.attnNorm())); // [T, qDim + 2 kvDim]
+        NDArray qkv = ops.qkv().apply(x, ops.attnNorm()); // rms_norm, then [T, qDim + 2 kvDim]
         NDList parts = qkv.split(new long[] {c.qDim(), c.qDim() + c.kvDim()}, 1);
         NDArray q = parts.get(0).reshape(t, c.numHeads(), hd);
         NDArray k = parts.get(1).reshape(t, c.numKvHeads(), hd);
         NDArray v = parts.get(2).reshape(t, c.numKvHeads(), hd);
-        if (lw.qNorm() != null) {
-            q = rmsNorm(q, lw.qNorm());
-            k = rmsNorm(k, lw.kNorm());
+        if (ops.qNorm() != null) {
+            q = ops.qNorm().apply(q);
+            k = ops.kNorm().apply(k);
         }
         q = rope(q, cos, sin);
         k = rope(k, cos, sin);
@@ -170,7 +175,7 @@ public final class Transformer implements AutoCloseable {
         x = x.add(ops.o().apply(att));
 
         // feed-forward
-        NDArray hidden = ops.gateUp().applySwiGlu(rmsNorm(x, lw.mlpNorm())); // silu(gate) * up, [T, ffn]
+        NDArray hidden = ops.gateUp().applySwiGlu(x, ops.mlpNorm()); // rms_norm, then silu(gate) * up, [T, ffn]
         return x.add(ops.down().apply(hidden));
     }
 
@@ -246,12 +251,6 @@ public final class Transformer implements AutoCloseable {
                     g.mask()));
         }
         return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-    }
-
-    /** x / sqrt(mean(x^2) + eps) * weight, over the last axis. */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(c.rmsNormEps()).sqrt();
-        return x.div(rms).mul(weight);
     }
 
     /** Hugging Face rotate-half RoPE: x cos + rotate_half(x) sin; x is [T, heads, hd]. */

@@ -155,18 +155,31 @@ public final class VectorLinear implements Linear {
         return x.getManager().create(y, new Shape(rows, out));
     }
 
+    @Override
+    public NDArray apply(NDArray x, RmsNorm norm) {
+        int rows = (int) x.getShape().get(0);
+        return x.getManager().create(multiply(normed(x, norm), rows), new Shape(rows, out));
+    }
+
     /** Skips the round trip through native memory: the product is computed on the Java heap. */
     @Override
-    public float[] applyToArray(NDArray x) {
-        return multiply(x.toFloatArray(), (int) x.getShape().get(0));
+    public float[] applyToArray(NDArray x, RmsNorm norm) {
+        return multiply(normed(x, norm), (int) x.getShape().get(0));
     }
 
     /** silu(gate) * up on the Java heap (vectorised exp), so only [rows, out / 2] goes back to native memory. */
     @Override
-    public NDArray applySwiGlu(NDArray x) {
+    public NDArray applySwiGlu(NDArray x, RmsNorm norm) {
         int rows = (int) x.getShape().get(0);
-        float[] h = swiGlu(multiply(x.toFloatArray(), rows), rows);
+        float[] h = swiGlu(multiply(normed(x, norm), rows), rows);
         return x.getManager().create(h, new Shape(rows, out / 2));
+    }
+
+    /** x copied out of native memory, normalised on the way. */
+    private static float[] normed(NDArray x, RmsNorm norm) {
+        float[] xs = x.toFloatArray();
+        norm.applyInPlace(xs, (int) x.getShape().get(0));
+        return xs;
     }
 
     /** silu(g) * u = g / (1 + e^-g) * u for each row of [gate | up]. */

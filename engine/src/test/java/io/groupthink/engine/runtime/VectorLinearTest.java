@@ -42,13 +42,24 @@ class VectorLinearTest {
                         assertThat((double) got[i]).as("[%d x %d] x %d rows, element %d", out, in, rows, i)
                                 .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(tolerance));
                     }
+                    // the fused input norm: LibTorch's NDArray rms_norm then its product, against the
+                    // kernel normalising while it copies x out
+                    RmsNorm norm = RmsNorm.of(scope.randomNormal(new Shape(in)), 1e-5f);
+                    float[] normedExpected = new TorchLinear(w, b).apply(x, norm).toFloatArray();
+                    float[] normedGot = kernel.apply(x, norm).toFloatArray();
+                    assertThat(kernel.applyToArray(x, norm)).containsExactly(normedGot);
+                    for (int i = 0; i < normedGot.length; i++) {
+                        double tolerance = 1e-4 * Math.max(1, Math.abs(normedExpected[i]));
+                        assertThat((double) normedGot[i]).as("normed [%d x %d] x %d rows, element %d", out, in, rows, i)
+                                .isCloseTo(normedExpected[i], org.assertj.core.data.Offset.offset(tolerance));
+                    }
                     if (out % 2 == 0) { // the fused SwiGLU epilogue against silu(g) * u in double on the same product
-                        float[] swGot = kernel.applySwiGlu(x).toFloatArray();
+                        float[] swGot = kernel.applySwiGlu(x, norm).toFloatArray();
                         int half = out / 2;
                         assertThat(swGot).hasSize(rows * half);
                         for (int i = 0; i < swGot.length; i++) {
-                            double g = got[(i / half) * out + i % half];
-                            double u = got[(i / half) * out + half + i % half];
+                            double g = normedGot[(i / half) * out + i % half];
+                            double u = normedGot[(i / half) * out + half + i % half];
                             double silu = g / (1 + Math.exp(-g)) * u;
                             assertThat((double) swGot[i]).as("swiglu [%d x %d] x %d rows, element %d", out, in, rows, i)
                                     .isCloseTo(silu, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(silu))));

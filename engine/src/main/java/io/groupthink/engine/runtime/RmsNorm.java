@@ -1,0 +1,36 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * rms_norm over the last axis: x / sqrt(mean(x^2) + eps) * weight. The weight is kept as an
+ * NDArray for LibTorch and as floats for operators that normalise their input while copying it
+ * out of native memory (the few-row kernel does, saving six LibTorch calls per norm).
+ */
+public record RmsNorm(NDArray weight, float[] values, double eps) {
+
+    public static RmsNorm of(NDArray weight, double eps) {
+        return new RmsNorm(weight, weight.toFloatArray(), eps);
+    }
+
+    public NDArray apply(NDArray x) {
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
+        return x.div(rms).mul(weight);
+    }
+
+    /** The same on row-major [rows, values.length] floats, in place. */
+    public void applyInPlace(float[] x, int rows) {
+        int d = values.length;
+        for (int r = 0; r < rows; r++) {
+            int o = r * d;
+            double squares = 0;
+            for (int i = 0; i < d; i++) {
+                squares += (double) x[o + i] * x[o + i];
+            }
+            float inv = (float) (1 / Math.sqrt(squares / d + eps));
+            for (int i = 0; i < d; i++) {
+                x[o + i] = x[o + i] * inv * values[i];
+            }
+        }
+    }
+}
