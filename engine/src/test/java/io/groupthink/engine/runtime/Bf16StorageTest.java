@@ -6,7 +6,6 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.TestModels;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.SessionListener;
-import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.model.DType;
 import io.groupthink.engine.model.RandomModel;
 import io.groupthink.engine.sampling.SamplingOptions;
@@ -60,19 +59,8 @@ class Bf16StorageTest {
 
     private static List<float[]> decode(GroupThinkModel model) {
         List<float[]> logits = new ArrayList<>();
-        StepHook capture = new StepHook() {
-            @Override
-            public void logits(int lane, int index, float[] l) {
-                logits.add(l.clone());
-            }
-
-            @Override
-            public int override(int lane, int index, int sampled) {
-                return model.stopIds().contains(sampled) ? 3 + index : sampled;
-            }
-        };
         GroupThinkResult r = model.run(List.of(model.newPlainSession("bf16 weights", 12, SamplingOptions.GREEDY,
-                List.of(), 0, SessionListener.NONE, capture))).get(0);
+                List.of(), 0, SessionListener.NONE, CacheVsRecomputeTest.capturing(model, logits)))).get(0);
         assertThat(r.thinkers().get(0).tokens()).hasSize(12);
         return logits;
     }

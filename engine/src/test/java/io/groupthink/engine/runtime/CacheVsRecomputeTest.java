@@ -41,18 +41,7 @@ class CacheVsRecomputeTest {
         Path dir = TestModels.random(spec);
         GroupThinkModel model = TestModels.load(dir);
         List<float[]> cached = new ArrayList<>();
-        StepHook capture = new StepHook() {
-            @Override
-            public void logits(int lane, int index, float[] l) {
-                cached.add(l.clone());
-            }
-
-            @Override
-            public int override(int lane, int index, int sampled) {
-                // a random model may greedily pick BOS/EOS; keep going so every test runs 32 steps
-                return model.stopIds().contains(sampled) ? 3 + index : sampled;
-            }
-        };
+        StepHook capture = capturing(model, cached);
         int steps = 32;
         GroupThinkResult r = model.run(List.of(model.newPlainSession("the cache test", steps,
                 SamplingOptions.GREEDY, List.of(), 0, SessionListener.NONE, capture))).get(0);
@@ -77,5 +66,23 @@ class CacheVsRecomputeTest {
             }
         }
         assertThat(maxDelta).as("max |logit delta| over %d steps", generated.length).isLessThanOrEqualTo(1e-4);
+    }
+
+    /**
+     * A hook that records every step's logits into {@code into} and replaces stop tokens: a random
+     * model may greedily pick BOS/EOS, and the tests want their full number of steps.
+     */
+    static StepHook capturing(GroupThinkModel model, List<float[]> into) {
+        return new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                into.add(l.clone());
+            }
+
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return model.stopIds().contains(sampled) ? 3 + index : sampled;
+            }
+        };
     }
 }
