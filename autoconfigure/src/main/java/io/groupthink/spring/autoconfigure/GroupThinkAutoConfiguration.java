@@ -9,7 +9,6 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.runtime.LinearFactory;
-import io.groupthink.engine.runtime.WeightStorage;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
 import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
@@ -49,15 +48,12 @@ public class GroupThinkAutoConfiguration {
         if (path == null) {
             throw new ModelPathException(null, "groupthink.model.path is not set", null);
         }
-        LinearFactory linears = switch (m.getLinear() == null ? "auto" : m.getLinear().trim().toLowerCase()) {
-            case "auto" -> null; // the engine measures once and picks
-            case "torch" -> LinearFactory.TORCH;
-            case "kernel" -> LinearFactory.vector(m.getThreads());
-            case "kernel-fp32" -> LinearFactory.vector(m.getThreads(), WeightStorage.FP32);
-            default -> throw new IllegalArgumentException(
-                    "groupthink.model.linear must be auto, kernel, kernel-fp32 or torch, got '"
-                    + m.getLinear() + "'");
-        };
+        String linear = m.getLinear() == null ? "auto" : m.getLinear().trim().toLowerCase();
+        if (!LinearFactory.NAMES.contains(linear)) {
+            throw new IllegalArgumentException("groupthink.model.linear must be one of " + LinearFactory.NAMES
+                    + ", got '" + m.getLinear() + "'");
+        }
+        LinearFactory linears = LinearFactory.named(linear, m.getThreads()); // null for auto: measured at load
         try {
             return GroupThinkModel.load(path, new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), linears));
         } catch (ModelLoadException e) {

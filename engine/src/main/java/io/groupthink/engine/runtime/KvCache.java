@@ -9,7 +9,7 @@ import io.groupthink.engine.model.ModelConfig;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Predicate;
+import java.util.function.LongPredicate;
 
 /**
  * Keys and values of every token seen so far, preallocated and written in place.
@@ -105,17 +105,16 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Keeps only the slots whose owner passes {@code keep}, and the slots lent to a session that
-     * passes it, moved to the front in their order, so the memory of finished sessions is reused.
-     * A borrower passes when {@code keep} accepts an owner of its session. Returns how many slots
-     * were freed.
+     * Keeps only the slots of the sessions {@code live} accepts, and the slots lent to them, moved
+     * to the front in their order, so the memory of finished sessions is reused. Returns how many
+     * slots were freed.
      */
-    public int retain(Predicate<Owner> keep) {
+    public int retain(LongPredicate live) {
         boolean[] kept = new boolean[length];
         for (int i = 0; i < length; i++) {
-            kept[i] = keep.test(owners[i]);
+            kept[i] = live.test(owners[i].session());
         }
-        lent.keySet().removeIf(borrower -> !keep.test(new Owner(borrower, Owner.SHARED, Owner.PROMPT, 0)));
+        lent.keySet().removeIf(borrower -> !live.test(borrower));
         for (int[] slots : lent.values()) {
             for (int slot : slots) {
                 kept[slot] = true;

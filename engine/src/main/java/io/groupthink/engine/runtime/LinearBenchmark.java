@@ -3,6 +3,7 @@ package io.groupthink.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.groupthink.engine.model.Floats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -42,7 +43,7 @@ public final class LinearBenchmark {
                     // bf16-exact values, as a bf16 checkpoint's: the kernel runs with either storage
                     float[] values = scope.randomNormal(new Shape(o, in)).toFloatArray();
                     for (int i = 0; i < values.length; i++) {
-                        values[i] = Float.intBitsToFloat(Float.floatToRawIntBits(values[i]) & 0xFFFF0000);
+                        values[i] = Float.intBitsToFloat(Floats.toBf16(values[i]) << 16);
                     }
                     NDArray w = scope.create(values, new Shape(o, in));
                     Linear torch = new TorchLinear(w, null);

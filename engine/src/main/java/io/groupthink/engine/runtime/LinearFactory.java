@@ -1,6 +1,7 @@
 package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /** Chooses the {@link Linear} implementation for each weight, once, at load time. */
 @FunctionalInterface
@@ -11,6 +12,24 @@ public interface LinearFactory {
 
     /** LibTorch's product for every weight. */
     LinearFactory TORCH = TorchLinear::new;
+
+    /** The names a configuration may give, for {@link #named}. */
+    List<String> NAMES = List.of("auto", "kernel", "kernel-fp32", "torch");
+
+    /**
+     * The factory a configuration names: kernel (bf16 weights kept as bf16), kernel-fp32, torch,
+     * or auto, for which this returns null: the engine measures once at load and picks.
+     */
+    static LinearFactory named(String name, int threads) {
+        return switch (name) {
+            case "auto" -> null;
+            case "torch" -> TORCH;
+            case "kernel" -> vector(threads);
+            case "kernel-fp32" -> vector(threads, WeightStorage.FP32);
+            default -> throw new IllegalArgumentException("linear operator must be one of " + NAMES + ", got '"
+                    + name + "'");
+        };
+    }
 
     /**
      * The few-row Vector API kernel where the JVM has {@code jdk.incubator.vector} and it beats

@@ -42,15 +42,15 @@ public final class Transformer implements AutoCloseable {
         this.w = weights;
         this.manager = parent.newSubManager();
         this.layers = new LayerOps[c.numLayers()];
+        double eps = c.rmsNormEps();
         for (int l = 0; l < layers.length; l++) {
             Weights.Layer lw = w.layers[l];
-            double eps = c.rmsNormEps();
             layers[l] = new LayerOps(RmsNorm.of(lw.attnNorm(), eps), take(linears, lw.wqkv(), lw.bqkv()),
                     lw.qNorm() == null ? null : RmsNorm.of(lw.qNorm(), eps),
                     lw.kNorm() == null ? null : RmsNorm.of(lw.kNorm(), eps), take(linears, lw.wo(), null),
                     RmsNorm.of(lw.mlpNorm(), eps), take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
         }
-        this.finalNorm = RmsNorm.of(w.finalNorm, c.rmsNormEps());
+        this.finalNorm = RmsNorm.of(w.finalNorm, eps);
         boolean tied = w.lmHead == w.embed;
         this.head = linears.create(w.lmHead, null);
         if (head.ownsWeights()) {

@@ -175,8 +175,7 @@ public final class Scheduler implements AutoCloseable {
             if (d.isDone()) {
                 continue;
             }
-            // the last shared token is always computed: its logits may be needed
-            int common = Math.min(commonPrefix(prompt, d.plan().shared()), prompt.length - 1);
+            int common = borrowable(prompt, d.plan().shared());
             if (common >= SchedulerOptions.MIN_SHARED_PREFIX && common > best.tokens()) {
                 int[] slots = cache.promptSlots(d.id(), common); // fewer if not all stored
                 if (slots.length >= SchedulerOptions.MIN_SHARED_PREFIX && slots.length > best.tokens()) {
@@ -190,16 +189,19 @@ public final class Scheduler implements AutoCloseable {
     private static int sharedWithNewcomers(GroupThinkSession s, List<SessionHandle> admitted) {
         int best = 0;
         for (SessionHandle h : admitted) {
-            best = Math.max(best, Math.min(commonPrefix(s.plan().shared(), h.session().plan().shared()),
-                    s.plan().shared().length - 1));
+            best = Math.max(best, borrowable(s.plan().shared(), h.session().plan().shared()));
         }
         return best;
     }
 
-    private static int commonPrefix(int[] a, int[] b) {
-        int n = Math.min(a.length, b.length);
+    /**
+     * Leading tokens of {@code prompt} that {@code other} also starts with, less the last prompt
+     * token, which is always computed: its logits may be needed.
+     */
+    private static int borrowable(int[] prompt, int[] other) {
+        int n = Math.min(prompt.length - 1, other.length);
         int i = 0;
-        while (i < n && a[i] == b[i]) {
+        while (i < n && prompt[i] == other[i]) {
             i++;
         }
         return i;
@@ -339,7 +341,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         if (any) {
-            cache.retain(owner -> live.contains(owner.session()));
+            cache.retain(live::contains);
         }
         activeCount = active.size();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.groupthink.engine.model.Floats;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -75,11 +76,11 @@ class VectorLinearTest {
         }
     }
 
-    /** A bf16 copy of w (truncated): what a bf16 checkpoint widens to. */
+    /** A bf16 copy of w: what a bf16 checkpoint widens to. */
     private static NDArray roundToBf16(NDArray w) {
         float[] v = w.toFloatArray();
         for (int i = 0; i < v.length; i++) {
-            v[i] = Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & 0xFFFF0000);
+            v[i] = Float.intBitsToFloat(Floats.toBf16(v[i]) << 16);
         }
         return w.getManager().create(v, w.getShape());
     }

@@ -7,7 +7,6 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.runtime.LinearFactory;
-import io.groupthink.engine.runtime.WeightStorage;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -49,19 +48,14 @@ final class Common {
     static Loaded load(Options o, PrintStream err) {
         String given = o.required("--model");
         int threads = o.intValue("--threads", 0, 1, 4096);
-        String linear = o.choice("--linear", "auto", List.of("auto", "kernel", "kernel-fp32", "torch"));
+        String linear = o.choice("--linear", "auto", LinearFactory.NAMES);
         Path dir = resolveModel(given, err);
         err.print("Loading model " + given + " ... ");
         err.flush();
         long t0 = System.nanoTime();
         GroupThinkModel model;
         try {
-            LinearFactory linears = switch (linear) {
-                case "torch" -> LinearFactory.TORCH;
-                case "kernel" -> LinearFactory.vector(threads);
-                case "kernel-fp32" -> LinearFactory.vector(threads, WeightStorage.FP32);
-                default -> null; // the engine measures and picks
-            };
+            LinearFactory linears = LinearFactory.named(linear, threads); // null: the engine measures and picks
             model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears));
         } catch (RuntimeException | Error e) {
             err.println("failed");
