@@ -5,6 +5,11 @@
  *   mvn -q -o dependency:build-classpath -pl engine -Dmdep.outputFile=/tmp/engine.cp
  *   java -Xmx10g --add-modules jdk.incubator.vector -cp engine/target/classes:$(cat /tmp/engine.cp) \
  *        benchmarks/ProfileStep.java MODEL_DIR [zero]
+ *
+ * "zero" replaces every product by zeros, leaving the step's other work; -Dns=1,1,1,4,4 picks the
+ * thinker counts (the first run of each warms the JIT). For where that other work goes, add
+ * -XX:StartFlightRecording=filename=/tmp/z.jfr,settings=profile and read the native samples with
+ * `jfr print --events jdk.NativeMethodSample /tmp/z.jfr`.
  */
 import io.groupthink.engine.*;
 import io.groupthink.engine.groupthink.*;
