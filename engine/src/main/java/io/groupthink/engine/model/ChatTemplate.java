@@ -2,47 +2,75 @@ package io.groupthink.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.interpret.RenderResult;
-import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.groupthink.engine.template.JinjaTemplate;
+import io.groupthink.engine.template.TemplateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
- * The model's chat template from {@code tokenizer_config.json}, rendered with Jinjava.
- *
- * <p>Jinjava interprets the template; it cannot run arbitrary code, so a hostile template can at
- * worst fail to render. Models without a template get a plain "role: content" rendering.
+ * The model's chat template from {@code tokenizer_config.json} (or GGUF metadata), rendered as Hugging Face
+ * transformers' {@code apply_chat_template} renders it: by {@link JinjaTemplate}, an interpreter with jinja2's
+ * semantics in transformers' sandboxed configuration. A hostile template can at worst fail, within a time and
+ * output bound. Models without a template get a plain rendering of the message texts.
  */
 public final class ChatTemplate {
 
     /** One chat message. */
     public record Message(String role, String content) {}
 
+    /**
+     * What a request adds to a rendering: {@code enable_thinking} (null: the template's default), tools and
+     * documents (lists of JSON-like maps, or null), the time {@code strftime_now} formats (null: now), and any
+     * other template variables.
+     */
+    public record Variables(Boolean enableThinking, List<?> tools, List<?> documents, ZonedDateTime now,
+            Map<String, ?> extra) {
+        public static final Variables NONE = new Variables(null, null, null, null, Map.of());
+
+        public Variables {
+            extra = extra == null ? Map.of() : Map.copyOf(extra);
+        }
+
+        public Variables withEnableThinking(Boolean on) {
+            return new Variables(on, tools, documents, now, extra);
+        }
+    }
+
     private final String source; // null when the model ships no template
-    private final String bosToken;
-    private final String eosToken;
+    private final Map<String, String> specialTokens;
     private final Path file;
+    private volatile Object compiled; // JinjaTemplate, or the TemplateException from compiling it
+    private Clock clock = Clock.systemUTC();
 
     public ChatTemplate(String source, String bosToken, String eosToken, Path file) {
+        this(source, tokens(bosToken, eosToken), file);
+    }
+
+    /** @param specialTokens bos_token, eos_token, pad_token, ... as the template sees them */
+    public ChatTemplate(String source, Map<String, String> specialTokens, Path file) {
         this.source = source;
-        this.bosToken = bosToken == null ? "" : bosToken;
-        this.eosToken = eosToken == null ? "" : eosToken;
+        this.specialTokens = Map.copyOf(specialTokens);
         this.file = file;
+    }
+
+    private static Map<String, String> tokens(String bos, String eos) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("bos_token", bos == null ? "" : bos);
+        m.put("eos_token", eos == null ? "" : eos);
+        return m;
     }
 
     /** Reads {@code tokenizer_config.json} if present; a missing file means no template. */
     public static ChatTemplate read(Path file) {
         if (!Files.isRegularFile(file)) {
-            return new ChatTemplate(null, null, null, file);
+            return new ChatTemplate(null, Map.of(), file);
         }
         JsonNode root;
         try {
@@ -61,7 +89,26 @@ public final class ChatTemplate {
                 }
             }
         }
-        return new ChatTemplate(source, tokenText(root.get("bos_token")), tokenText(root.get("eos_token")), file);
+        if (source == null) { // newer checkpoints keep the template in a file of its own
+            Path jinja = file.resolveSibling("chat_template.jinja");
+            if (Files.isRegularFile(jinja)) {
+                try {
+                    source = Files.readString(jinja);
+                } catch (IOException e) {
+                    throw new ModelLoadException(jinja, "cannot read chat_template.jinja: " + e.getMessage(), e);
+                }
+            }
+        }
+        // Like transformers' special_tokens_map: only the tokens the config sets are defined for the template.
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (String name : List.of("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token",
+                "mask_token")) {
+            String text = tokenText(root.get(name));
+            if (text != null) {
+                tokens.put(name, text);
+            }
+        }
+        return new ChatTemplate(source, tokens, file);
     }
 
     private static String tokenText(JsonNode n) {
@@ -71,13 +118,25 @@ public final class ChatTemplate {
         return n.isObject() ? n.path("content").asText() : n.asText();
     }
 
+    /** The clock {@code strftime_now} reads when a request gives no time (tests pin it). */
+    public ChatTemplate withClock(Clock c) {
+        ChatTemplate copy = new ChatTemplate(source, specialTokens, file);
+        copy.clock = c;
+        return copy;
+    }
+
     public boolean present() {
         return source != null;
     }
 
+    public String source() {
+        return source;
+    }
+
     /** Whether the rendered text already holds the BOS token, so encoding must not add another. */
     public boolean rendersBos() {
-        return present() && !bosToken.isEmpty() && source.contains("bos_token");
+        String bos = specialTokens.getOrDefault("bos_token", "");
+        return present() && !bos.isEmpty() && source.contains("bos_token");
     }
 
     /**
@@ -86,61 +145,80 @@ public final class ChatTemplate {
      * @throws ChatTemplateException when the template fails; the message says where
      */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, Variables.NONE);
+    }
+
+    public String render(List<Message> messages, boolean addGenerationPrompt, Variables variables) {
+        List<Map<String, Object>> maps = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", m.role());
+            map.put("content", m.content());
+            maps.add(map);
+        }
+        return renderMessages(maps, addGenerationPrompt, variables);
+    }
+
+    /**
+     * Renders messages given as maps, as transformers takes them: {@code role}, {@code content}, and where the
+     * template reads them {@code tool_calls}, {@code reasoning_content}, {@code tool_call_id}, ...
+     */
+    public String renderMessages(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+            Variables variables) {
         if (!present()) {
             StringBuilder sb = new StringBuilder();
-            for (Message m : messages) {
-                sb.append(m.content()).append("\n\n");
+            for (Map<String, ?> m : messages) {
+                sb.append(m.get("content")).append("\n\n");
             }
             return sb.toString();
         }
-        // Whitespace as transformers' jinja2 environment has it: trim_blocks, lstrip_blocks, {{- -}} honoured,
-        // one trailing newline dropped (keep_trailing_newline=False). Nested interpretation off: text
-        // in a message that looks like template code is data, never rendered.
-        Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withNestedInterpretationEnabled(false)
-                .withLegacyOverrides(LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true).build())
-                .build());
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                ChatTemplate.class, "raiseException", String.class));
-        Map<String, Object> context = new HashMap<>();
-        context.put("messages", messages.stream()
-                .map(m -> Map.of("role", m.role(), "content", m.content()))
-                .collect(Collectors.toList()));
+        return render(messages, addGenerationPrompt, variables, JinjaTemplate.Limits.DEFAULT);
+    }
+
+    /** With explicit limits: for tests of the bounds and the mutation check. */
+    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Variables variables,
+            JinjaTemplate.Limits limits) {
+        Map<String, Object> context = new LinkedHashMap<>(specialTokens);
+        context.putAll(variables.extra());
+        context.put("messages", messages);
+        context.put("tools", variables.tools());
+        context.put("documents", variables.documents());
         context.put("add_generation_prompt", addGenerationPrompt);
-        context.put("bos_token", bosToken);
-        context.put("eos_token", eosToken);
-        RenderResult result;
+        if (variables.enableThinking() != null) {
+            context.put("enable_thinking", variables.enableThinking());
+        }
+        ZonedDateTime now = variables.now() != null ? variables.now() : ZonedDateTime.now(clock);
         try {
-            String src = source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
-            result = jinjava.renderForResult(src, context);
-        } catch (RuntimeException e) {
-            throw new ChatTemplateException(file + ": chat template failed: " + rootMessage(e), e);
+            return compiled().render(context, now, limits);
+        } catch (TemplateException e) {
+            throw failure(e);
+        } catch (IllegalArgumentException e) {
+            throw new ChatTemplateException(file + ": chat template variables: " + e.getMessage(), e);
         }
-        List<TemplateError> fatal = result.getErrors().stream()
-                .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)
-                .toList();
-        if (!fatal.isEmpty()) {
-            TemplateError e = fatal.get(0);
-            Throwable raised = e.getException(); // raise_exception('...') arrives wrapped: keep its text
-            while (raised != null && !(raised instanceof ChatTemplateException) && raised.getCause() != raised) {
-                raised = raised.getCause();
+    }
+
+    private JinjaTemplate compiled() {
+        Object c = compiled;
+        if (c == null) {
+            try {
+                c = JinjaTemplate.compile(source);
+            } catch (TemplateException e) {
+                c = e;
             }
-            throw new ChatTemplateException(file + ": chat template failed at line " + e.getLineno() + ": "
-                    + (raised instanceof ChatTemplateException ? raised.getMessage() : e.getMessage()));
+            compiled = c;
         }
-        return result.getOutput();
+        if (c instanceof TemplateException e) {
+            throw e;
+        }
+        return (JinjaTemplate) c;
     }
 
-    /** Called by templates as {@code raise_exception('...')}. */
-    public static String raiseException(String message) {
-        throw new ChatTemplateException("chat template raised: " + message);
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    private ChatTemplateException failure(TemplateException e) {
+        String where = e.line() > 0 ? " (template line " + e.line() + ")" : "";
+        if (e.raisedByTemplate()) {
+            return new ChatTemplateException(file + ": chat template raised: " + e.getMessage() + where, e);
         }
-        return t.getMessage();
+        return new ChatTemplateException(file + ": chat template failed at line " + e.line() + ": " + e.getMessage(), e);
     }
 
     /** A template that cannot be rendered. */
