@@ -179,6 +179,7 @@ final class Interpreter {
         }
         int n = items.size();
         for (int i = 0; i < n; i++) {
+            tick();
             Scope s = new Scope(scope);
             bind(f.targets(), items.get(i), s);
             Map<Object, Object> loop = new LinkedHashMap<>();
