@@ -143,7 +143,7 @@ public final class GroupThinkModel implements AutoCloseable {
         ensureOpen();
         request.validate(GroupThinkRequest.MAX_THINKERS);
         PromptPlan plan = PromptPlan.build(tokenizer, chatTemplate, request.template(), request.question(),
-                request.mode(), request.thinkers(), request.roles(), request.synthesize());
+                request.mode(), request.thinkers(), request.roles(), request.synthesize(), request.chatVariables());
         return new GroupThinkSession(request, plan, tokenizer, stopIds, config.maxPositions(), listener, hook);
     }
 

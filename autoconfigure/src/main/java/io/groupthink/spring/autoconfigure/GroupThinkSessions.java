@@ -129,7 +129,7 @@ public class GroupThinkSessions {
     private GroupThinkSession plainSession(List<ChatTemplate.Message> messages, GroupThinkRequest options,
             SessionListener listener, StepHook hook) {
         ChatTemplate template = model.chatTemplate();
-        String text = template.render(messages, true);
+        String text = template.render(messages, true, options.chatVariables());
         int[] ids = model.tokenizer().encode(text, !template.rendersBos());
         return model.newPlainSession(ids, options.maxTokens(), options.sampling(), options.stopStrings(), 0,
                 listener, hook);

@@ -1,5 +1,6 @@
 package io.groupthink.engine.groupthink;
 
+import io.groupthink.engine.model.ChatTemplate;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.util.List;
 
@@ -12,10 +13,13 @@ import java.util.List;
  * @param synthesize     after all thinkers finish, one more lane that sees them all writes the answer
  * @param synthesisTokens budget of that lane
  * @param othersSeeInstructions whether thinkers see each other's private instructions (id, role)
+ * @param chatVariables  what the chat template gets beyond the messages: enable_thinking, tools, documents, the
+ *                       time strftime_now formats
  */
 public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mode mode, Layout layout,
         SamplingOptions sampling, List<String> roles, List<String> stopStrings, boolean synthesize,
-        int synthesisTokens, boolean othersSeeInstructions, PromptTemplate template, int topLogits) {
+        int synthesisTokens, boolean othersSeeInstructions, PromptTemplate template, int topLogits,
+        ChatTemplate.Variables chatVariables) {
 
     public static final int MAX_THINKERS = 16;
     public static final int MAX_STOP_STRINGS = 64;
@@ -27,6 +31,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         sampling = sampling == null ? SamplingOptions.GREEDY : sampling;
         mode = mode == null ? Mode.GROUP_THINK : mode;
         layout = layout == null ? Layout.SLOTTED : layout;
+        chatVariables = chatVariables == null ? ChatTemplate.Variables.NONE : chatVariables;
     }
 
     /** Throws IllegalArgumentException naming the first bad option. */
@@ -82,6 +87,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         b.othersSeeInstructions = othersSeeInstructions;
         b.template = template;
         b.topLogits = topLogits;
+        b.chatVariables = chatVariables;
         return b;
     }
 
@@ -100,6 +106,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         private boolean othersSeeInstructions;
         private PromptTemplate template = PromptTemplate.DEFAULT;
         private int topLogits;
+        private ChatTemplate.Variables chatVariables = ChatTemplate.Variables.NONE;
 
         private Builder(String question) {
             this.question = question;
@@ -117,10 +124,13 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         public Builder othersSeeInstructions(boolean on) { this.othersSeeInstructions = on; return this; }
         public Builder template(PromptTemplate t) { this.template = t; return this; }
         public Builder topLogits(int k) { this.topLogits = k; return this; }
+        public Builder chatVariables(ChatTemplate.Variables v) { this.chatVariables = v; return this; }
+        /** Reasoning models (Qwen3 and the like): true or false sets the template's enable_thinking, null leaves it out. */
+        public Builder enableThinking(Boolean on) { this.chatVariables = chatVariables.withEnableThinking(on); return this; }
 
         public GroupThinkRequest build() {
             return new GroupThinkRequest(question, thinkers, maxTokens, mode, layout, sampling, roles, stopStrings,
-                    synthesize, synthesisTokens, othersSeeInstructions, template, topLogits);
+                    synthesize, synthesisTokens, othersSeeInstructions, template, topLogits, chatVariables);
         }
     }
 }

@@ -43,6 +43,12 @@ public record PromptPlan(int[] shared, int[][] instructions, int[][] headers, in
 
     public static PromptPlan build(Tokenizer tokenizer, ChatTemplate chat, PromptTemplate words, String question,
             Mode mode, int thinkers, List<String> roles, boolean synthesize) {
+        return build(tokenizer, chat, words, question, mode, thinkers, roles, synthesize, ChatTemplate.Variables.NONE);
+    }
+
+    /** @param variables enable_thinking, tools, documents and the date the chat template gets */
+    public static PromptPlan build(Tokenizer tokenizer, ChatTemplate chat, PromptTemplate words, String question,
+            Mode mode, int thinkers, List<String> roles, boolean synthesize, ChatTemplate.Variables variables) {
         List<int[]> full = new ArrayList<>();
         int[][] headers = new int[thinkers][];
         for (int n = 0; n < thinkers; n++) {
@@ -52,7 +58,7 @@ public record PromptPlan(int[] shared, int[][] instructions, int[][] headers, in
                     id, question, role);
             String user = words.fill(words.user(), thinkers, id, question, role);
             String text = chat.render(List.of(new ChatTemplate.Message("system", system),
-                    new ChatTemplate.Message("user", user)), true);
+                    new ChatTemplate.Message("user", user)), true, variables);
             full.add(tokenizer.encode(text, !chat.rendersBos()));
             headers[n] = tokenizer.encode(words.fill(words.header(), thinkers, id, question, role), false);
         }

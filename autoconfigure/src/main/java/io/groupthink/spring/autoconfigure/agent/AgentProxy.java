@@ -1,6 +1,7 @@
 package io.groupthink.spring.autoconfigure.agent;
 
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.ThinkSpan;
 import io.groupthink.spring.autoconfigure.GroupThinkSessions;
 import io.groupthink.spring.autoconfigure.client.DefaultGroupThinkChatClient;
 import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
@@ -296,7 +297,8 @@ final class AgentProxy implements InvocationHandler {
         }
     }
 
-    private static Object convert(Role role, Type output, String text) {
+    private static Object convert(Role role, Type output, String thinkerText) {
+        String text = ThinkSpan.visible(thinkerText); // a reasoning model's output follows its <think> span
         if (isText(output)) {
             return text;
         }

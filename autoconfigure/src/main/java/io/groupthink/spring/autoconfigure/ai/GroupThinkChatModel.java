@@ -6,6 +6,7 @@ import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
 import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.groupthink.ThinkSpan;
 import io.groupthink.engine.model.ChatTemplate;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.spring.autoconfigure.GroupThinkEvent;
@@ -308,7 +309,7 @@ public class GroupThinkChatModel implements ChatModel {
     }
 
     private ChatResponse toResponse(Plan plan, GroupThinkResult result, GroupThinkChatOptions options) {
-        String text = result.finalAnswer() != null ? result.finalAnswer()
+        String text = result.finalAnswer() != null ? ThinkSpan.visible(result.finalAnswer())
                 : plan.group ? result.jointText() : result.thinkers().get(0).text();
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put(SESSION_KEY, result.session());

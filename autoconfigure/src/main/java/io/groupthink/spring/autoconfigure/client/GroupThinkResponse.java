@@ -3,6 +3,7 @@ package io.groupthink.spring.autoconfigure.client;
 import io.groupthink.engine.groupthink.FinishReason;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
+import io.groupthink.engine.groupthink.ThinkSpan;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import java.util.ArrayList;
@@ -71,7 +72,8 @@ public record GroupThinkResponse(long session, Mode mode, Layout layout, List<Th
         double prefill = steps.isEmpty() ? 0 : steps.get(0);
         double decode = steps.stream().skip(1).mapToDouble(Double::doubleValue).sum();
         return new GroupThinkResponse(result.session(), request.mode(), request.layout(), List.copyOf(thinkers),
-                result.finalAnswer(), new Usage(result.promptTokens(), result.generatedTokens()),
+                // a reasoning model's final answer is the text after its <think> span
+                ThinkSpan.visible(result.finalAnswer()), new Usage(result.promptTokens(), result.generatedTokens()),
                 new Timings(result.wallMillis(), prefill, result.decodeSteps(), decode, result.kvBytes()));
     }
 }
