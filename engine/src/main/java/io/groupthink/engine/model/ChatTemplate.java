@@ -111,7 +111,8 @@ public final class ChatTemplate {
         return new ChatTemplate(source, tokens, file);
     }
 
-    private static String tokenText(JsonNode n) {
+    /** A special token as tokenizer_config.json gives it: a string or an AddedToken object; null when unset. */
+    static String tokenText(JsonNode n) {
         if (n == null || n.isNull()) {
             return null;
         }

@@ -53,9 +53,28 @@ public final class RandomModel {
     private RandomModel() {}
 
     public static Path write(Spec s, Path dir) throws IOException {
+        return write(s, dir, null);
+    }
+
+    /**
+     * With {@code tokenizerDir}, the model takes a real model's tokenizer.json and tokenizer_config.json (chat
+     * template included) from that folder instead of the synthetic tokenizer: the vocabulary grows to cover it,
+     * BOS/EOS ids come from its special tokens, and generation_config.json lists the stop tokens as the real model's
+     * does (its EOS and, for ChatML models, {@code <|endoftext|>}).
+     */
+    public static Path write(Spec s, Path dir, Path tokenizerDir) throws IOException {
         Files.createDirectories(dir);
-        writeConfig(s, dir);
-        writeTokenizer(s, dir);
+        int[] bosEos = {1, 2};
+        if (tokenizerDir != null) {
+            Borrowed t = borrowTokenizer(tokenizerDir, dir);
+            s = new Spec(s.modelType(), s.hidden(), s.intermediate(), s.layers(), s.heads(), s.kvHeads(), s.headDim(),
+                    Math.max(s.vocab(), t.vocab()), s.maxPositions(), s.tied(), s.dtype(), s.shards(), s.seed(),
+                    s.llama3RopeScaling());
+            bosEos = new int[] {t.bos(), t.eos()};
+        } else {
+            writeTokenizer(s, dir);
+        }
+        writeConfig(s, dir, bosEos[0], bosEos[1]);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         int q = s.heads() * s.headDim();
         int kv = s.kvHeads() * s.headDim();
@@ -132,7 +151,47 @@ public final class RandomModel {
         return v;
     }
 
-    private static void writeConfig(Spec s, Path dir) throws IOException {
+    private record Borrowed(int vocab, int bos, int eos) {}
+
+    /** The vocabulary size a written model's config.json declares. */
+    public static int vocabOf(Path dir) throws IOException {
+        return new ObjectMapper().readTree(dir.resolve(ModelFolder.CONFIG).toFile()).path("vocab_size").asInt();
+    }
+
+    private static Borrowed borrowTokenizer(Path from, Path dir) throws IOException {
+        Path json = from.resolve(ModelFolder.TOKENIZER);
+        Path config = from.resolve(ModelFolder.TOKENIZER_CONFIG);
+        if (!Files.isRegularFile(json) || !Files.isRegularFile(config)) {
+            throw new IOException(from + " must hold " + ModelFolder.TOKENIZER + " and " + ModelFolder.TOKENIZER_CONFIG);
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        var tokenizer = mapper.readTree(json.toFile());
+        var tc = mapper.readTree(config.toFile());
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        tokenizer.path("model").path("vocab").fields().forEachRemaining(e -> ids.put(e.getKey(), e.getValue().asInt()));
+        tokenizer.path("added_tokens").forEach(a -> ids.put(a.path("content").asText(), a.path("id").asInt()));
+        int max = ids.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int vocab = (max + 1 + 127) / 128 * 128; // real checkpoints pad the embedding rows to a multiple of 128
+        String eosText = ChatTemplate.tokenText(tc.get("eos_token"));
+        String bosText = ChatTemplate.tokenText(tc.get("bos_token"));
+        Integer eos = ids.get(eosText);
+        if (eos == null) {
+            throw new IOException(config + ": eos_token " + eosText + " is not in " + json);
+        }
+        Integer endOfText = ids.get("<|endoftext|>");
+        Integer bos = bosText != null && ids.containsKey(bosText) ? ids.get(bosText) : endOfText != null ? endOfText : eos;
+        List<Integer> stops = endOfText != null && !endOfText.equals(eos) ? List.of(eos, endOfText) : List.of(eos);
+        Files.copy(json, dir.resolve(ModelFolder.TOKENIZER), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(config, dir.resolve(ModelFolder.TOKENIZER_CONFIG), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ObjectNode gc = mapper.createObjectNode();
+        gc.put("bos_token_id", bos);
+        ArrayNode eosIds = gc.putArray("eos_token_id");
+        stops.forEach(eosIds::add);
+        mapper.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ModelFolder.GENERATION_CONFIG).toFile(), gc);
+        return new Borrowed(vocab, bos, eos);
+    }
+
+    private static void writeConfig(Spec s, Path dir, int bos, int eosId) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode c = mapper.createObjectNode();
         String arch = switch (s.modelType()) {
@@ -163,9 +222,8 @@ public final class RandomModel {
             rs.put("original_max_position_embeddings", 64);
         }
         c.put("tie_word_embeddings", s.tied());
-        c.put("bos_token_id", 1);
-        ArrayNode eos = c.putArray("eos_token_id");
-        eos.add(2);
+        c.put("bos_token_id", bos);
+        c.putArray("eos_token_id").add(eosId); // generation_config.json lists every stop token
         c.put("torch_dtype", s.dtype() == DType.F32 ? "float32" : s.dtype() == DType.BF16 ? "bfloat16" : "float16");
         mapper.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ModelFolder.CONFIG).toFile(), c);
     }

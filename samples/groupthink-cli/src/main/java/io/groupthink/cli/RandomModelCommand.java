@@ -27,7 +27,7 @@ final class RandomModelCommand implements Command {
     @Override
     public String usage() {
         return "--out DIR [--preset qwen2.5-0.5b|tiny-llama] [--type llama|mistral|qwen2|qwen3] [--dtype f32|bf16|f16] "
-                + "[--shards N] [--seed S]";
+                + "[--shards N] [--seed S] [--tokenizer DIR]";
     }
 
     @Override
@@ -38,7 +38,10 @@ final class RandomModelCommand implements Command {
                 names. Presets: tiny-llama (2 layers, hidden 64, vocab 300, f32; the default) and qwen2.5-0.5b
                 (Qwen2.5-0.5B's shapes: 24 layers, hidden 896, vocab 151936, tied head, bf16; about 1 GB in bf16,
                 2 GB as f32 in memory). --type changes the family (attention bias for qwen2, q/k norm for
-                qwen3), --dtype the stored type, --shards splits the weights with an index file.""";
+                qwen3), --dtype the stored type, --shards splits the weights with an index file. --tokenizer DIR
+                takes a real model's tokenizer.json and tokenizer_config.json (its chat template) from DIR instead of
+                the synthetic tokenizer, grows the vocabulary to fit it and writes generation_config.json with its
+                stop tokens: random-model --type qwen3 --tokenizer <Qwen3 files> makes a Qwen3-style reasoning model.""";
     }
 
     @Override
@@ -50,7 +53,9 @@ final class RandomModelCommand implements Command {
                         + "(default: the preset's)"),
                 Options.Spec.value("--dtype", "DTYPE", "f32, bf16 or f16 (default: the preset's)"),
                 Options.Spec.value("--shards", "N", "number of safetensors shards (default 1)"),
-                Options.Spec.value("--seed", "S", "random seed (default: the preset's)"));
+                Options.Spec.value("--seed", "S", "random seed (default: the preset's)"),
+                Options.Spec.value("--tokenizer", "DIR", "copy tokenizer.json and tokenizer_config.json from DIR "
+                        + "(default: a synthetic byte-level tokenizer)"));
     }
 
     @Override
@@ -68,6 +73,10 @@ final class RandomModelCommand implements Command {
         spec = new RandomModel.Spec(type, spec.hidden(), spec.intermediate(), spec.layers(), spec.heads(),
                 spec.kvHeads(), spec.headDim(), spec.vocab(), spec.maxPositions(), spec.tied(), dtype, shards, seed,
                 spec.llama3RopeScaling());
+        Path tokenizer = o.has("--tokenizer") ? Paths.get(o.required("--tokenizer")) : null;
+        if (tokenizer != null && !Files.isDirectory(tokenizer)) {
+            throw new UsageException("--tokenizer: " + tokenizer + " is not a folder");
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UsageException("--out: " + out + " is a file, not a folder");
         }
@@ -75,7 +84,7 @@ final class RandomModelCommand implements Command {
         io.err().flush();
         long t0 = System.nanoTime();
         try {
-            RandomModel.write(spec, out);
+            RandomModel.write(spec, out, tokenizer);
         } catch (IOException e) {
             io.err().println("failed");
             io.err().println("error: cannot write " + out + ": " + e);
@@ -88,7 +97,7 @@ final class RandomModelCommand implements Command {
         }
         io.out().printf(Locale.ROOT, "%s: %s, %d layers, hidden %d, %d/%d heads, vocab %d, %s, %d shard(s), seed %d, "
                         + "%s on disk%n", out, type, spec.layers(), spec.hidden(), spec.heads(), spec.kvHeads(),
-                spec.vocab(), dtypeName, shards, seed, Common.bytes(size));
+                tokenizer == null ? spec.vocab() : RandomModel.vocabOf(out), dtypeName, shards, seed, Common.bytes(size));
         io.out().flush();
         return GroupThinkCli.OK;
     }

@@ -67,6 +67,8 @@ final class ThinkCommand implements Command {
                 + "needs --synthesize"));
         specs.add(Options.Spec.multi("--role", "TEXT", "a role per thinker, in order (repeat once per thinker)"));
         specs.add(Options.Spec.multi("--stop", "STR", "a thinker stops after this text (repeatable)"));
+        specs.add(Options.Spec.value("--thinking", "on|off", "reasoning models (Qwen3, ...): the chat template's "
+                + "enable_thinking (default: the template's own default)"));
         specs.addAll(Common.RUN_OPTIONS);
         return specs;
     }
@@ -161,7 +163,8 @@ final class ThinkCommand implements Command {
         }
         SamplingOptions sampling = Common.sampling(o);
         int topLogits = o.intValue("--logits", 0, 0, Integer.MAX_VALUE);
-        return GroupThinkRequest.builder(question).thinkers(thinkers).mode(mode).layout(layout).maxTokens(maxTokens)
+        Boolean thinking = o.has("--thinking") ? o.choice("--thinking", "on", List.of("on", "off")).equals("on") : null;
+        return GroupThinkRequest.builder(question).enableThinking(thinking).thinkers(thinkers).mode(mode).layout(layout).maxTokens(maxTokens)
                 .sampling(sampling).synthesize(synthesize).synthesisTokens(synthesisTokens).roles(roles)
                 .stopStrings(stops).topLogits(topLogits).build().validate(GroupThinkRequest.MAX_THINKERS);
     }
