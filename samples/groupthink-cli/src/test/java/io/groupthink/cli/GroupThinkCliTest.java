@@ -192,6 +192,32 @@ class GroupThinkCliTest {
         assertThat(r.out()).contains(out.toString()).contains("qwen3");
     }
 
+    /** Issue 15's acceptance: a Qwen3-style random model with Qwen3's real tokenizer thinks in a group, thinking on and off. */
+    @Test
+    void qwen3RandomModelThinksInAGroupWithThinkingOnAndOff(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("q3");
+        Path tokenizer = io.groupthink.engine.Qwen3Files.unpack(dir.resolve("qwen3-tokenizer"));
+        CliRun made = CliRun.of("random-model", "--out", out.toString(), "--type", "qwen3", "--dtype", "bf16",
+                "--tokenizer", tokenizer.toString());
+        assertThat(made.code()).as(made.toString()).isZero();
+        assertThat(made.out()).contains("vocab 151680");
+        assertThat(JSON.readTree(out.resolve("generation_config.json").toFile()).get("eos_token_id").toString())
+                .isEqualTo("[151645,151643]");
+        for (String thinking : List.of("on", "off")) {
+            CliRun r = CliRun.of("think", "--model", out.toString(), "--question", "What is 2+2?", "--thinkers", "2",
+                    "--mode", "group", "--max-tokens", "4", "--thinking", thinking, "--json");
+            assertThat(r.code()).as(r.toString()).isZero();
+            JsonNode result = JSON.readTree(r.out());
+            assertThat(result.get("thinkers")).hasSize(2);
+            for (JsonNode lane : result.get("thinkers")) {
+                assertThat(lane.get("generated_ids").size()).isBetween(1, 4);
+            }
+        }
+        CliRun bad = CliRun.of("think", "--model", out.toString(), "--question", "q", "--thinking", "maybe");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--thinking");
+    }
+
     static List<Arguments> badCommandLines() {
         String m = "/models/whatever"; // never loaded: the command line is refused first
         return List.of(
@@ -273,10 +299,10 @@ class GroupThinkCliTest {
                         "--seed", "--top-k", "--repetition-penalty", "--stop", "--json", "--logits"),
                 "think", List.of("--model", "--question", "--thinkers", "--mode", "--layout", "--max-tokens", "--greedy",
                         "--temperature", "--top-p", "--seed", "--synthesize", "--synthesis-tokens", "--role", "--json",
-                        "--logits"),
+                        "--logits", "--thinking"),
                 "bench", List.of("--model", "--batch", "--thinkers", "--prompt-tokens", "--tokens", "--warmup",
                         "--json"),
-                "random-model", List.of("--out", "--preset", "--type", "--dtype", "--shards", "--seed"));
+                "random-model", List.of("--out", "--preset", "--type", "--dtype", "--shards", "--seed", "--tokenizer"));
         expected.forEach((command, options) -> {
             CliRun r = CliRun.of(command, "--help");
             assertThat(r.code()).as(command).isZero();
