@@ -130,15 +130,40 @@ class ChatTemplateTest {
         assertThat(template("{{ 'a' }}\n\n").render(CONVERSATION, true)).isEqualTo("a\n");
     }
 
+    @Test
+    void requestVariablesReachTheTemplate() throws IOException {
+        ChatTemplate t = template("{{ enable_thinking is defined }}|{{ enable_thinking }}|{{ tools|length if tools else 'none' }}"
+                + "|{{ documents[0].text if documents else '' }}|{{ strftime_now('%d %b %Y') }}|{{ extra }}");
+        java.time.ZonedDateTime date = java.time.ZonedDateTime.of(2025, 2, 3, 0, 0, 0, 0, java.time.ZoneOffset.UTC);
+        assertThat(t.render(List.of(new Message("user", "q")), true,
+                new ChatTemplate.Variables(false, List.of(java.util.Map.of("name", "f")), List.of(java.util.Map.of("text", "doc")),
+                        date, java.util.Map.of("extra", 7))))
+                .isEqualTo("True|False|1|doc|03 Feb 2025|7");
+        // nothing given: enable_thinking undefined, tools and documents None (as transformers passes them)
+        assertThat(t.withClock(java.time.Clock.fixed(date.toInstant(), java.time.ZoneOffset.UTC))
+                .render(List.of(new Message("user", "q")), true)).isEqualTo("False||none||03 Feb 2025|");
+    }
+
+    @Test
+    void chatTemplateJinjaBesideTheConfigIsRead() throws IOException {
+        var root = BadFiles.JSON.createObjectNode();
+        root.put("eos_token", "<|im_end|>");
+        BadFiles.JSON.writeValue(file().toFile(), root);
+        Files.writeString(tmp.resolve("chat_template.jinja"), "{{ eos_token }}{{ messages|length }}\n");
+        ChatTemplate t = ChatTemplate.read(file());
+        assertThat(t.present()).isTrue();
+        assertThat(t.render(CONVERSATION, true)).isEqualTo("<|im_end|>4");
+    }
+
     // ---- broken templates
 
     @Test
     void syntaxErrorGivesAChatTemplateException() {
-        ChatTemplate t = template("{% for m in messages %}{{ m.content }}{% endfor %}{{ 1 + }}");
+        ChatTemplate t = template("{%- for m in messages %}\n{{- m.content }}\n{%- endfor %}\n{{ 1 + }}");
         assertThatThrownBy(() -> t.render(CONVERSATION, true))
                 .isInstanceOf(ChatTemplateException.class)
                 .hasMessageContaining(file().toString())
-                .hasMessageContaining("chat template failed");
+                .hasMessageContaining("chat template failed at line 4");
     }
 
     @Test
