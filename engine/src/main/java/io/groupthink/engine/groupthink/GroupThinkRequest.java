@@ -15,11 +15,13 @@ import java.util.List;
  * @param othersSeeInstructions whether thinkers see each other's private instructions (id, role)
  * @param chatVariables  what the chat template gets beyond the messages: enable_thinking, tools, documents, the
  *                       time strftime_now formats
+ * @param othersSeeReasoning whether thinkers see each other's {@code <think>} reasoning (the default, as the method
+ *                       intends) or only the visible text after it (reasoning models whose tokenizer has the tags)
  */
 public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mode mode, Layout layout,
         SamplingOptions sampling, List<String> roles, List<String> stopStrings, boolean synthesize,
         int synthesisTokens, boolean othersSeeInstructions, PromptTemplate template, int topLogits,
-        ChatTemplate.Variables chatVariables) {
+        ChatTemplate.Variables chatVariables, boolean othersSeeReasoning) {
 
     public static final int MAX_THINKERS = 16;
     public static final int MAX_STOP_STRINGS = 64;
@@ -88,6 +90,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         b.template = template;
         b.topLogits = topLogits;
         b.chatVariables = chatVariables;
+        b.othersSeeReasoning = othersSeeReasoning;
         return b;
     }
 
@@ -107,6 +110,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         private PromptTemplate template = PromptTemplate.DEFAULT;
         private int topLogits;
         private ChatTemplate.Variables chatVariables = ChatTemplate.Variables.NONE;
+        private boolean othersSeeReasoning = true;
 
         private Builder(String question) {
             this.question = question;
@@ -125,12 +129,14 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         public Builder template(PromptTemplate t) { this.template = t; return this; }
         public Builder topLogits(int k) { this.topLogits = k; return this; }
         public Builder chatVariables(ChatTemplate.Variables v) { this.chatVariables = v; return this; }
+        public Builder othersSeeReasoning(boolean on) { this.othersSeeReasoning = on; return this; }
         /** Reasoning models (Qwen3 and the like): true or false sets the template's enable_thinking, null leaves it out. */
         public Builder enableThinking(Boolean on) { this.chatVariables = chatVariables.withEnableThinking(on); return this; }
 
         public GroupThinkRequest build() {
             return new GroupThinkRequest(question, thinkers, maxTokens, mode, layout, sampling, roles, stopStrings,
-                    synthesize, synthesisTokens, othersSeeInstructions, template, topLogits, chatVariables);
+                    synthesize, synthesisTokens, othersSeeInstructions, template, topLogits, chatVariables,
+                    othersSeeReasoning);
         }
     }
 }

@@ -36,6 +36,8 @@ public final class GroupThinkSession {
     private final Tokenizer tokenizer;
     private final Set<Integer> stopIds;
     private final VisibilityRule rule;
+    private final int thinkOpen; // the <think> / </think> token ids when reasoning is hidden, else -1
+    private final int thinkClose;
     private final PositionPolicy positions;
     private final SessionListener listener;
     private final StepHook hook;
@@ -71,6 +73,7 @@ public final class GroupThinkSession {
         final List<Integer> tokens = new ArrayList<>();
         final List<float[][]> top = new ArrayList<>();
         int placed; // tokens this lane has put in position space (header included)
+        boolean reasoning; // inside <think>...</think>: hidden from the others when they see only visible text
         int pending = -1; // sampled, not yet fed
         FinishReason finish;
 
@@ -117,6 +120,8 @@ public final class GroupThinkSession {
         }
         this.rule = new VisibilityRule(request.mode(), request.synthesize() ? thinkers : Integer.MIN_VALUE,
                 request.othersSeeInstructions());
+        this.thinkOpen = request.othersSeeReasoning() ? -1 : singleToken(tokenizer, ThinkSpan.OPEN);
+        this.thinkClose = request.othersSeeReasoning() ? -1 : singleToken(tokenizer, ThinkSpan.CLOSE);
         if (request.mode() == Mode.GROUP_THINK) {
             this.positions = request.layout().policy(plan.base(), slot);
         } else {
@@ -135,6 +140,7 @@ public final class GroupThinkSession {
                     : lastPrompt;
             lanes[n] = new Lane(n, false, request.maxTokens(), request.sampling(), context,
                     tokenizer.decodeText(header));
+            lanes[n].reasoning = thinkOpen >= 0 && opensReasoning(n);
         }
         if (request.synthesize()) {
             int[] s = plan.synthesis();
@@ -317,6 +323,23 @@ public final class GroupThinkSession {
         phase = Phase.DECODE;
     }
 
+    /** The id of a tag the tokenizer keeps as one token (reasoning models' think tags), or -1. */
+    private static int singleToken(Tokenizer tokenizer, String tag) {
+        int[] ids = tokenizer.encode(tag, false);
+        return ids.length == 1 ? ids[0] : -1;
+    }
+
+    /** Whether a lane's prompt leaves it inside a think span (templates such as DeepSeek-R1's open it). */
+    private boolean opensReasoning(int lane) {
+        boolean open = false;
+        for (int[] part : new int[][] {plan.shared(), plan.instructions()[lane], plan.headers()[lane]}) {
+            for (int id : part) {
+                open = id == thinkOpen || (open && id != thinkClose);
+            }
+        }
+        return open;
+    }
+
     /** Puts one lane token in position space and in the batch; returns its row. */
     private int place(Batch batch, Lane lane, int token, int step) {
         int pos = positions.position(lane.index, lane.placed++, arrival++);
@@ -329,6 +352,11 @@ public final class GroupThinkSession {
             return;
         }
         int step = lane.tokens.size() - 1;
+        if (thinkOpen >= 0 && !lane.synthesis) { // others see only visible text: hide <think> ... </think>
+            boolean hide = lane.reasoning || lane.pending == thinkOpen;
+            lane.reasoning = lane.pending == thinkOpen || (lane.reasoning && lane.pending != thinkClose);
+            step = hide ? VisibilityRule.hidden(step) : step;
+        }
         int row = place(batch, lane, lane.pending, step);
         lane.pending = -1;
         if (!lane.done()) {

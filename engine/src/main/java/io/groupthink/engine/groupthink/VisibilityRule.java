@@ -12,7 +12,9 @@ import io.groupthink.engine.runtime.Owner;
  *       only when {@code othersSeeInstructions}.</li>
  * </ul>
  * The synthesis lane reads every thinker's header and tokens. INDEPENDENT and COT drop the third
- * line. Tokens of different sessions never see each other.
+ * line. Tokens of different sessions never see each other. A reasoning model's {@code <think>} tokens are
+ * hidden from every other lane when the request says others see only visible text: the session stores
+ * them with {@link #hidden(int)} steps.
  */
 public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInstructions) {
 
@@ -20,6 +22,18 @@ public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInst
     public static final int INSTRUCTION = -2;
     /** Step value of a lane's header (its label). */
     public static final int HEADER = Owner.PROMPT;
+    /** Steps at or below this mark a thinker's reasoning token that other lanes must not see. */
+    private static final int HIDDEN = -1_000_000;
+
+    /** The step value of a reasoning token generated at {@code step}, hidden from the other lanes. */
+    public static int hidden(int step) {
+        return HIDDEN - step;
+    }
+
+    /** The decoding step of a token, hidden or not; negative for prompt, header and instructions. */
+    static int step(Owner o) {
+        return o.step() <= HIDDEN ? HIDDEN - o.step() : o.step();
+    }
 
     public boolean sees(Owner q, Owner k) {
         if (q.session() != k.session()) {
@@ -28,14 +42,17 @@ public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInst
         if (k.isSharedPrompt() || k.lane() == q.lane()) {
             return k.ordinal() <= q.ordinal();
         }
+        if (k.step() <= HIDDEN) {
+            return false; // another lane's reasoning, kept private
+        }
         if (q.lane() == synthesisLane) {
             return k.step() != INSTRUCTION || othersSeeInstructions;
         }
-        if (mode != Mode.GROUP_THINK || !q.isGenerated()) {
+        if (mode != Mode.GROUP_THINK || step(q) < 0) {
             return false;
         }
         if (k.isGenerated()) {
-            return k.step() <= q.step();
+            return k.step() <= step(q);
         }
         return k.step() == HEADER || othersSeeInstructions;
     }

@@ -31,6 +31,28 @@ class MaskOperatorTest {
     }
 
     @Test
+    void hiddenReasoningIsSeenOnlyByItsOwnLane() {
+        // T1 reasons at steps 0 and 1 (hidden), T2 writes visible text; then T1 answers at step 2
+        VisibilityRule rule = new VisibilityRule(Mode.GROUP_THINK, 2, false);
+        Owner t1r0 = new Owner(7, 0, VisibilityRule.hidden(0), 3);
+        Owner t2v0 = new Owner(7, 1, 0, 4);
+        Owner t1r1 = new Owner(7, 0, VisibilityRule.hidden(1), 5);
+        Owner t2v1 = new Owner(7, 1, 1, 6);
+        Owner t1v2 = new Owner(7, 0, 2, 7);
+        Owner t2v2 = new Owner(7, 1, 2, 8);
+        Owner synthesis = new Owner(7, 2, 3, 9);
+        assertThat(rule.sees(t1r1, t1r0)).as("own reasoning").isTrue();
+        assertThat(rule.sees(t1r1, t2v0)).as("a reasoning token still sees the others' visible text").isTrue();
+        assertThat(rule.sees(t1r1, t2v1)).as("same step, as for visible tokens").isTrue();
+        assertThat(rule.sees(t2v2, t1r0)).isFalse();
+        assertThat(rule.sees(t2v2, t1r1)).isFalse();
+        assertThat(rule.sees(t2v2, t1v2)).as("the answer after </think> is visible").isTrue();
+        assertThat(rule.sees(synthesis, t1r0)).isFalse();
+        assertThat(rule.sees(synthesis, t1v2)).isTrue();
+        assertThat(rule.sees(t1v2, t1r1)).as("the thinker reads its own reasoning").isTrue();
+    }
+
+    @Test
     void aTokenNeverSeesAnotherSessionsTokens() {
         MaskOperator op = new MaskOperator();
         op.register(1, new VisibilityRule(Mode.GROUP_THINK, 2, true)); // synthesis lane and instructions visible

@@ -74,6 +74,50 @@ class Qwen3ReasoningModelTest {
         }
     }
 
+    /**
+     * Thinker 1 writes {@code <think> X </think> answer}; thinker 2's next logits after those four tokens do not
+     * depend on X when others see only visible text, and do when they see the reasoning (the default). (Later,
+     * thinker 1's visible answer carries what its reasoning led to, as a model's answer does.)
+     */
+    @Test
+    void othersSeeOnlyVisibleTextWhenAsked() {
+        for (boolean othersSeeReasoning : new boolean[] {true, false}) {
+            float[] a = thinker2Logits(othersSeeReasoning, 1000);
+            float[] b = thinker2Logits(othersSeeReasoning, 2000);
+            double delta = 0;
+            for (int i = 0; i < a.length; i++) {
+                delta = Math.max(delta, Math.abs(a[i] - b[i]));
+            }
+            if (othersSeeReasoning) {
+                assertThat(delta).as("reasoning visible: thinker 2 reacts to it").isGreaterThan(1e-4);
+            } else {
+                assertThat(delta).as("reasoning hidden: thinker 2 cannot tell").isZero();
+            }
+        }
+    }
+
+    private float[] thinker2Logits(boolean othersSeeReasoning, int secret) {
+        int[] thinker1 = {THINK, secret, secret + 1, END_THINK, 500, 501, 502, 503};
+        float[][] captured = new float[1][];
+        StepHook hook = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                if (lane == 1 && index == 4) { // from thinker 2's step-3 token, which sees thinker 1's steps 0-3
+                    captured[0] = l.clone();
+                }
+            }
+
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return lane == 0 ? thinker1[index] : 700 + index; // never a stop token
+            }
+        };
+        GroupThinkRequest request = GroupThinkRequest.builder("What is 2+2?").thinkers(2).maxTokens(8)
+                .enableThinking(true).othersSeeReasoning(othersSeeReasoning).build();
+        model.run(List.of(model.newSession(request, null, hook)));
+        return captured[0];
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

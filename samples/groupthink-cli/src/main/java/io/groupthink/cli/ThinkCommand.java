@@ -69,6 +69,8 @@ final class ThinkCommand implements Command {
         specs.add(Options.Spec.multi("--stop", "STR", "a thinker stops after this text (repeatable)"));
         specs.add(Options.Spec.value("--thinking", "on|off", "reasoning models (Qwen3, ...): the chat template's "
                 + "enable_thinking (default: the template's own default)"));
+        specs.add(Options.Spec.flag("--hide-reasoning", "other thinkers see only the text after a thinker's "
+                + "</think>, not its reasoning (default: they see it all)"));
         specs.addAll(Common.RUN_OPTIONS);
         return specs;
     }
@@ -164,7 +166,7 @@ final class ThinkCommand implements Command {
         SamplingOptions sampling = Common.sampling(o);
         int topLogits = o.intValue("--logits", 0, 0, Integer.MAX_VALUE);
         Boolean thinking = o.has("--thinking") ? o.choice("--thinking", "on", List.of("on", "off")).equals("on") : null;
-        return GroupThinkRequest.builder(question).enableThinking(thinking).thinkers(thinkers).mode(mode).layout(layout).maxTokens(maxTokens)
+        return GroupThinkRequest.builder(question).enableThinking(thinking).othersSeeReasoning(!o.flag("--hide-reasoning")).thinkers(thinkers).mode(mode).layout(layout).maxTokens(maxTokens)
                 .sampling(sampling).synthesize(synthesize).synthesisTokens(synthesisTokens).roles(roles)
                 .stopStrings(stops).topLogits(topLogits).build().validate(GroupThinkRequest.MAX_THINKERS);
     }

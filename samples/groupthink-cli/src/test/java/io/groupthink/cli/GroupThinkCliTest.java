@@ -204,8 +204,12 @@ class GroupThinkCliTest {
         assertThat(JSON.readTree(out.resolve("generation_config.json").toFile()).get("eos_token_id").toString())
                 .isEqualTo("[151645,151643]");
         for (String thinking : List.of("on", "off")) {
-            CliRun r = CliRun.of("think", "--model", out.toString(), "--question", "What is 2+2?", "--thinkers", "2",
-                    "--mode", "group", "--max-tokens", "4", "--thinking", thinking, "--json");
+            List<String> args = new ArrayList<>(List.of("think", "--model", out.toString(), "--question", "What is 2+2?",
+                    "--thinkers", "2", "--mode", "group", "--max-tokens", "4", "--thinking", thinking, "--json"));
+            if (thinking.equals("on")) {
+                args.add("--hide-reasoning");
+            }
+            CliRun r = CliRun.of(args.toArray(String[]::new));
             assertThat(r.code()).as(r.toString()).isZero();
             JsonNode result = JSON.readTree(r.out());
             assertThat(result.get("thinkers")).hasSize(2);
@@ -299,7 +303,7 @@ class GroupThinkCliTest {
                         "--seed", "--top-k", "--repetition-penalty", "--stop", "--json", "--logits"),
                 "think", List.of("--model", "--question", "--thinkers", "--mode", "--layout", "--max-tokens", "--greedy",
                         "--temperature", "--top-p", "--seed", "--synthesize", "--synthesis-tokens", "--role", "--json",
-                        "--logits", "--thinking"),
+                        "--logits", "--thinking", "--hide-reasoning"),
                 "bench", List.of("--model", "--batch", "--thinkers", "--prompt-tokens", "--tokens", "--warmup",
                         "--json"),
                 "random-model", List.of("--out", "--preset", "--type", "--dtype", "--shards", "--seed", "--tokenizer"));
