@@ -125,6 +125,19 @@ class AgentProxyTests {
     }
 
     @Test
+    void reasoningModelsAreReadAfterTheirThinkSpan() {
+        // a reasoning model thinks first: roles and the final answer are read from the text after </think>
+        texts.addAll(List.of("<think>\nAny secrets?\n</think>\n\nno secrets in logs",
+                "<think>\n{\"dollars\": 1} is too low\n</think>\n\n{\"dollars\": 120, \"currency\": \"EUR\"}"));
+        LaunchReview board = AgentProxy.create(LaunchReview.class, sessions);
+        Review review = board.review("the beta", "payments");
+        assertThat(review.security()).isEqualTo("no secrets in logs");
+        assertThat(review.cost()).isEqualTo(new Estimate(120, "EUR"));
+        finalAnswer = "Thinking about prices.\n</think>\n\n{\"dollars\": 9, \"currency\": \"GBP\"}";
+        assertThat(board.guess("a price")).isEqualTo(new Estimate(9, "GBP"));
+    }
+
+    @Test
     void aRoleThatWritesNoJsonFailsNamingTheRole() {
         texts.addAll(List.of("ok", "about a hundred dollars"));
         LaunchReview board = AgentProxy.create(LaunchReview.class, sessions);
