@@ -17,7 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Greedy decoding of stories260K equals llama2.c run.c's output, token for token. */
+/**
+ * Greedy decoding of stories260K equals llama2.c run.c's output, token for token, from the Hugging Face
+ * folder (both linear operators) and from the original GGUF file (its own tokenizer and weights).
+ */
 class GoldenTest {
 
     static Stream<Arguments> cases() throws IOException {
@@ -26,13 +29,15 @@ class GoldenTest {
         for (boolean kernel : new boolean[] {false, true}) {
             golden.get("cases").forEach(c -> list.add(Arguments.of(kernel ? "vector kernel" : "LibTorch", c)));
         }
+        golden.get("cases").forEach(c -> list.add(Arguments.of("GGUF", c)));
         return list.stream();
     }
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
     void greedyMatchesTheCReference(String linear, JsonNode c) {
-        GroupThinkModel model = TestModels.load(TestModels.stories(), linear.equals("vector kernel"));
+        GroupThinkModel model = linear.equals("GGUF") ? TestModels.load(TestModels.storiesGguf())
+                : TestModels.load(TestModels.stories(), linear.equals("vector kernel"));
         String prompt = c.get("prompt").asText();
         assertThat(model.tokenizer().encode(prompt, true)).containsExactly(ints(c.get("prompt_ids")));
 

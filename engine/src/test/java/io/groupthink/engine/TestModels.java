@@ -38,6 +38,11 @@ public final class TestModels {
         return shared().resolve("models/stories260K-hf");
     }
 
+    /** The same model as llama.cpp keeps it: one GGUF file, F32, tokenizer inside. */
+    public static Path storiesGguf() {
+        return shared().resolve("models/stories260K/stories260K.gguf");
+    }
+
     /** A random model written to a temp folder, once per spec per JVM. */
     public static Path random(RandomModel.Spec spec) {
         return GENERATED.computeIfAbsent(spec, s -> {
