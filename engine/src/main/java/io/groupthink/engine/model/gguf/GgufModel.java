@@ -150,6 +150,11 @@ public final class GgufModel implements ModelSource {
 
     @Override
     public ChatTemplate chatTemplate() {
+        return chatTemplate(file);
+    }
+
+    /** {@code tokenizer.chat_template}, with the BOS and EOS token texts it may refer to. */
+    static ChatTemplate chatTemplate(GgufFile file) {
         List<String> tokens = file.array("tokenizer.ggml.tokens", String.class);
         String bos = file.has("tokenizer.ggml.bos_token_id")
                 ? GgufTokenizer.token(file, tokens, "tokenizer.ggml.bos_token_id") : null;

@@ -62,6 +62,39 @@ public final class GgufWriter {
         return this;
     }
 
+    /**
+     * Copies metadata read by {@link GgufFile} (integers go out as UINT32 when they fit, else INT64 is
+     * not needed by any key this engine reads; integer arrays as INT32).
+     */
+    public GgufWriter copy(String key, Object value) {
+        if (value instanceof String s) {
+            return string(key, s);
+        } else if (value instanceof Long l) {
+            return u32(key, l);
+        } else if (value instanceof Float f) {
+            return f32(key, f);
+        } else if (value instanceof Double d) {
+            return f32(key, d.floatValue());
+        } else if (value instanceof Boolean b) {
+            return bool(key, b);
+        } else if (value instanceof java.util.List<?> list && !list.isEmpty() && list.get(0) instanceof String) {
+            return strings(key, list.stream().map(String.class::cast).toList());
+        } else if (value instanceof java.util.List<?> list && !list.isEmpty() && list.get(0) instanceof Float) {
+            float[] f = new float[list.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (Float) list.get(i);
+            }
+            return f32s(key, f);
+        } else if (value instanceof java.util.List<?> list) {
+            int[] v = new int[list.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (int) (long) (Long) list.get(i);
+            }
+            return i32s(key, v);
+        }
+        throw new IllegalArgumentException("cannot copy metadata '" + key + "' of " + value.getClass());
+    }
+
     /** A tensor of raw ggml data; {@code dims} in ggml order (dims[0] = row width). */
     public GgufWriter tensor(String name, GgmlType type, long[] dims, byte[] data) {
         long elements = 1;
