@@ -110,7 +110,7 @@ public final class Weights implements AutoCloseable {
         NDArray load(String name, long... expected) {
             RawTensor t = folder.weight(name);
             if (!Arrays.equals(t.shape(), expected)) {
-                throw new ModelLoadException(t.file(), "tensor shape mismatch for '" + name + "': file has "
+                throw new ModelLoadException(t.file(), "tensor shape mismatch for '" + t.name() + "': file has "
                         + Arrays.toString(t.shape()) + ", the configuration implies " + Arrays.toString(expected));
             }
             ByteBuffer f32 = t.toF32();
