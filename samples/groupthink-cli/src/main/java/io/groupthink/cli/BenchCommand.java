@@ -47,7 +47,7 @@ final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR [--batch 1,2,4,8] [--thinkers 1,2,4,8] [--prompt-tokens 64] [--tokens 32] [--warmup 1] "
+        return "--model DIR|FILE [--batch 1,2,4,8] [--thinkers 1,2,4,8] [--prompt-tokens 64] [--tokens 32] [--warmup 1] "
                 + "[--json]";
     }
 
@@ -360,6 +360,7 @@ final class BenchCommand implements Command {
             }
         }
         n.put("model", loaded.path());
+        n.set("tensor_types", Common.tensorTypes(loaded.model()));
         n.put("model_type", c.modelType());
         n.put("layers", c.numLayers());
         n.put("hidden_size", c.hiddenSize());

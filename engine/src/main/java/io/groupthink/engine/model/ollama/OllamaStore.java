@@ -26,6 +26,8 @@ public final class OllamaStore {
     public static final String PREFIX = "ollama:";
     public static final String MODEL_MEDIA_TYPE = "application/vnd.ollama.image.model";
     public static final String DEFAULT_HOST = "registry.ollama.ai";
+    /** A system property that overrides {@code OLLAMA_MODELS} (for tests and embedded use). */
+    public static final String STORE_PROPERTY = "groupthink.ollama.models";
     private static final Pattern PART = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(:[0-9]+)?");
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
@@ -74,9 +76,9 @@ public final class OllamaStore {
         this.root = root;
     }
 
-    /** {@code $OLLAMA_MODELS}, or {@code ~/.ollama/models}. */
+    /** {@code $OLLAMA_MODELS} (or the system property {@value #STORE_PROPERTY}), else {@code ~/.ollama/models}. */
     public static OllamaStore fromEnvironment() {
-        String env = System.getenv("OLLAMA_MODELS");
+        String env = System.getProperty(STORE_PROPERTY, System.getenv("OLLAMA_MODELS"));
         return new OllamaStore(env != null && !env.isBlank() ? Paths.get(env)
                 : Paths.get(System.getProperty("user.home"), ".ollama", "models"));
     }
