@@ -1,5 +1,6 @@
 package io.groupthink.engine;
 
+import static io.groupthink.engine.TestModels.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -69,13 +70,5 @@ class GoldenTest {
             }
             assertThat(max).as("top-1 logit at step %d", step).isCloseTo((float) top1.get(step).asDouble(), within(1e-3f));
         }
-    }
-
-    static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

@@ -25,23 +25,17 @@ public final class Q4_K {
         checkWhole(n);
         ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int p = Math.toIntExact(pos);
-        int[] sc = new int[8];
-        int[] m = new int[8];
+        float[] scale = new float[8];
+        float[] min = new float[8];
         for (int b = 0; b < n; b += BLOCK, p += BYTES) {
-            float d = Floats.f16ToFloat(s.getShort(p));
-            float dmin = Floats.f16ToFloat(s.getShort(p + 2));
-            unpackScales(s, p + 4, sc, m);
+            subBlockScales(s, p, scale, min);
             int q = p + 16;
             for (int chunk = 0; chunk < 4; chunk++, q += 32) {
-                float d1 = d * sc[2 * chunk];
-                float m1 = dmin * m[2 * chunk];
-                float d2 = d * sc[2 * chunk + 1];
-                float m2 = dmin * m[2 * chunk + 1];
                 int o = off + b + chunk * 64;
                 for (int l = 0; l < 32; l++) {
                     int code = s.get(q + l) & 0xFF;
-                    y[o + l] = d1 * (code & 0x0F) - m1;
-                    y[o + 32 + l] = d2 * (code >>> 4) - m2;
+                    y[o + l] = scale[2 * chunk] * (code & 0x0F) - min[2 * chunk];
+                    y[o + 32 + l] = scale[2 * chunk + 1] * (code >>> 4) - min[2 * chunk + 1];
                 }
             }
         }
@@ -110,8 +104,24 @@ public final class Q4_K {
         }
     }
 
+    /**
+     * The eight sub-blocks' effective scale (d * sc) and min (dmin * m) of the Q4_K/Q5_K block at
+     * {@code p}: fp16 d and dmin, then the 12 packed scale bytes.
+     */
+    static void subBlockScales(ByteBuffer s, int p, float[] scale, float[] min) {
+        float d = Floats.f16ToFloat(s.getShort(p));
+        float dmin = Floats.f16ToFloat(s.getShort(p + 2));
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        unpackScales(s, p + 4, sc, m);
+        for (int j = 0; j < 8; j++) {
+            scale[j] = d * sc[j];
+            min[j] = dmin * m[j];
+        }
+    }
+
     /** ggml's get_scale_min_k4 for all eight sub-blocks: 6-bit scales and mins from 12 bytes at {@code p}. */
-    static void unpackScales(ByteBuffer s, int p, int[] sc, int[] m) {
+    private static void unpackScales(ByteBuffer s, int p, int[] sc, int[] m) {
         for (int j = 0; j < 4; j++) {
             sc[j] = s.get(p + j) & 63;
             m[j] = s.get(p + j + 4) & 63;

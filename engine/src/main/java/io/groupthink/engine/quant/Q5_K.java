@@ -1,6 +1,5 @@
 package io.groupthink.engine.quant;
 
-import io.groupthink.engine.model.Floats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -21,25 +20,20 @@ public final class Q5_K {
         Q4_K.checkWhole(n);
         ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int p = Math.toIntExact(pos);
-        int[] sc = new int[8];
-        int[] m = new int[8];
+        float[] scale = new float[8];
+        float[] min = new float[8];
         for (int b = 0; b < n; b += BLOCK, p += BYTES) {
-            float d = Floats.f16ToFloat(s.getShort(p));
-            float dmin = Floats.f16ToFloat(s.getShort(p + 2));
-            Q4_K.unpackScales(s, p + 4, sc, m);
+            Q4_K.subBlockScales(s, p, scale, min);
             int qh = p + 16;
             int ql = p + 48;
             for (int chunk = 0; chunk < 4; chunk++, ql += 32) {
-                float d1 = d * sc[2 * chunk];
-                float m1 = dmin * m[2 * chunk];
-                float d2 = d * sc[2 * chunk + 1];
-                float m2 = dmin * m[2 * chunk + 1];
                 int o = off + b + chunk * 64;
                 for (int l = 0; l < 32; l++) {
                     int low = s.get(ql + l) & 0xFF;
                     int high = s.get(qh + l) & 0xFF;
-                    y[o + l] = d1 * ((low & 0x0F) | (((high >>> (2 * chunk)) & 1) << 4)) - m1;
-                    y[o + 32 + l] = d2 * ((low >>> 4) | (((high >>> (2 * chunk + 1)) & 1) << 4)) - m2;
+                    y[o + l] = scale[2 * chunk] * ((low & 0x0F) | (((high >>> (2 * chunk)) & 1) << 4)) - min[2 * chunk];
+                    y[o + 32 + l] = scale[2 * chunk + 1] * ((low >>> 4) | (((high >>> (2 * chunk + 1)) & 1) << 4))
+                            - min[2 * chunk + 1];
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.groupthink.engine.model.gguf;
 
+import static io.groupthink.engine.TestModels.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -190,13 +191,5 @@ class GgufTokenizerTest {
         StringBuilder sb = new StringBuilder("\"");
         s.codePoints().forEach(c -> sb.append(c < 0x20 || c > 0x7e ? String.format("\\u{%x}", c) : Character.toString(c)));
         return sb.append('"').toString();
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

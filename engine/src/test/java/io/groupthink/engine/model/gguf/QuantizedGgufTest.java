@@ -1,5 +1,6 @@
 package io.groupthink.engine.model.gguf;
 
+import static io.groupthink.engine.TestModels.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -164,13 +165,5 @@ class QuantizedGgufTest {
         float[] x = new float[n];
         java.util.Arrays.fill(x, 1f);
         return x;
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }
