@@ -1,6 +1,7 @@
 package io.groupthink.engine.model.gguf;
 
 import io.groupthink.engine.model.ModelLoadException;
+import io.groupthink.engine.model.SafetensorsFile;
 import io.groupthink.engine.quant.GgmlType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -262,18 +263,7 @@ public final class GgufFile {
 
     /** Maps one tensor's raw data read-only, little-endian; the mapping outlives the channel. */
     public ByteBuffer map(TensorInfo t) {
-        if (t.byteSize() > Integer.MAX_VALUE) {
-            throw new ModelLoadException(path, "tensor '" + t.name() + "' is " + t.byteSize()
-                    + " bytes; single tensors above 2 GiB are not supported");
-        }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (ch.size() != fileSize) {
-                throw new ModelLoadException(path, "file changed size while loading");
-            }
-            return ch.map(FileChannel.MapMode.READ_ONLY, t.offset(), t.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        } catch (IOException e) {
-            throw new ModelLoadException(path, "cannot map tensor '" + t.name() + "': " + e.getMessage(), e);
-        }
+        return SafetensorsFile.map(path, fileSize, t.name(), t.offset(), t.byteSize());
     }
 
     // ---- typed metadata access; each failure names the key ----
