@@ -23,10 +23,12 @@ import io.groupthink.engine.runtime.Transformer;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A loaded model and the entry points on it: plain generation and Group Think sessions.
@@ -68,7 +70,7 @@ public final class GroupThinkModel implements AutoCloseable {
     private GroupThinkModel(ModelSource folder, Options options) {
         this.dir = folder.path();
         this.config = folder.config();
-        this.tensorTypes = Map.copyOf(folder.tensorTypes());
+        this.tensorTypes = Collections.unmodifiableMap(new TreeMap<>(folder.tensorTypes()));
         this.chatTemplate = folder.chatTemplate();
         this.generationConfig = folder.generationConfig();
         this.tokenizer = folder.tokenizer();

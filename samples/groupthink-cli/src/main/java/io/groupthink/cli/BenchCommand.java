@@ -431,8 +431,9 @@ final class BenchCommand implements Command {
     private static void printTable(PrintStream out, Common.Loaded loaded, Setup s, long bytesPerStep,
             List<BatchRow> batchRows, List<GroupRow> groupRows, double total) {
         ModelConfig c = loaded.model().config();
-        out.printf(Locale.ROOT, "Model %s: %s, %d layers, hidden %d, vocab %d (loaded in %.0f ms)%n", loaded.path(),
-                c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(), loaded.loadMillis());
+        out.printf(Locale.ROOT, "Model %s: %s, %d layers, hidden %d, vocab %d, tensors %s (loaded in %.0f ms)%n",
+                loaded.path(), c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(),
+                loaded.model().tensorTypes(), loaded.loadMillis());
         out.printf(Locale.ROOT, "weights read per decode step: %d bytes (%s): one stream decodes at most "
                 + "(memory bandwidth in bytes/s) / %d tok/s%n", bytesPerStep, Common.bytes(bytesPerStep), bytesPerStep);
         out.printf(Locale.ROOT, "Prompt %d tokens, %d generated per sequence/thinker, greedy, full budget forced, "
