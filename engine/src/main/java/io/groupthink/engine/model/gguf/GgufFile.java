@@ -33,6 +33,10 @@ public final class GgufFile {
     public static final int DEFAULT_ALIGNMENT = 32;
     static final int MAX_DIMS = 4;
     static final int MAX_ARRAY_DEPTH = 4;
+    /** Bounds far above any real file (chat templates are kilobytes, vocabularies a few 100,000 entries), so a
+     * corrupt length in a multi-gigabyte file cannot make the reader allocate gigabytes. */
+    static final int MAX_STRING_BYTES = 16 << 20;
+    static final int MAX_ARRAY_LENGTH = 16 << 20;
 
     /** Metadata value types, by their id in the file. */
     enum ValueType {
@@ -418,9 +422,13 @@ public final class GgufFile {
 
         String string() throws IOException {
             long len = i64();
-            if (len < 0 || len > size - position() || len > Integer.MAX_VALUE - 8) {
+            if (len < 0 || len > size - position()) {
                 throw new ModelLoadException(path, "string of " + Long.toUnsignedString(len) + " bytes in " + context
                         + " runs past the end of the file");
+            }
+            if (len > MAX_STRING_BYTES) {
+                throw new ModelLoadException(path, "string of " + len + " bytes in " + context + " is above the "
+                        + MAX_STRING_BYTES + " bytes this reader accepts");
             }
             byte[] bytes = new byte[(int) len];
             int done = 0;
@@ -469,6 +477,10 @@ public final class GgufFile {
                     }
                     ValueType element = valueType();
                     long n = count("array length", element.minBytes);
+                    if (n > MAX_ARRAY_LENGTH) {
+                        throw new ModelLoadException(path, "array length " + n + " in " + context + " is above the "
+                                + MAX_ARRAY_LENGTH + " entries this reader accepts");
+                    }
                     List<Object> list = new ArrayList<>((int) Math.min(n, 1 << 16));
                     for (long i = 0; i < n; i++) {
                         list.add(value(element, depth + 1));

@@ -102,6 +102,22 @@ class GgufBadInputTest {
     }
 
     @Test
+    void lengthsBeyondWhatAnyFileHoldsAreRefusedBeforeAllocating() throws IOException {
+        // A file large enough that the lengths fit inside it: the reader's own bounds must refuse them.
+        byte[] small = GgufFixtures.small();
+        byte[] b = Arrays.copyOf(small, small.length + (GgufFile.MAX_STRING_BYTES + 64));
+        String key = "general.architecture";
+        putLong(b, find(b, key) + key.length() + 4, GgufFile.MAX_STRING_BYTES + 1L);
+        assertOpenFails(b).hasMessageContaining("'" + key + "'").hasMessageContaining("above the");
+        b = Arrays.copyOf(small, small.length + (GgufFile.MAX_STRING_BYTES + 64));
+        String tokens = "tokenizer.ggml.tokens";
+        int elementType = find(b, tokens) + tokens.length() + 4;
+        putInt(b, elementType, 0); // UINT8 elements: one byte each
+        putLong(b, elementType + 4, GgufFile.MAX_ARRAY_LENGTH + 1L);
+        assertOpenFails(b).hasMessageContaining("'" + tokens + "'").hasMessageContaining("above the");
+    }
+
+    @Test
     void unknownMetadataValueType() throws IOException {
         byte[] b = GgufFixtures.small();
         String key = "llama.block_count";
