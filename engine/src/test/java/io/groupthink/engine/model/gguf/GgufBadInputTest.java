@@ -46,6 +46,11 @@ class GgufBadInputTest {
         assertThat(f.array("tokenizer.ggml.token_type", Long.class)).containsExactly(2L, 3L, 1L, 1L);
         assertThat(f.tensors().get("token_embd.weight").shape()).containsExactly(4, 3);
         assertThat(f.integer("llama.block_count", 1)).isEqualTo(1);
+
+        byte[] v2 = GgufFixtures.small(); // version 2 has version 3's layout (3 only added big-endian files)
+        putInt(v2, 4, 2);
+        Files.write(file, v2);
+        assertThat(GgufFile.open(file).version()).isEqualTo(2);
     }
 
     @Test
