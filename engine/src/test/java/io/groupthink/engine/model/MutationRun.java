@@ -57,4 +57,21 @@ public final class MutationRun {
         assertThat(refused).as("the mutations must actually break files").isGreaterThan(attempts / 2);
         return new int[] {loaded, refused};
     }
+
+    /** {@code b} without its byte at {@code pos}. */
+    public static byte[] deleteByte(byte[] b, int pos) {
+        byte[] c = new byte[b.length - 1];
+        System.arraycopy(b, 0, c, 0, pos);
+        System.arraycopy(b, pos + 1, c, pos, b.length - pos - 1);
+        return c;
+    }
+
+    /** {@code b} with {@code v} inserted at {@code pos}. */
+    public static byte[] insertByte(byte[] b, int pos, byte v) {
+        byte[] c = new byte[b.length + 1];
+        System.arraycopy(b, 0, c, 0, pos);
+        c[pos] = v;
+        System.arraycopy(b, pos, c, pos + 1, b.length - pos);
+        return c;
+    }
 }

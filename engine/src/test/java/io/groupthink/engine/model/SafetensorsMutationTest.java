@@ -116,20 +116,13 @@ class SafetensorsMutationTest {
                 }
                 case 6 -> { // delete one byte
                     if (b.length > 0) {
-                        byte[] c = new byte[b.length - 1];
-                        System.arraycopy(b, 0, c, 0, pos);
-                        System.arraycopy(b, pos + 1, c, pos, b.length - pos - 1);
-                        b = c;
+                        b = MutationRun.deleteByte(b, pos);
                         what.append("delete@").append(pos).append(' ');
                     }
                 }
                 default -> { // insert one interesting byte
-                    byte[] c = new byte[b.length + 1];
-                    System.arraycopy(b, 0, c, 0, pos);
-                    c[pos] = INTERESTING[r.nextInt(INTERESTING.length)];
-                    System.arraycopy(b, pos, c, pos + 1, b.length - pos);
-                    b = c;
-                    what.append("insert@").append(pos).append('=').append((char) c[pos]).append(' ');
+                    b = MutationRun.insertByte(b, pos, INTERESTING[r.nextInt(INTERESTING.length)]);
+                    what.append("insert@").append(pos).append('=').append((char) b[pos]).append(' ');
                 }
             }
         }

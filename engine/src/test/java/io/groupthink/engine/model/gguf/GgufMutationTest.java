@@ -96,18 +96,11 @@ class GgufMutationTest {
                     }
                 }
                 case 5 -> {
-                    byte[] c = new byte[b.length - 1];
-                    System.arraycopy(b, 0, c, 0, pos);
-                    System.arraycopy(b, pos + 1, c, pos, b.length - pos - 1);
-                    b = c;
+                    b = MutationRun.deleteByte(b, pos);
                     what.append("delete@").append(pos).append(' ');
                 }
                 default -> {
-                    byte[] c = new byte[b.length + 1];
-                    System.arraycopy(b, 0, c, 0, pos);
-                    c[pos] = (byte) r.nextInt(256);
-                    System.arraycopy(b, pos, c, pos + 1, b.length - pos);
-                    b = c;
+                    b = MutationRun.insertByte(b, pos, (byte) r.nextInt(256));
                     what.append("insert@").append(pos).append(' ');
                 }
             }
