@@ -12,7 +12,7 @@ import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.model.ChatTemplate;
 import io.groupthink.engine.model.GenerationConfig;
 import io.groupthink.engine.model.ModelConfig;
-import io.groupthink.engine.model.ModelFolder;
+import io.groupthink.engine.model.ModelSource;
 import io.groupthink.engine.model.Weights;
 import io.groupthink.engine.runtime.Batch;
 import io.groupthink.engine.runtime.KernelSelector;
@@ -23,9 +23,12 @@ import io.groupthink.engine.runtime.Transformer;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A loaded model and the entry points on it: plain generation and Group Think sessions.
@@ -60,15 +63,17 @@ public final class GroupThinkModel implements AutoCloseable {
     private final ChatTemplate chatTemplate;
     private final GenerationConfig generationConfig;
     private final Set<Integer> stopIds;
+    private final Map<String, Integer> tensorTypes;
     private final MaskOperator maskOperator = new MaskOperator();
     private volatile boolean closed;
 
-    private GroupThinkModel(Path dir, ModelFolder folder, Options options) {
-        this.dir = dir;
+    private GroupThinkModel(ModelSource folder, Options options) {
+        this.dir = folder.path();
         this.config = folder.config();
-        this.tokenizer = Tokenizer.load(folder.file(ModelFolder.TOKENIZER), config.vocabSize());
-        this.chatTemplate = ChatTemplate.read(folder.file(ModelFolder.TOKENIZER_CONFIG));
-        this.generationConfig = GenerationConfig.read(folder.file(ModelFolder.GENERATION_CONFIG));
+        this.tensorTypes = Collections.unmodifiableMap(new TreeMap<>(folder.tensorTypes()));
+        this.chatTemplate = folder.chatTemplate();
+        this.generationConfig = folder.generationConfig();
+        this.tokenizer = folder.tokenizer();
         // Choose the linear operator first: with the few-row kernel on the cores, LibTorch keeps one
         // thread for the small ops (its OpenMP workers would otherwise spin on the kernel's cores).
         LinearFactory linears = options.linearsOrAuto();
@@ -92,14 +97,20 @@ public final class GroupThinkModel implements AutoCloseable {
         this.stopIds = Set.copyOf(stops);
     }
 
-    /** Loads a Hugging Face model folder; every failure names the file and the problem. */
+    /**
+     * Loads a Hugging Face model folder or a GGUF file ({@link ModelSource#open}); every failure names
+     * the file and the problem.
+     */
     public static GroupThinkModel load(Path dir) {
         return load(dir, Options.DEFAULT);
     }
 
     public static GroupThinkModel load(Path dir, Options options) {
-        ModelFolder folder = ModelFolder.open(dir);
-        return new GroupThinkModel(dir, folder, options);
+        return load(ModelSource.open(dir), options);
+    }
+
+    public static GroupThinkModel load(ModelSource source, Options options) {
+        return new GroupThinkModel(source, options);
     }
 
     public Path dir() {
@@ -108,6 +119,11 @@ public final class GroupThinkModel implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** How many tensors the model file holds of each storage type ("F32", "BF16", "Q4_K", ...). */
+    public Map<String, Integer> tensorTypes() {
+        return tensorTypes;
     }
 
     public Tokenizer tokenizer() {

@@ -1,5 +1,6 @@
 package io.groupthink.engine;
 
+import static io.groupthink.engine.TestModels.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -17,7 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Greedy decoding of stories260K equals llama2.c run.c's output, token for token. */
+/**
+ * Greedy decoding of stories260K equals llama2.c run.c's output, token for token, from the Hugging Face
+ * folder (both linear operators) and from the original GGUF file (its own tokenizer and weights).
+ */
 class GoldenTest {
 
     static Stream<Arguments> cases() throws IOException {
@@ -26,13 +30,15 @@ class GoldenTest {
         for (boolean kernel : new boolean[] {false, true}) {
             golden.get("cases").forEach(c -> list.add(Arguments.of(kernel ? "vector kernel" : "LibTorch", c)));
         }
+        golden.get("cases").forEach(c -> list.add(Arguments.of("GGUF", c)));
         return list.stream();
     }
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
     void greedyMatchesTheCReference(String linear, JsonNode c) {
-        GroupThinkModel model = TestModels.load(TestModels.stories(), linear.equals("vector kernel"));
+        GroupThinkModel model = linear.equals("GGUF") ? TestModels.load(TestModels.storiesGguf())
+                : TestModels.load(TestModels.stories(), linear.equals("vector kernel"));
         String prompt = c.get("prompt").asText();
         assertThat(model.tokenizer().encode(prompt, true)).containsExactly(ints(c.get("prompt_ids")));
 
@@ -64,13 +70,5 @@ class GoldenTest {
             }
             assertThat(max).as("top-1 logit at step %d", step).isCloseTo((float) top1.get(step).asDouble(), within(1e-3f));
         }
-    }
-
-    static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

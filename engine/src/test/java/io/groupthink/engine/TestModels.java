@@ -38,6 +38,20 @@ public final class TestModels {
         return shared().resolve("models/stories260K-hf");
     }
 
+    /** A JSON array of ids (golden.json's) as an int array. */
+    public static int[] ints(com.fasterxml.jackson.databind.JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+
+    /** The same model as llama.cpp keeps it: one GGUF file, F32, tokenizer inside. */
+    public static Path storiesGguf() {
+        return shared().resolve("models/stories260K/stories260K.gguf");
+    }
+
     /** A random model written to a temp folder, once per spec per JVM. */
     public static Path random(RandomModel.Spec spec) {
         return GENERATED.computeIfAbsent(spec, s -> {

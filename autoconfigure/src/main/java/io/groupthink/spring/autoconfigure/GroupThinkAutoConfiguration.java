@@ -8,6 +8,7 @@ import io.groupthink.engine.hub.TextProgressBar;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.model.ModelLoadException;
+import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
@@ -42,6 +43,13 @@ public class GroupThinkAutoConfiguration {
     public GroupThinkModel groupThinkModel(GroupThinkProperties properties) {
         GroupThinkProperties.Model m = properties.getModel();
         Path path = m.getPath();
+        if (path == null && m.getOllama() != null && !m.getOllama().isBlank()) {
+            try {
+                path = OllamaStore.fromEnvironment().resolve(m.getOllama());
+            } catch (ModelLoadException e) {
+                throw new ModelPathException(null, "groupthink.model.ollama '" + m.getOllama() + "': " + e.getMessage(), e);
+            }
+        }
         if (path == null && m.getId() != null && !m.getId().isBlank()) {
             path = pull(m);
         }

@@ -71,8 +71,8 @@ public class GroupThinkProperties {
     public static class Model {
 
         /**
-         * Hugging Face model folder (config.json, tokenizer.json, model.safetensors). Either this or
-         * {@code id} is required; the path wins when both are set.
+         * Hugging Face model folder (config.json, tokenizer.json, model.safetensors) or GGUF file. This,
+         * {@code ollama} or {@code id} is required; the path wins when several are set.
          */
         private Path path;
 
@@ -82,6 +82,12 @@ public class GroupThinkProperties {
          * HF_HUB_OFFLINE apply.
          */
         private String id;
+
+        /**
+         * A model pulled with Ollama (e.g. qwen2.5:3b), loaded from the GGUF file in Ollama's store
+         * ($OLLAMA_MODELS, default ~/.ollama/models); used when {@code path} is not set, before {@code id}.
+         */
+        private String ollama;
 
         /** Revision (branch, tag or commit) of {@code id}. */
         private String revision = "main";
@@ -116,6 +122,14 @@ public class GroupThinkProperties {
 
         public void setId(String id) {
             this.id = id;
+        }
+
+        public String getOllama() {
+            return ollama;
+        }
+
+        public void setOllama(String ollama) {
+            this.ollama = ollama;
         }
 
         public String getRevision() {

@@ -10,7 +10,8 @@ class ModelPathFailureAnalyzer extends AbstractFailureAnalyzer<ModelPathExceptio
     static final String ACTION = "Set 'groupthink.model.path' to a Hugging Face model folder holding config.json, "
             + "tokenizer.json and model.safetensors (for example groupthink.model.path=/models/Qwen2.5-0.5B-Instruct), "
             + "or 'groupthink.model.id' to a Hugging Face hub id to pull (for example "
-            + "groupthink.model.id=Qwen/Qwen2.5-0.5B-Instruct), or set 'groupthink.enabled=false' to switch Group Think off.";
+            + "groupthink.model.id=Qwen/Qwen2.5-0.5B-Instruct), or 'groupthink.model.ollama' to a model pulled with Ollama "
+            + "(for example groupthink.model.ollama=qwen2.5:3b), or set 'groupthink.enabled=false' to switch Group Think off.";
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, ModelPathException cause) {

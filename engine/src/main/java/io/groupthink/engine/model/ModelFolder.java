@@ -2,6 +2,8 @@ package io.groupthink.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.groupthink.engine.quant.GgmlType;
+import io.groupthink.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -20,7 +23,7 @@ import java.util.TreeSet;
  * <p>Opening checks that every file is present and every safetensors header is valid, before any
  * tensor memory is allocated.
  */
-public final class ModelFolder {
+public final class ModelFolder implements ModelSource {
 
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
@@ -102,6 +105,53 @@ public final class ModelFolder {
         return dir;
     }
 
+    @Override
+    public Path path() {
+        return dir;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return Tokenizer.load(file(TOKENIZER), config.vocabSize());
+    }
+
+    @Override
+    public ChatTemplate chatTemplate() {
+        return ChatTemplate.read(file(TOKENIZER_CONFIG));
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        return GenerationConfig.read(file(GENERATION_CONFIG));
+    }
+
+    @Override
+    public boolean hasTensor(String name) {
+        return tensors.containsKey(name);
+    }
+
+    @Override
+    public RawTensor weight(String name) {
+        Located loc = tensor(name);
+        SafetensorsFile.Entry e = loc.entry();
+        GgmlType type = switch (e.dtype()) {
+            case F32 -> GgmlType.F32;
+            case F16 -> GgmlType.F16;
+            case BF16 -> GgmlType.BF16;
+            default -> throw new ModelLoadException(loc.file().path(), "unsupported dtype " + e.dtype()
+                    + " for weight '" + name + "'; weights must be F32, F16 or BF16");
+        };
+        return new RawTensor(name, type, e.shape(), loc.file().map(e), loc.file().path());
+    }
+
+    @Override
+    public Map<String, Integer> tensorTypes() {
+        Map<String, Integer> counts = new TreeMap<>();
+        tensors.values().forEach(l -> counts.merge(l.entry().dtype().name(), 1, Integer::sum));
+        return counts;
+    }
+
+    @Override
     public ModelConfig config() {
         return config;
     }
@@ -113,12 +163,13 @@ public final class ModelFolder {
     public Located tensor(String name) {
         Located l = tensors.get(name);
         if (l == null) {
-            throw new ModelLoadException(weightsPathForMessages(), "tensor '" + name + "' is missing");
+            throw new ModelLoadException(weightsPath(), "tensor '" + name + "' is missing");
         }
         return l;
     }
 
     /** Layer indices present in the files beyond what config.json declares. */
+    @Override
     public List<Integer> unexpectedLayers() {
         TreeSet<Integer> extra = new TreeSet<>();
         for (String name : tensors.keySet()) {
@@ -138,7 +189,8 @@ public final class ModelFolder {
         return new ArrayList<>(extra);
     }
 
-    Path weightsPathForMessages() {
+    @Override
+    public Path weightsPath() {
         return Files.isRegularFile(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(WEIGHTS_INDEX);
     }
 

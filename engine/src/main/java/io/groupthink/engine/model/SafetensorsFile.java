@@ -233,17 +233,25 @@ public final class SafetensorsFile {
      * closes and is released when the buffer is collected.
      */
     public ByteBuffer map(Entry e) {
-        if (e.byteSize() > Integer.MAX_VALUE) {
-            throw new ModelLoadException(path, "tensor '" + e.name() + "' is " + e.byteSize()
+        return map(path, fileSize, e.name(), e.begin(), e.byteSize());
+    }
+
+    /**
+     * Maps {@code bytes} at {@code offset} of a validated file read-only, little-endian; refuses single
+     * tensors above 2 GiB and a file that changed size since it was validated. Shared with the GGUF reader.
+     */
+    public static ByteBuffer map(Path path, long fileSize, String tensor, long offset, long bytes) {
+        if (bytes > Integer.MAX_VALUE) {
+            throw new ModelLoadException(path, "tensor '" + tensor + "' is " + bytes
                     + " bytes; single tensors above 2 GiB are not supported");
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             if (ch.size() != fileSize) {
                 throw new ModelLoadException(path, "file changed size while loading");
             }
-            return ch.map(FileChannel.MapMode.READ_ONLY, e.begin(), e.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+            return ch.map(FileChannel.MapMode.READ_ONLY, offset, bytes).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException ex) {
-            throw new ModelLoadException(path, "cannot map tensor '" + e.name() + "': " + ex.getMessage(), ex);
+            throw new ModelLoadException(path, "cannot map tensor '" + tensor + "': " + ex.getMessage(), ex);
         }
     }
 }

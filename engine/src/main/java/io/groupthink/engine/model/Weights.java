@@ -50,15 +50,16 @@ public final class Weights implements AutoCloseable {
     }
 
     /**
-     * Loads every tensor of the folder into {@code manager}. With {@code checkFinite}, a NaN or
+     * Loads every weight of the source into {@code manager}, one tensor at a time (quantized ones are
+     * dequantized here, so peak memory is the model plus one tensor). With {@code checkFinite}, a NaN or
      * infinite value is refused, naming the tensor (like llama.cpp's --check-tensors).
      */
-    public static Weights load(ModelFolder folder, NDManager manager, boolean checkFinite) {
+    public static Weights load(ModelSource folder, NDManager manager, boolean checkFinite) {
         ModelConfig c = folder.config();
         List<Integer> extra = folder.unexpectedLayers();
         if (!extra.isEmpty()) {
-            throw new ModelLoadException(folder.weightsPathForMessages(), "tensors for layer(s) " + extra
-                    + " exist but config.json declares num_hidden_layers = " + c.numLayers());
+            throw new ModelLoadException(folder.weightsPath(), "tensors for layer(s) " + extra
+                    + " exist but the configuration declares num_hidden_layers = " + c.numLayers());
         }
         Loader l = new Loader(folder, manager, checkFinite);
         int d = c.hiddenSize();
@@ -88,12 +89,12 @@ public final class Weights implements AutoCloseable {
         }
         NDArray norm = l.load("model.norm.weight", d);
         NDArray head;
-        if (folder.tensors().containsKey("lm_head.weight")) {
+        if (folder.hasTensor("lm_head.weight")) {
             head = l.load("lm_head.weight", c.vocabSize(), d);
         } else if (c.tieWordEmbeddings()) {
             head = embed;
         } else {
-            throw new ModelLoadException(folder.weightsPathForMessages(),
+            throw new ModelLoadException(folder.weightsPath(),
                     "tensor 'lm_head.weight' is missing and tie_word_embeddings is false");
         }
         return new Weights(manager, embed, layers, norm, head);
@@ -104,23 +105,17 @@ public final class Weights implements AutoCloseable {
         manager.close();
     }
 
-    private record Loader(ModelFolder folder, NDManager manager, boolean checkFinite) {
+    private record Loader(ModelSource folder, NDManager manager, boolean checkFinite) {
 
         NDArray load(String name, long... expected) {
-            ModelFolder.Located loc = folder.tensor(name);
-            SafetensorsFile.Entry e = loc.entry();
-            if (!e.dtype().isWeightType()) {
-                throw new ModelLoadException(loc.file().path(), "unsupported dtype " + e.dtype() + " for weight '"
-                        + name + "'; weights must be F32, F16 or BF16");
+            RawTensor t = folder.weight(name);
+            if (!Arrays.equals(t.shape(), expected)) {
+                throw new ModelLoadException(t.file(), "tensor shape mismatch for '" + t.name() + "': file has "
+                        + Arrays.toString(t.shape()) + ", the configuration implies " + Arrays.toString(expected));
             }
-            if (!Arrays.equals(e.shape(), expected)) {
-                throw new ModelLoadException(loc.file().path(), "tensor shape mismatch for '" + name + "': file has "
-                        + Arrays.toString(e.shape()) + ", config.json implies " + Arrays.toString(expected));
-            }
-            ByteBuffer mapped = loc.file().map(e);
-            ByteBuffer f32 = e.dtype() == DType.F32 ? mapped : Floats.widen(mapped, e.dtype(), e.elementCount());
+            ByteBuffer f32 = t.toF32();
             if (checkFinite) {
-                checkFinite(loc, name, f32.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+                checkFinite(t, f32.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
             }
             return manager.create(f32, new Shape(expected), DataType.FLOAT32);
         }
@@ -133,11 +128,11 @@ public final class Weights implements AutoCloseable {
             return out;
         }
 
-        void checkFinite(ModelFolder.Located loc, String name, FloatBuffer values) {
+        void checkFinite(RawTensor t, FloatBuffer values) {
             for (int i = 0; i < values.limit(); i++) {
                 float v = values.get(i);
                 if (!Float.isFinite(v)) {
-                    throw new ModelLoadException(loc.file().path(), "tensor '" + name + "' holds a non-finite value ("
+                    throw new ModelLoadException(t.file(), "tensor '" + t.name() + "' holds a non-finite value ("
                             + v + ") at element " + i);
                 }
             }

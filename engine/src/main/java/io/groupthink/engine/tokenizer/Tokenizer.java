@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.groupthink.engine.model.ModelLoadException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,28 +33,51 @@ public final class Tokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException(file, "tokenizer.json is missing");
         }
-        int maxId = maxId(file);
-        if (maxId >= modelVocab) {
-            throw new ModelLoadException(file, "tokenizer has token id " + maxId
-                    + " but the model's embedding has only " + modelVocab + " rows (vocab_size in config.json)");
-        }
-        try {
-            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
-                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
-            return new Tokenizer(hf, maxId);
-        } catch (IOException | RuntimeException e) {
-            throw new ModelLoadException(file, "cannot load tokenizer.json: " + e.getMessage(), e);
-        }
-    }
-
-    /** Largest id in the vocabulary and the added tokens; also rejects files that are not tokenizer JSON. */
-    private static int maxId(Path file) {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
             throw new ModelLoadException(file, "tokenizer.json is not valid JSON: " + e.getMessage(), e);
         }
+        int maxId = maxId(file, root, modelVocab);
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, OPTIONS);
+            return new Tokenizer(hf, maxId);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(file, "cannot load tokenizer.json: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A tokenizer from {@code tokenizer.json} content built in memory (a GGUF file's vocabulary).
+     *
+     * @param origin the file it came from, for messages
+     */
+    public static Tokenizer fromJson(JsonNode root, Path origin, int modelVocab) {
+        int maxId = maxId(origin, root, modelVocab);
+        try {
+            byte[] json = new ObjectMapper().writeValueAsBytes(root);
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS);
+            return new Tokenizer(hf, maxId);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(origin, "cannot build the tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    private static final Map<String, String> OPTIONS =
+            Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true");
+
+    /** Largest id in the vocabulary and the added tokens, which must have embedding rows; also rejects non-tokenizer JSON. */
+    private static int maxId(Path file, JsonNode root, int modelVocab) {
+        int maxId = maxId(file, root);
+        if (maxId >= modelVocab) {
+            throw new ModelLoadException(file, "tokenizer has token id " + maxId
+                    + " but the model's embedding has only " + modelVocab + " rows (vocab_size in config.json)");
+        }
+        return maxId;
+    }
+
+    private static int maxId(Path file, JsonNode root) {
         JsonNode vocab = root == null ? null : root.path("model").get("vocab");
         if (vocab == null || !(vocab.isObject() || vocab.isArray())) {
             throw new ModelLoadException(file, "tokenizer.json has no model.vocab");

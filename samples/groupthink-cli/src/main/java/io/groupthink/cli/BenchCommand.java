@@ -47,7 +47,7 @@ final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR [--batch 1,2,4,8] [--thinkers 1,2,4,8] [--prompt-tokens 64] [--tokens 32] [--warmup 1] "
+        return "--model DIR|FILE [--batch 1,2,4,8] [--thinkers 1,2,4,8] [--prompt-tokens 64] [--tokens 32] [--warmup 1] "
                 + "[--json]";
     }
 
@@ -360,6 +360,7 @@ final class BenchCommand implements Command {
             }
         }
         n.put("model", loaded.path());
+        n.set("tensor_types", Common.tensorTypes(loaded.model()));
         n.put("model_type", c.modelType());
         n.put("layers", c.numLayers());
         n.put("hidden_size", c.hiddenSize());
@@ -430,8 +431,9 @@ final class BenchCommand implements Command {
     private static void printTable(PrintStream out, Common.Loaded loaded, Setup s, long bytesPerStep,
             List<BatchRow> batchRows, List<GroupRow> groupRows, double total) {
         ModelConfig c = loaded.model().config();
-        out.printf(Locale.ROOT, "Model %s: %s, %d layers, hidden %d, vocab %d (loaded in %.0f ms)%n", loaded.path(),
-                c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(), loaded.loadMillis());
+        out.printf(Locale.ROOT, "Model %s: %s, %d layers, hidden %d, vocab %d, tensors %s (loaded in %.0f ms)%n",
+                loaded.path(), c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(),
+                loaded.model().tensorTypes(), loaded.loadMillis());
         out.printf(Locale.ROOT, "weights read per decode step: %d bytes (%s): one stream decodes at most "
                 + "(memory bandwidth in bytes/s) / %d tok/s%n", bytesPerStep, Common.bytes(bytesPerStep), bytesPerStep);
         out.printf(Locale.ROOT, "Prompt %d tokens, %d generated per sequence/thinker, greedy, full budget forced, "

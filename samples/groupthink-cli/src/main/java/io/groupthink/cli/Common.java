@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.model.ModelConfig;
+import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.PrintStream;
@@ -20,9 +21,10 @@ final class Common {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static final Options.Spec MODEL = Options.Spec.value("--model", "DIR|ID",
-            "Hugging Face model folder (config.json, model.safetensors, tokenizer.json), or a hub id such as "
-                    + "Qwen/Qwen2.5-0.5B-Instruct, pulled into the HF cache on first use");
+    static final Options.Spec MODEL = Options.Spec.value("--model", "DIR|FILE|ID",
+            "Hugging Face model folder (config.json, model.safetensors, tokenizer.json), a GGUF file, "
+                    + "ollama:NAME[:TAG] (a model pulled with Ollama, from $OLLAMA_MODELS or ~/.ollama/models), "
+                    + "or a hub id such as Qwen/Qwen2.5-0.5B-Instruct, pulled into the HF cache on first use");
     static final Options.Spec LINEAR = Options.Spec.value("--linear", "KIND",
             "matrix products: auto (measure once, default), kernel (Vector API few-row kernel, bf16 weights "
                     + "kept as bf16; needs --add-modules jdk.incubator.vector), kernel-fp32 (the kernel, all fp32) "
@@ -63,22 +65,32 @@ final class Common {
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         ModelConfig c = model.config();
-        err.printf(Locale.ROOT, "done in %.0f ms (%s, %d layers, hidden %d, vocab %d)%n", ms, c.modelType(),
-                c.numLayers(), c.hiddenSize(), c.vocabSize());
+        err.printf(Locale.ROOT, "done in %.0f ms (%s, %d layers, hidden %d, vocab %d; tensors %s)%n", ms,
+                c.modelType(), c.numLayers(), c.hiddenSize(), c.vocabSize(), model.tensorTypes());
         return new Loaded(given, model, ms);
     }
 
     /**
-     * A folder as given, or, when no such folder exists and the text looks like ORG/NAME, a model
+     * A folder or GGUF file as given, an {@code ollama:} name resolved through Ollama's store, or, when no such folder exists and the text looks like ORG/NAME, a model
      * pulled from the Hugging Face hub into its standard cache (reused on later runs).
      */
     static Path resolveModel(String given, PrintStream err) {
+        if (given.startsWith(OllamaStore.PREFIX)) {
+            return OllamaStore.resolveArgument(given);
+        }
         Path dir = Paths.get(given);
         if (java.nio.file.Files.exists(dir) || !given.matches("[\\w.-]+/[\\w.-]+") || given.startsWith(".")) {
             return dir;
         }
         return io.groupthink.engine.hub.ModelPuller.fromEnvironment().pull(given, "main",
                 new io.groupthink.engine.hub.TextProgressBar(err, System.console() != null));
+    }
+
+    /** How many tensors of each storage type the model file holds, for --json output. */
+    static ObjectNode tensorTypes(GroupThinkModel model) {
+        ObjectNode n = JSON.createObjectNode();
+        model.tensorTypes().forEach(n::put);
+        return n;
     }
 
     /** A loaded model, the path as the user gave it, and how long loading took. */

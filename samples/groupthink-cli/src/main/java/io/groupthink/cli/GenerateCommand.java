@@ -27,7 +27,7 @@ final class GenerateCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR --prompt TEXT --max-tokens N [--greedy | --temperature T --top-p P --seed S] "
+        return "--model DIR|FILE --prompt TEXT --max-tokens N [--greedy | --temperature T --top-p P --seed S] "
                 + "[--top-k K] [--repetition-penalty R] [--stop STR]... [--json] [--logits K]";
     }
 
@@ -112,6 +112,7 @@ final class GenerateCommand implements Command {
             if (json) {
                 ObjectNode n = Common.JSON.createObjectNode();
                 n.put("model", loaded.path());
+                n.set("tensor_types", Common.tensorTypes(loaded.model()));
                 n.put("prompt", prompt);
                 n.set("prompt_ids", Common.ids(session.plan().shared()));
                 n.set("generated_ids", Common.ids(lane.tokens()));

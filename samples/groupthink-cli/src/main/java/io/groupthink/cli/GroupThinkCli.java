@@ -30,7 +30,7 @@ public final class GroupThinkCli {
     }
 
     private static final List<Command> COMMANDS = List.of(new GenerateCommand(), new ThinkCommand(),
-            new BenchCommand(), new RandomModelCommand(), new PullCommand());
+            new BenchCommand(), new RandomModelCommand(), new GgufQuantizeCommand(), new PullCommand());
 
     private GroupThinkCli() {}
 

@@ -30,7 +30,7 @@ final class ThinkCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR --question TEXT --thinkers N --mode group|independent|cot --layout slotted|interleaved "
+        return "--model DIR|FILE --question TEXT --thinkers N --mode group|independent|cot --layout slotted|interleaved "
                 + "--max-tokens K [--greedy | --temperature T --top-p P --seed S] [--synthesize "
                 + "[--synthesis-tokens M]] [--role TEXT]... [--json] [--logits K]";
     }
@@ -175,6 +175,7 @@ final class ThinkCommand implements Command {
             double prefill, double step, double tokensPerSecond) {
         ObjectNode n = Common.JSON.createObjectNode();
         n.put("model", loaded.path());
+        n.set("tensor_types", Common.tensorTypes(loaded.model()));
         n.put("question", request.question());
         n.put("mode", mode(request.mode()));
         n.put("layout", layout(request.layout()));

@@ -61,6 +61,40 @@ class GroupThinkCliTest {
     }
 
     @Test
+    void ggufFilesAndOllamaNamesWorkAsModelsAndReportTheirTensorTypes(@TempDir Path store) throws Exception {
+        Path gguf = CliRun.shared().resolve("models/stories260K/stories260K.gguf");
+        JsonNode golden = JSON.readTree(CliRun.stories().resolve("golden.json").toFile()).get("cases").get(0);
+        CliRun r = CliRun.of("generate", "--model", gguf.toString(), "--prompt", golden.get("prompt").asText(),
+                "--max-tokens", "16", "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        JsonNode j = json(r.out());
+        assertThat(ints(j.get("generated_ids"))).isEqualTo(ints(golden.get("generated_ids")).subList(0, 16));
+        assertThat(j.get("tensor_types").get("F32").asInt()).isEqualTo(48);
+        assertThat(r.err()).contains("tensors {F32=48}");
+
+        // The same file pulled into an Ollama store: manifest -> blob.
+        byte[] bytes = Files.readAllBytes(gguf);
+        String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        Files.write(Files.createDirectories(store.resolve("blobs")).resolve("sha256-" + hex), bytes);
+        Path manifest = store.resolve("manifests/registry.ollama.ai/library/stories/260k");
+        Files.createDirectories(manifest.getParent());
+        Files.writeString(manifest, "{\"layers\":[{\"mediaType\":\"application/vnd.ollama.image.model\","
+                + "\"digest\":\"sha256:" + hex + "\",\"size\":" + bytes.length + "}]}");
+        System.setProperty(io.groupthink.engine.model.ollama.OllamaStore.STORE_PROPERTY, store.toString());
+        try {
+            CliRun t = CliRun.of("think", "--model", "ollama:stories:260k", "--question", "Lily saw a cat.",
+                    "--thinkers", "2", "--max-tokens", "8", "--json");
+            assertThat(t.code()).as(t.toString()).isZero();
+            assertThat(json(t.out()).get("tensor_types").get("F32").asInt()).isEqualTo(48);
+            CliRun unknown = CliRun.of("generate", "--model", "ollama:stories:1m", "--prompt", "hi");
+            assertThat(unknown.code()).as(unknown.toString()).isEqualTo(1);
+            assertThat(unknown.err()).contains("no tag '1m'").contains("260k").doesNotContain("\tat ");
+        } finally {
+            System.clearProperty(io.groupthink.engine.model.ollama.OllamaStore.STORE_PROPERTY);
+        }
+    }
+
+    @Test
     void generateStreamsTextAndHoldsBackStopStrings() {
         CliRun r = CliRun.of("generate", "--model", STORIES, "--prompt", "Once upon a time", "--max-tokens", "20");
         assertThat(r.code()).as(r.toString()).isZero();

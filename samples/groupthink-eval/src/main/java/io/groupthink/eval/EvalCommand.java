@@ -4,6 +4,8 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.model.ModelLoadException;
+import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.eval.tasks.Task;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -32,7 +34,7 @@ public final class EvalCommand {
               Runs Group Think, Independent Sampling and CoT on the evaluation tasks and writes
               coverage against decoding steps: coverage.csv, chart-<task>.png, summary.md, transcripts/.
 
-              --model DIR          Hugging Face model folder (required)
+              --model DIR|FILE     Hugging Face model folder, GGUF file or ollama:NAME[:TAG] (required)
               --tasks LIST         enumeration,floyd-warshall,programming (default: all three)
               --thinkers LIST      thinker counts N for group and independent, 1..16 (default: 1,2,4,8)
               --modes LIST         group,independent,cot (default: all three; cot always runs N=1)
@@ -75,6 +77,7 @@ public final class EvalCommand {
             err.println("error: cannot load model " + config.model() + ": " + e.getMessage());
             return 1;
         }
+        err.println("model " + config.model() + ": tensors " + model.tensorTypes());
         try (model) {
             EvalRunner runner = new EvalRunner(model, config, err);
             try {
@@ -143,9 +146,14 @@ public final class EvalCommand {
         if (modelValue == null || modelValue.isBlank()) {
             throw new IllegalArgumentException("--model DIR is required");
         }
-        Path model = Path.of(modelValue);
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model: not a directory: " + modelValue);
+        Path model;
+        try {
+            model = OllamaStore.resolveArgument(modelValue);
+        } catch (ModelLoadException e) {
+            throw new IllegalArgumentException("--model: " + e.getMessage());
+        }
+        if (!Files.isDirectory(model) && !Files.isRegularFile(model)) {
+            throw new IllegalArgumentException("--model: not a model folder or GGUF file: " + modelValue);
         }
         List<String> tasks = list(values, "--tasks", Task.NAMES, s -> Task.byName(s).name());
         List<Integer> thinkers = list(values, "--thinkers", EvalConfig.DEFAULT_THINKERS, s -> {

@@ -90,7 +90,7 @@ class EvalCommandTest {
         assertThat(none.err().strip()).doesNotContain("\n").contains("--model");
         Run missing = run("--model", dir.resolve("nope").toString());
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err()).contains("--model").contains("not a directory");
+        assertThat(missing.err()).contains("--model").contains("not a model folder or GGUF file");
     }
 
     @Test

@@ -1,0 +1,157 @@
+package io.groupthink.engine.model.gguf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.TestModels;
+import io.groupthink.engine.groupthink.SessionListener;
+import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.model.DType;
+import io.groupthink.engine.model.ModelConfig;
+import io.groupthink.engine.model.ModelFolder;
+import io.groupthink.engine.model.RandomModel;
+import io.groupthink.engine.model.RawTensor;
+import io.groupthink.engine.quant.GgmlType;
+import io.groupthink.engine.runtime.LinearFactory;
+import io.groupthink.engine.sampling.SamplingOptions;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A random Hugging Face folder of each family, converted to GGUF the way llama.cpp's converter does
+ * (llama.cpp names, ggml dims, Q/K rows permuted for llama and mistral, F16 storage as an option),
+ * decodes with the same logits as the folder: the metadata → config mapping, the tensor names, qwen2's
+ * biases, qwen3's q/k norms and the un-permutation all hold.
+ */
+class GgufArchitecturesTest {
+
+    @TempDir
+    Path tmp;
+
+    static Stream<Arguments> families() {
+        return Stream.of(Arguments.of("llama", GgmlType.F32), Arguments.of("mistral", GgmlType.F32),
+                Arguments.of("qwen2", GgmlType.F32), Arguments.of("qwen3", GgmlType.F32),
+                Arguments.of("llama", GgmlType.F16), Arguments.of("qwen2", GgmlType.BF16));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("families")
+    void convertedFolderDecodesLikeTheFolder(String family, GgmlType storage) throws IOException {
+        RandomModel.Spec tiny = RandomModel.Spec.tiny(family);
+        RandomModel.Spec spec = new RandomModel.Spec(family, tiny.hidden(), tiny.intermediate(), tiny.layers(),
+                tiny.heads(), tiny.kvHeads(), tiny.headDim(), 512, tiny.maxPositions(), false,
+                storage == GgmlType.F32 ? DType.F32 : DType.valueOf(storage.name()), 1, 42, false);
+        Path dir = TestModels.random(spec);
+        Path file = tmp.resolve(family + ".gguf");
+        convert(ModelFolder.open(dir), GgufFile.open(TestModels.storiesGguf()), storage).write(file);
+
+        int[] prompt = {1, 300, 301, 302, 303};
+        GroupThinkModel.Options torch = new GroupThinkModel.Options(0, false, LinearFactory.TORCH);
+        try (GroupThinkModel folder = GroupThinkModel.load(dir, torch);
+                GroupThinkModel gguf = GroupThinkModel.load(file, torch)) {
+            assertThat(gguf.config()).usingRecursiveComparison().ignoringFields("eosTokenIds", "bosTokenId",
+                    "maxPositions", "rmsNormEps", "ropeTheta").isEqualTo(folder.config());
+            assertThat(gguf.tensorTypes()).containsKey(storage.name());
+            List<float[]> a = logits(folder, prompt);
+            List<float[]> b = logits(gguf, prompt);
+            double max = 0;
+            for (int s = 0; s < a.size(); s++) {
+                for (int v = 0; v < a.get(s).length; v++) {
+                    max = Math.max(max, Math.abs(a.get(s)[v] - b.get(s)[v]));
+                }
+            }
+            assertThat(b).hasSameSizeAs(a);
+            assertThat(max).as("max |logit delta| over %d steps", a.size()).isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    private static List<float[]> logits(GroupThinkModel model, int[] prompt) {
+        List<float[]> out = new ArrayList<>();
+        StepHook hook = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                out.add(l.clone());
+            }
+
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return 300 + index; // the same inputs for both, whatever they predict
+            }
+        };
+        model.run(List.of(model.newPlainSession(prompt, 12, SamplingOptions.GREEDY, List.of(), 0,
+                SessionListener.NONE, hook)));
+        return out;
+    }
+
+    /** A folder's weights as llama.cpp's converter writes them, with stories260K's tokenizer metadata. */
+    static GgufWriter convert(ModelFolder folder, GgufFile tokenizerFrom, GgmlType storage) {
+        ModelConfig c = folder.config();
+        String a = c.modelType() + ".";
+        GgufWriter w = new GgufWriter().string("general.architecture", c.modelType())
+                .u32(a + "block_count", c.numLayers()).u32(a + "embedding_length", c.hiddenSize())
+                .u32(a + "feed_forward_length", c.intermediateSize()).u32(a + "attention.head_count", c.numHeads())
+                .u32(a + "attention.head_count_kv", c.numKvHeads()).u32(a + "attention.key_length", c.headDim())
+                .u32(a + "context_length", c.maxPositions())
+                .f32(a + "attention.layer_norm_rms_epsilon", (float) c.rmsNormEps())
+                .f32(a + "rope.freq_base", (float) c.ropeTheta());
+        tokenizerFrom.metadata().forEach((k, v) -> {
+            if (k.startsWith("tokenizer.")) {
+                w.copy(k, v);
+            }
+        });
+        boolean permute = GgufModel.PERMUTED.contains(c.modelType());
+        for (String name : folder.tensors().keySet()) {
+            RawTensor t = folder.weight(name);
+            ByteBuffer data = t.toF32();
+            String g = GgufModel.ggufName(name);
+            int heads = g.contains(".attn_q.") ? c.numHeads() : g.contains(".attn_k.") ? c.numKvHeads() : 0;
+            float[] x = new float[(int) t.elementCount()];
+            data.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(x);
+            if (permute && heads > 0) {
+                x = permute(x, heads, (int) (t.shape().length == 1 ? 1 : t.shape()[1]));
+            }
+            long[] dims = GgufWriter.reverse(t.shape());
+            boolean matrix = t.shape().length == 2;
+            GgmlType type = matrix ? storage : GgmlType.F32;
+            w.tensor(g, type, dims, encode(x, type));
+        }
+        return w;
+    }
+
+    /** llama.cpp's permute: HF row h*hd + c*hd/2 + i goes to ggml row h*hd + 2i + c. */
+    static float[] permute(float[] x, int heads, int width) {
+        int rows = x.length / width;
+        int hd = rows / heads;
+        float[] out = new float[x.length];
+        for (int h = 0; h < heads; h++) {
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < hd / 2; i++) {
+                    System.arraycopy(x, (h * hd + c * hd / 2 + i) * width, out, (h * hd + 2 * i + c) * width, width);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] encode(float[] x, GgmlType type) {
+        ByteBuffer b = ByteBuffer.allocate(x.length * (type == GgmlType.F32 ? 4 : 2))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : x) {
+            switch (type) {
+                case F32 -> b.putFloat(v);
+                case F16 -> b.putShort(io.groupthink.engine.model.Floats.toF16(v));
+                default -> b.putShort(io.groupthink.engine.model.Floats.toBf16(v));
+            }
+        }
+        return b.array();
+    }
+
+}
