@@ -71,7 +71,18 @@ function startRun(mode, thinkers) {
     err.textContent = JSON.parse(e.data).message;
     finish(source);
   });
-  source.onerror = () => { if (source.readyState === EventSource.CLOSED) finish(source); else { source.close(); finish(source); } };
+  // A refused request (400, 413, 503) closes the EventSource without telling why; ask the check
+  // endpoint, which answers the same problem as JSON without starting a session.
+  source.onerror = () => {
+    source.close();
+    finish(source);
+    fetch("api/think/check?" + params(mode, thinkers)).then(r => r.ok ? null : r.json()).then(p => {
+      if (!p) return;
+      const err = node.querySelector(".error");
+      err.hidden = false;
+      err.textContent = p.detail || p.title;
+    }).catch(() => {});
+  };
 }
 
 function finish(source) {

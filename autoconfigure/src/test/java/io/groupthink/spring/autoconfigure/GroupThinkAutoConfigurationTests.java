@@ -13,16 +13,23 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkEndpoint;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkGauges;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkHealthIndicator;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkMeters;
+import io.groupthink.spring.actuate.GroupThinkEndpoint;
+import io.groupthink.spring.actuate.GroupThinkGauges;
+import io.groupthink.spring.actuate.GroupThinkHealthIndicator;
+import io.groupthink.spring.actuate.GroupThinkMeters;
+import io.groupthink.spring.ai.GroupThinkChatModel;
+import io.groupthink.spring.ai.GroupThinkFallback;
 import io.groupthink.spring.autoconfigure.agents.RunnerReviewBoard;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkChatModel;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkFallback;
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
-import io.groupthink.spring.autoconfigure.client.ThinkerToken;
+import io.groupthink.spring.client.GroupThinkBusyException;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkException;
+import io.groupthink.spring.client.GroupThinkResponse;
+import io.groupthink.spring.client.GroupThinkUnavailableException;
+import io.groupthink.spring.client.ThinkerToken;
+import io.groupthink.spring.session.GroupThinkSessions;
+import io.groupthink.spring.session.Resilience4jSessionGuard;
+import io.groupthink.spring.session.SessionGuard;
+import io.groupthink.spring.session.SessionRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,7 +131,7 @@ class GroupThinkAutoConfigurationTests {
                 "groupthink.engine.prefill-tokens-per-step=256", "groupthink.engine.prefix-sharing=false",
                 "groupthink.prompt.header=T{id}>",
                 "groupthink.limits.max-thinkers=6").run(ctx -> {
-                    GroupThinkRequest r = ctx.getBean(GroupThinkSessions.class).request("q").build();
+                    GroupThinkRequest r = ctx.getBean(GroupThinkSessions.class).request("q", null);
                     assertThat(r.thinkers()).isEqualTo(3);
                     assertThat(r.maxTokens()).isEqualTo(17);
                     assertThat(r.mode()).isEqualTo(Mode.INDEPENDENT);
@@ -154,9 +161,9 @@ class GroupThinkAutoConfigurationTests {
     @Test
     void modeAcceptsTheEngineSpellings() {
         runner.withPropertyValues("groupthink.defaults.mode=group").run(ctx -> assertThat(
-                ctx.getBean(GroupThinkSessions.class).request("q").build().mode()).isEqualTo(Mode.GROUP_THINK));
+                ctx.getBean(GroupThinkSessions.class).request("q", null).mode()).isEqualTo(Mode.GROUP_THINK));
         runner.withPropertyValues("groupthink.defaults.mode=cot").run(ctx -> assertThat(
-                ctx.getBean(GroupThinkSessions.class).request("q").build().mode()).isEqualTo(Mode.COT));
+                ctx.getBean(GroupThinkSessions.class).request("q", null).mode()).isEqualTo(Mode.COT));
     }
 
     @Test
@@ -176,7 +183,7 @@ class GroupThinkAutoConfigurationTests {
 
     @Test
     void applicationBeansReplaceOurs() {
-        GroupThinkChatClient own = () -> null;
+        GroupThinkChatClient own = org.mockito.Mockito.mock(GroupThinkChatClient.class);
         SessionGuard guard = () -> SessionGuard.Permit.NONE;
         runner.withBean("myClient", GroupThinkChatClient.class, () -> own)
                 .withBean("myGuard", SessionGuard.class, () -> guard)

@@ -2,9 +2,9 @@ package io.groupthink.spring.starter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.groupthink.spring.autoconfigure.Resilience4jSessionGuard;
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkResponse;
+import io.groupthink.spring.session.Resilience4jSessionGuard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
