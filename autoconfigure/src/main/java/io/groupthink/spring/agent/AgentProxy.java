@@ -12,6 +12,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -242,6 +243,12 @@ final class AgentProxy implements InvocationHandler {
             return new GroupCall(m, Shape.RESPONSE, outputs, null, null);
         }
         if (Map.class.isAssignableFrom(ret) && ret.isAssignableFrom(LinkedHashMap.class)) {
+            if (m.getGenericReturnType() instanceof ParameterizedType map
+                    && map.getActualTypeArguments()[0] != String.class) {
+                throw new InvalidAgentException(type, m, "it is a group call returning " + map.getTypeName()
+                        + "; the map is keyed by role method name, so it must return a record with a component "
+                        + "per role, Map<String, Object> or GroupThinkResponse");
+            }
             return new GroupCall(m, Shape.MAP, outputs, null, null);
         }
         if (ret.isRecord()) {
