@@ -71,17 +71,24 @@ function startRun(mode, thinkers) {
     err.textContent = JSON.parse(e.data).message;
     finish(source);
   });
-  // A refused request (400, 413, 503) closes the EventSource without telling why; ask the check
-  // endpoint, which answers the same problem as JSON without starting a session.
+  // A refused request (400, 413, 414, 503) closes the EventSource without saying why. Refusals come
+  // before any session starts, so asking again with fetch reads the same problem body; were the
+  // stream to open after all, the fetch is aborted at once, which cancels that session.
+  let received = false;
+  source.addEventListener("token", () => { received = true; });
   source.onerror = () => {
     source.close();
     finish(source);
-    fetch("api/think/check?" + params(mode, thinkers)).then(r => r.ok ? null : r.json()).then(p => {
-      if (!p) return;
-      const err = node.querySelector(".error");
-      err.hidden = false;
-      err.textContent = p.detail || p.title;
-    }).catch(() => {});
+    if (received) return;
+    const abort = new AbortController();
+    fetch("api/think?" + params(mode, thinkers), { signal: abort.signal, headers: { Accept: "text/event-stream" } })
+      .then(r => { if (r.ok) { abort.abort(); return null; } return r.json(); })
+      .then(p => {
+        if (!p) return;
+        const err = node.querySelector(".error");
+        err.hidden = false;
+        err.textContent = p.detail || p.title;
+      }).catch(() => {});
   };
 }
 

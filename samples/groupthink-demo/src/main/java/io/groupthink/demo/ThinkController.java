@@ -21,13 +21,15 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Flux;
 
 /**
  * Server-sent events for the page: one {@code token} event per token, tagged by lane, then
  * {@code done} with the stats. A request the engine cannot take is answered before any event:
- * 400 with a problem body (what is wrong with which parameter), 413 for a question over the
- * prompt limit, 503 when the engine is full. Once tokens flow, a failure arrives as a
+ * 400 with a problem body (what is wrong with which parameter), 413 for a question over
+ * {@code groupthink.limits.max-prompt-chars}, 414 for a URL over {@link LongUriFilter}'s limit,
+ * 503 when the engine is full. Once tokens flow, a failure arrives as a
  * {@code failure} event. When the browser closes the stream, the engine session is cancelled.
  */
 @RestController
@@ -69,15 +71,6 @@ class ThinkController {
                         message(e))).event("failure").build()) : Flux.error(e));
     }
 
-    /** What {@code /api/think} would answer before streaming: 204, or the same problem. The page asks it when a stream fails to open. */
-    @GetMapping("/api/think/check")
-    ResponseEntity<Void> check(@RequestParam String question, @RequestParam(defaultValue = "4") int thinkers,
-            @RequestParam(defaultValue = "group") String mode, @RequestParam(required = false) Integer budget,
-            @RequestParam(defaultValue = "true") boolean synthesize) {
-        prompt(question, thinkers, mode, budget, synthesize).toRequest();
-        return ResponseEntity.noContent().build();
-    }
-
     /** The call the page asked for; every parameter is checked here, before a session exists. */
     private GroupThinkChatClient.PromptSpec prompt(String question, int thinkers, String mode, Integer budget,
             boolean synthesize) {
@@ -108,6 +101,17 @@ class ThinkController {
     @ExceptionHandler(IllegalArgumentException.class)
     ResponseEntity<ProblemDetail> badRequest(IllegalArgumentException e) {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", e);
+    }
+
+    /** A missing or mistyped parameter, named. */
+    @ExceptionHandler(ServerWebInputException.class)
+    ResponseEntity<ProblemDetail> badInput(ServerWebInputException e) {
+        String parameter = e.getMethodParameter() != null ? e.getMethodParameter().getParameterName() : null;
+        String detail = e.getReason() + (parameter != null ? " (parameter '" + parameter + "')" : "")
+                + (e.getCause() != null && e.getCause().getMessage() != null ? ": " + e.getCause().getMessage() : "");
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+        p.setTitle("Bad request");
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(p);
     }
 
     @ExceptionHandler(GroupThinkBusyException.class)

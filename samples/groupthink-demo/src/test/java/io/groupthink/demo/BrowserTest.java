@@ -118,6 +118,21 @@ class BrowserTest {
         screenshot("demo-compare.png");
     }
 
+    @Test
+    void aRefusedRequestShowsTheServersReason() throws IOException {
+        driver.get("http://localhost:" + port + "/");
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
+        wait.until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+        setValue("thinkers", "8");
+        setValue("budget", "400"); // 8 x 400 tokens cannot fit stories260K's 512-token context
+        driver.findElement(By.id("run")).click();
+        wait.until(d -> d.findElement(By.cssSelector(".run .error")).isDisplayed());
+        assertThat(driver.findElement(By.cssSelector(".run .error")).getText())
+                .contains("but the model's context is 512");
+        assertThat(driver.findElement(By.id("run")).isEnabled()).as("the page is ready for another run").isTrue();
+        screenshot("demo-refused.png");
+    }
+
     private void setValue(String id, String value) {
         WebElement e = driver.findElement(By.id(id));
         e.clear();
