@@ -75,10 +75,7 @@ class GroupThinkIntegrationTests {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        for (String p : TestModels.storiesProperties()) {
-            int eq = p.indexOf('=');
-            registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
-        }
+        TestModels.addStoriesProperties(registry);
         registry.add("resilience4j.bulkhead.instances.groupthink.max-concurrent-calls", () -> "4");
         registry.add("resilience4j.bulkhead.instances.groupthink.max-wait-duration", () -> "0");
         registry.add("resilience4j.timelimiter.instances.groupthink.timeout-duration", () -> TIME_LIMIT.toMillis() + "ms");

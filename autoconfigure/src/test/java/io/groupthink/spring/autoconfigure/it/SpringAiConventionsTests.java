@@ -47,10 +47,7 @@ class SpringAiConventionsTests {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        for (String p : TestModels.storiesProperties()) {
-            int eq = p.indexOf('=');
-            registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
-        }
+        TestModels.addStoriesProperties(registry);
     }
 
     @Autowired ChatClient.Builder chatClientBuilder;
