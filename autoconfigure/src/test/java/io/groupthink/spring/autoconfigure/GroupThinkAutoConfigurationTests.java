@@ -17,6 +17,7 @@ import io.groupthink.spring.actuate.GroupThinkEndpoint;
 import io.groupthink.spring.actuate.GroupThinkGauges;
 import io.groupthink.spring.actuate.GroupThinkHealthIndicator;
 import io.groupthink.spring.actuate.GroupThinkMeters;
+import io.groupthink.spring.ai.GroupThinkAdvisor;
 import io.groupthink.spring.ai.GroupThinkChatModel;
 import io.groupthink.spring.ai.GroupThinkFallback;
 import io.groupthink.spring.autoconfigure.agents.RunnerReviewBoard;
@@ -65,6 +66,7 @@ class GroupThinkAutoConfigurationTests {
 
     static final AutoConfigurations ALL = AutoConfigurations.of(GroupThinkAutoConfiguration.class,
             GroupThinkResilienceAutoConfiguration.class, GroupThinkChatModelAutoConfiguration.class,
+            GroupThinkAdvisorAutoConfiguration.class,
             GroupThinkAgentsAutoConfiguration.class, GroupThinkMetricsAutoConfiguration.class,
             GroupThinkActuatorAutoConfiguration.class);
 
@@ -168,7 +170,9 @@ class GroupThinkAutoConfigurationTests {
 
     @Test
     void limitsRejectBeforeTokenizing() {
-        runner.withPropertyValues("groupthink.limits.max-prompt-chars=10", "groupthink.limits.max-tokens-per-thinker=20")
+        // the defaults must sit within the limits, or start-up fails (StartupValidationTests)
+        runner.withPropertyValues("groupthink.limits.max-prompt-chars=10", "groupthink.limits.max-tokens-per-thinker=20",
+                "groupthink.defaults.tokens-per-thinker=16", "groupthink.defaults.synthesis-tokens=16")
                 .run(ctx -> {
                     GroupThinkChatClient client = ctx.getBean(GroupThinkChatClient.class);
                     assertThatThrownBy(() -> client.prompt("a question far longer than ten").call())
@@ -323,7 +327,20 @@ class GroupThinkAutoConfigurationTests {
         runner.withBean("ownChatModel", ChatModel.class, () -> own).run(ctx -> {
             assertThat(ctx).doesNotHaveBean(GroupThinkChatModel.class).hasSingleBean(ChatModel.class);
             assertThat(ctx).hasSingleBean(GroupThinkChatClient.class);
+            // the advisor still turns the application's ChatClient calls into Group Think
+            assertThat(ctx).hasSingleBean(GroupThinkAdvisor.class);
+            assertThat(ctx.getBean(GroupThinkAdvisor.class).getOptions().getThinkers()).isEqualTo(4);
         });
+    }
+
+    @Test
+    void theAdvisorUsesTheChatModelBeanAndTheDefaultThinkers() {
+        runner.withPropertyValues("groupthink.defaults.thinkers=3").run(ctx -> {
+            assertThat(ctx).hasSingleBean(GroupThinkAdvisor.class).hasSingleBean(GroupThinkChatModel.class);
+            assertThat(ctx.getBean(GroupThinkAdvisor.class).getOptions().getThinkers()).isEqualTo(3);
+        });
+        runner.withClassLoader(new FilteredClassLoader(org.springframework.ai.chat.client.ChatClient.class))
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(GroupThinkAdvisor.class));
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -526,6 +543,8 @@ class GroupThinkAutoConfigurationTests {
                 .load(org.springframework.boot.diagnostics.FailureAnalyzer.class, null,
                         org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler
                                 .handleMessage((message, failure) -> { }));
-        assertThat(analyzers).hasAtLeastOneElementOfType(ModelPathFailureAnalyzer.class);
+        assertThat(analyzers).hasAtLeastOneElementOfType(ModelPathFailureAnalyzer.class)
+                .hasAtLeastOneElementOfType(InvalidPropertyFailureAnalyzer.class)
+                .hasAtLeastOneElementOfType(InvalidAgentFailureAnalyzer.class);
     }
 }
