@@ -61,6 +61,10 @@ public class GroupThinkChatModel implements ChatModel {
     public static final String SESSION_KEY = "groupthink.session";
     public static final String DECODE_STEPS_KEY = "groupthink.decode-steps";
     public static final String WALL_MILLIS_KEY = "groupthink.wall-millis";
+    /** Time in the prefill passes (every chunk), as the session timed it. */
+    public static final String PREFILL_MILLIS_KEY = "groupthink.prefill-millis";
+    /** Time in the decode steps, as the session timed it. */
+    public static final String DECODE_MILLIS_KEY = "groupthink.decode-millis";
     public static final String FALLBACK_KEY = "groupthink.fallback";
 
     static final String SURFACE = "chat-model";
@@ -292,7 +296,9 @@ public class GroupThinkChatModel implements ChatModel {
                 .usage(new DefaultUsage(result.promptTokens(), result.generatedTokens()))
                 .keyValue(SESSION_KEY, result.session())
                 .keyValue(DECODE_STEPS_KEY, result.decodeSteps())
-                .keyValue(WALL_MILLIS_KEY, result.wallMillis());
+                .keyValue(WALL_MILLIS_KEY, result.wallMillis())
+                .keyValue(PREFILL_MILLIS_KEY, result.prefillMillis())
+                .keyValue(DECODE_MILLIS_KEY, result.decodeMillis());
         if (plan.group) {
             b.keyValue(THINKERS_KEY, thinkers(plan, result));
         }

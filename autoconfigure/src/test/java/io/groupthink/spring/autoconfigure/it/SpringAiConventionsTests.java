@@ -137,6 +137,8 @@ class SpringAiConventionsTests {
         assertThat(thinkers).as("groupthink.defaults.thinkers").hasSize(4);
         assertThat(group.getResult().getOutput().getText()).isNotBlank();
         assertThat(scheduler.stats().submitted()).as("one session for four thinkers").isEqualTo(submitted + 1);
+        assertThat(group.getMetadata().<Double>get(GroupThinkChatModel.PREFILL_MILLIS_KEY)).isPositive();
+        assertThat(group.getMetadata().<Double>get(GroupThinkChatModel.DECODE_MILLIS_KEY)).isPositive();
 
         List<ChatResponse> streamed = chat.prompt().advisors(groupThinkAdvisor).user("Tom had a red ball.").stream()
                 .chatResponse().collectList().block(WAIT);
