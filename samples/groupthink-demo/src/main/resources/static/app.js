@@ -71,7 +71,25 @@ function startRun(mode, thinkers) {
     err.textContent = JSON.parse(e.data).message;
     finish(source);
   });
-  source.onerror = () => { if (source.readyState === EventSource.CLOSED) finish(source); else { source.close(); finish(source); } };
+  // A refused request (400, 413, 414, 503) closes the EventSource without saying why. Refusals come
+  // before any session starts, so asking again with fetch reads the same problem body; were the
+  // stream to open after all, the fetch is aborted at once, which cancels that session.
+  let received = false;
+  source.addEventListener("token", () => { received = true; });
+  source.onerror = () => {
+    source.close();
+    finish(source);
+    if (received) return;
+    const abort = new AbortController();
+    fetch("api/think?" + params(mode, thinkers), { signal: abort.signal, headers: { Accept: "text/event-stream" } })
+      .then(r => { if (r.ok) { abort.abort(); return null; } return r.json(); })
+      .then(p => {
+        if (!p) return;
+        const err = node.querySelector(".error");
+        err.hidden = false;
+        err.textContent = p.detail || p.title;
+      }).catch(() => {});
+  };
 }
 
 function finish(source) {

@@ -2,8 +2,10 @@ package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkEndpoint;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkHealthIndicator;
+import io.groupthink.spring.actuate.GroupThinkEndpoint;
+import io.groupthink.spring.actuate.GroupThinkHealthIndicator;
+import io.groupthink.spring.session.GroupThinkSessions;
+import io.groupthink.spring.session.SessionGuard;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

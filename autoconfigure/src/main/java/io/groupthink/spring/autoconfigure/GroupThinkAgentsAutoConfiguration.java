@@ -1,8 +1,8 @@
 package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
-import io.groupthink.spring.autoconfigure.agent.GroupThinkAgents;
-import io.groupthink.spring.autoconfigure.agent.GroupThinkAgentsRegistrar;
+import io.groupthink.spring.agent.GroupThinkAgents;
+import io.groupthink.spring.agent.GroupThinkAgentsRegistrar;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;

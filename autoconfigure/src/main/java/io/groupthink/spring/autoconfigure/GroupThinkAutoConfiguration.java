@@ -1,19 +1,25 @@
 package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.groupthink.Layout;
+import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.hub.HubException;
 import io.groupthink.engine.hub.HubSettings;
 import io.groupthink.engine.hub.ModelPuller;
-import io.groupthink.engine.hub.TextProgressBar;
-import io.groupthink.engine.groupthink.Layout;
-import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.session.CompositeEngineListener;
+import io.groupthink.spring.session.GroupThinkSessions;
+import io.groupthink.spring.session.SessionGuard;
+import io.groupthink.spring.session.SessionRegistry;
 import java.nio.file.Path;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -38,6 +44,8 @@ import org.springframework.core.convert.converter.Converter;
 @EnableConfigurationProperties(GroupThinkProperties.class)
 public class GroupThinkAutoConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(GroupThinkAutoConfiguration.class);
+
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public GroupThinkModel groupThinkModel(GroupThinkProperties properties) {
@@ -56,14 +64,16 @@ public class GroupThinkAutoConfiguration {
         if (path == null) {
             throw new ModelPathException(null, "groupthink.model.path is not set", null);
         }
-        String linear = m.getLinear() == null ? "auto" : m.getLinear().trim().toLowerCase();
-        if (!LinearFactory.NAMES.contains(linear)) {
-            throw new IllegalArgumentException("groupthink.model.linear must be one of " + LinearFactory.NAMES
-                    + ", got '" + m.getLinear() + "'");
-        }
+        String linear = m.getLinear().trim().toLowerCase(Locale.ROOT); // checked at binding
         LinearFactory linears = LinearFactory.named(linear, m.getThreads()); // null for auto: measured at load
+        log.info("Loading the Group Think model from {}", path);
+        long start = System.nanoTime();
         try {
-            return GroupThinkModel.load(path, new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), linears));
+            GroupThinkModel model = GroupThinkModel.load(path,
+                    new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), linears));
+            log.info("Loaded {} ({}, {} layers, context {}) in {} ms", path.getFileName(), model.config().modelType(),
+                    model.config().numLayers(), model.config().maxPositions(), (System.nanoTime() - start) / 1_000_000);
+            return model;
         } catch (ModelLoadException e) {
             throw new ModelPathException(path, e.getMessage(), e);
         }
@@ -76,7 +86,7 @@ public class GroupThinkAutoConfiguration {
             if (m.isOffline()) {
                 settings = settings.toBuilder().offline(true).build();
             }
-            return new ModelPuller(settings).pull(m.getId(), m.getRevision(), new TextProgressBar(System.err, false));
+            return new ModelPuller(settings).pull(m.getId(), m.getRevision(), new LoggingDownloadProgress(log));
         } catch (HubException e) {
             throw new ModelPathException(null, "groupthink.model.id '" + m.getId() + "' could not be pulled: "
                     + e.getMessage(), e);
@@ -102,7 +112,8 @@ public class GroupThinkAutoConfiguration {
     @ConditionalOnMissingBean
     public GroupThinkSessions groupThinkSessions(GroupThinkModel model, Scheduler scheduler, SessionRegistry registry,
             GroupThinkProperties properties, ObjectProvider<SessionGuard> guard) {
-        return new GroupThinkSessions(model, scheduler, registry, properties, guard.getIfUnique(() -> SessionGuard.NONE));
+        return new GroupThinkSessions(model, scheduler, registry, properties.toSessionDefaults(),
+                guard.getIfUnique(() -> SessionGuard.NONE));
     }
 
     @Bean

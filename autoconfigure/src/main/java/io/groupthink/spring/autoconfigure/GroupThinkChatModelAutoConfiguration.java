@@ -1,10 +1,9 @@
 package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
-import io.groupthink.spring.autoconfigure.ai.ConditionalOnNoApplicationChatModel;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkChatModel;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkChatProperties;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkFallback;
+import io.groupthink.spring.ai.GroupThinkChatModel;
+import io.groupthink.spring.ai.GroupThinkFallback;
+import io.groupthink.spring.session.GroupThinkSessions;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.observation.ChatModelObservationConvention;
@@ -37,10 +36,17 @@ public class GroupThinkChatModelAutoConfiguration {
             GroupThinkProperties properties, ObjectProvider<ObservationRegistry> observationRegistry,
             ObjectProvider<ChatModelObservationConvention> observationConvention,
             @GroupThinkFallback ObjectProvider<ChatModel> fallback) {
-        String modelName = String.valueOf(sessions.model().dir().getFileName());
+        return chatModel(sessions, chat, properties, observationRegistry, observationConvention,
+                fallback.getIfUnique());
+    }
+
+    /** The chat model as configured; the advisor makes its own when the application has another ChatModel. */
+    static GroupThinkChatModel chatModel(GroupThinkSessions sessions, GroupThinkChatProperties chat,
+            GroupThinkProperties properties, ObjectProvider<ObservationRegistry> observationRegistry,
+            ObjectProvider<ChatModelObservationConvention> observationConvention, ChatModel fallback) {
         GroupThinkChatModel chatModel = new GroupThinkChatModel(sessions,
-                chat.toOptions(modelName, properties.getDefaults().getTokensPerThinker()),
-                observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP), fallback.getIfUnique());
+                chat.toOptions(sessions.modelInfo().name(), properties.getDefaults().getTokensPerThinker()),
+                observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP), fallback);
         observationConvention.ifAvailable(chatModel::setObservationConvention);
         return chatModel;
     }

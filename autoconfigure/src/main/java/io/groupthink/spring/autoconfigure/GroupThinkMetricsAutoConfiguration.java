@@ -2,8 +2,9 @@ package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkGauges;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkMeters;
+import io.groupthink.spring.actuate.GroupThinkGauges;
+import io.groupthink.spring.actuate.GroupThinkMeters;
+import io.groupthink.spring.session.GroupThinkSessions;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;

@@ -1,12 +1,22 @@
 package io.groupthink.spring.autoconfigure;
 
+import static io.groupthink.spring.autoconfigure.InvalidPropertyException.check;
+
+import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.engine.scheduler.SchedulerOptions;
+import io.groupthink.spring.session.SessionDefaults;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -16,7 +26,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * small instruction-tuned model on a CPU.
  */
 @ConfigurationProperties(GroupThinkProperties.PREFIX)
-public class GroupThinkProperties {
+public class GroupThinkProperties implements InitializingBean {
 
     public static final String PREFIX = "groupthink";
 
@@ -65,6 +75,56 @@ public class GroupThinkProperties {
 
     public Limits getLimits() {
         return limits;
+    }
+
+    /**
+     * Checks every value that can be checked without the model, so that a typo stops start-up with
+     * the property's name instead of failing the first call.
+     */
+    @Override
+    public void afterPropertiesSet() {
+        String p = PREFIX + ".";
+        check(model.threads >= 0, p + "model.threads", model.threads, "0 (every core) or more");
+        String linear = model.linear == null ? "" : model.linear.trim().toLowerCase(Locale.ROOT);
+        check(LinearFactory.NAMES.contains(linear), p + "model.linear", model.linear, "one of " + LinearFactory.NAMES);
+        check(engine.kvTokens >= 1, p + "engine.kv-tokens", engine.kvTokens, "at least 1");
+        check(engine.maxQueue >= 0, p + "engine.max-queue", engine.maxQueue, "0 or more");
+        check(engine.queueTimeout != null && !engine.queueTimeout.isNegative(), p + "engine.queue-timeout",
+                engine.queueTimeout, "a duration of 0 or more");
+        check(engine.prefillTokensPerStep >= 1, p + "engine.prefill-tokens-per-step", engine.prefillTokensPerStep,
+                "at least 1");
+        check(limits.maxThinkers >= 1 && limits.maxThinkers <= GroupThinkRequest.MAX_THINKERS, p + "limits.max-thinkers",
+                limits.maxThinkers, "between 1 and " + GroupThinkRequest.MAX_THINKERS + " (the engine's ceiling)");
+        check(limits.maxTokensPerThinker >= 1, p + "limits.max-tokens-per-thinker", limits.maxTokensPerThinker,
+                "at least 1");
+        check(limits.maxPromptChars >= 1, p + "limits.max-prompt-chars", limits.maxPromptChars, "at least 1");
+        check(defaults.thinkers >= 1 && defaults.thinkers <= limits.maxThinkers, p + "defaults.thinkers",
+                defaults.thinkers, "between 1 and groupthink.limits.max-thinkers (" + limits.maxThinkers + ")");
+        check(defaults.tokensPerThinker >= 1 && defaults.tokensPerThinker <= limits.maxTokensPerThinker,
+                p + "defaults.tokens-per-thinker", defaults.tokensPerThinker,
+                "between 1 and groupthink.limits.max-tokens-per-thinker (" + limits.maxTokensPerThinker + ")");
+        check(defaults.synthesisTokens >= 1 && defaults.synthesisTokens <= limits.maxTokensPerThinker,
+                p + "defaults.synthesis-tokens", defaults.synthesisTokens,
+                "between 1 and groupthink.limits.max-tokens-per-thinker (" + limits.maxTokensPerThinker + ")");
+        check(defaults.structuredOutputRetries >= 0, p + "defaults.structured-output-retries",
+                defaults.structuredOutputRetries, "0 or more");
+        check(defaults.mode != null, p + "defaults.mode", null, "group, independent or cot");
+        check(defaults.layout != null, p + "defaults.layout", null, "slotted or interleaved");
+        check(sampling.temperature >= 0 && Double.isFinite(sampling.temperature), p + "sampling.temperature",
+                sampling.temperature, "0 (greedy) or more");
+        check(sampling.topK >= 0, p + "sampling.top-k", sampling.topK, "0 (off) or more");
+        check(sampling.topP > 0 && sampling.topP <= 1, p + "sampling.top-p", sampling.topP, "in (0, 1]");
+        check(sampling.repetitionPenalty > 0 && Double.isFinite(sampling.repetitionPenalty),
+                p + "sampling.repetition-penalty", sampling.repetitionPenalty, "above 0 (1 is off)");
+        prompt.validate(p + "prompt.");
+    }
+
+    /** The session service's defaults: {@code defaults.*}, {@code sampling.*}, {@code prompt.*} and {@code limits.*}. */
+    public SessionDefaults toSessionDefaults() {
+        return new SessionDefaults(defaults.thinkers, defaults.tokensPerThinker, defaults.mode, defaults.layout,
+                defaults.synthesize, defaults.synthesisTokens, defaults.othersSeeInstructions, sampling.toOptions(),
+                prompt.toTemplate(), defaults.structuredOutputRetries, new SessionDefaults.Limits(limits.maxThinkers,
+                        limits.maxTokensPerThinker, limits.maxPromptChars));
     }
 
     /** The model to load, once, at start-up. */
@@ -268,6 +328,20 @@ public class GroupThinkProperties {
         /** Whether thinkers see each other's private instructions (their ids and roles). */
         private boolean othersSeeInstructions = false;
 
+        /**
+         * Extra sessions a structured-output call (entity(), typed agent methods) runs when the
+         * answer does not map to the type; each retry is told why the last answer failed.
+         */
+        private int structuredOutputRetries = 1;
+
+        public int getStructuredOutputRetries() {
+            return structuredOutputRetries;
+        }
+
+        public void setStructuredOutputRetries(int structuredOutputRetries) {
+            this.structuredOutputRetries = structuredOutputRetries;
+        }
+
         public int getThinkers() {
             return thinkers;
         }
@@ -411,6 +485,31 @@ public class GroupThinkProperties {
 
         /** What the final-answer lane is told after every thinker has finished. */
         private String synthesis;
+
+        /** The placeholders a template may use; any other {word} is a typo. */
+        static final Set<String> PLACEHOLDERS = Set.of("count", "id", "question", "role");
+
+        private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][\\w-]*)}");
+
+        void validate(String prefix) {
+            String[][] parts = { { "group-system", groupSystem }, { "solo-system", soloSystem }, { "user", user },
+                    { "role", role }, { "header", header }, { "synthesis", synthesis } };
+            for (String[] part : parts) {
+                if (part[1] == null) {
+                    continue;
+                }
+                Matcher m = PLACEHOLDER.matcher(part[1]);
+                while (m.find()) {
+                    check(PLACEHOLDERS.contains(m.group(1)), prefix + part[0], part[1],
+                            "free of unknown placeholders: {" + m.group(1) + "} is none of {count}, {id}, "
+                                    + "{question}, {role}");
+                }
+            }
+            check(user == null || user.contains("{question}"), prefix + "user", user,
+                    "a text holding {question}, or the thinkers never see the question");
+            check(role == null || role.contains("{role}"), prefix + "role", role,
+                    "a text holding {role}, or role-specialised thinkers are not told their role");
+        }
 
         public PromptTemplate toTemplate() {
             PromptTemplate d = PromptTemplate.DEFAULT;

@@ -8,6 +8,8 @@ import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.github.resilience4j.timelimiter.TimeLimiterRegistry;
 import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.spring.session.Resilience4jSessionGuard;
+import io.groupthink.spring.session.SessionGuard;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -6,17 +6,17 @@ import java.nio.file.Path;
  * The model named by {@code groupthink.model.path} is missing or cannot be loaded. Reported at
  * start-up by {@link ModelPathFailureAnalyzer}.
  */
-public class ModelPathException extends RuntimeException {
+class ModelPathException extends RuntimeException {
 
     private final Path path;
 
-    public ModelPathException(Path path, String problem, Throwable cause) {
+    ModelPathException(Path path, String problem, Throwable cause) {
         super(problem, cause);
         this.path = path;
     }
 
     /** The configured path, or null when the property is not set. */
-    public Path path() {
+    Path path() {
         return path;
     }
 }

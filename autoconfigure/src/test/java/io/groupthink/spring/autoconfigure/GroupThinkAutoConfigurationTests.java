@@ -13,16 +13,24 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkEndpoint;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkGauges;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkHealthIndicator;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkMeters;
+import io.groupthink.spring.actuate.GroupThinkEndpoint;
+import io.groupthink.spring.actuate.GroupThinkGauges;
+import io.groupthink.spring.actuate.GroupThinkHealthIndicator;
+import io.groupthink.spring.actuate.GroupThinkMeters;
+import io.groupthink.spring.ai.GroupThinkAdvisor;
+import io.groupthink.spring.ai.GroupThinkChatModel;
+import io.groupthink.spring.ai.GroupThinkFallback;
 import io.groupthink.spring.autoconfigure.agents.RunnerReviewBoard;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkChatModel;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkFallback;
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
-import io.groupthink.spring.autoconfigure.client.ThinkerToken;
+import io.groupthink.spring.client.GroupThinkBusyException;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkException;
+import io.groupthink.spring.client.GroupThinkResponse;
+import io.groupthink.spring.client.GroupThinkUnavailableException;
+import io.groupthink.spring.client.ThinkerToken;
+import io.groupthink.spring.session.GroupThinkSessions;
+import io.groupthink.spring.session.Resilience4jSessionGuard;
+import io.groupthink.spring.session.SessionGuard;
+import io.groupthink.spring.session.SessionRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,6 +66,7 @@ class GroupThinkAutoConfigurationTests {
 
     static final AutoConfigurations ALL = AutoConfigurations.of(GroupThinkAutoConfiguration.class,
             GroupThinkResilienceAutoConfiguration.class, GroupThinkChatModelAutoConfiguration.class,
+            GroupThinkAdvisorAutoConfiguration.class,
             GroupThinkAgentsAutoConfiguration.class, GroupThinkMetricsAutoConfiguration.class,
             GroupThinkActuatorAutoConfiguration.class);
 
@@ -124,7 +133,7 @@ class GroupThinkAutoConfigurationTests {
                 "groupthink.engine.prefill-tokens-per-step=256", "groupthink.engine.prefix-sharing=false",
                 "groupthink.prompt.header=T{id}>",
                 "groupthink.limits.max-thinkers=6").run(ctx -> {
-                    GroupThinkRequest r = ctx.getBean(GroupThinkSessions.class).request("q").build();
+                    GroupThinkRequest r = ctx.getBean(GroupThinkSessions.class).request("q", null);
                     assertThat(r.thinkers()).isEqualTo(3);
                     assertThat(r.maxTokens()).isEqualTo(17);
                     assertThat(r.mode()).isEqualTo(Mode.INDEPENDENT);
@@ -154,14 +163,16 @@ class GroupThinkAutoConfigurationTests {
     @Test
     void modeAcceptsTheEngineSpellings() {
         runner.withPropertyValues("groupthink.defaults.mode=group").run(ctx -> assertThat(
-                ctx.getBean(GroupThinkSessions.class).request("q").build().mode()).isEqualTo(Mode.GROUP_THINK));
+                ctx.getBean(GroupThinkSessions.class).request("q", null).mode()).isEqualTo(Mode.GROUP_THINK));
         runner.withPropertyValues("groupthink.defaults.mode=cot").run(ctx -> assertThat(
-                ctx.getBean(GroupThinkSessions.class).request("q").build().mode()).isEqualTo(Mode.COT));
+                ctx.getBean(GroupThinkSessions.class).request("q", null).mode()).isEqualTo(Mode.COT));
     }
 
     @Test
     void limitsRejectBeforeTokenizing() {
-        runner.withPropertyValues("groupthink.limits.max-prompt-chars=10", "groupthink.limits.max-tokens-per-thinker=20")
+        // the defaults must sit within the limits, or start-up fails (StartupValidationTests)
+        runner.withPropertyValues("groupthink.limits.max-prompt-chars=10", "groupthink.limits.max-tokens-per-thinker=20",
+                "groupthink.defaults.tokens-per-thinker=16", "groupthink.defaults.synthesis-tokens=16")
                 .run(ctx -> {
                     GroupThinkChatClient client = ctx.getBean(GroupThinkChatClient.class);
                     assertThatThrownBy(() -> client.prompt("a question far longer than ten").call())
@@ -176,7 +187,7 @@ class GroupThinkAutoConfigurationTests {
 
     @Test
     void applicationBeansReplaceOurs() {
-        GroupThinkChatClient own = () -> null;
+        GroupThinkChatClient own = org.mockito.Mockito.mock(GroupThinkChatClient.class);
         SessionGuard guard = () -> SessionGuard.Permit.NONE;
         runner.withBean("myClient", GroupThinkChatClient.class, () -> own)
                 .withBean("myGuard", SessionGuard.class, () -> guard)
@@ -316,7 +327,20 @@ class GroupThinkAutoConfigurationTests {
         runner.withBean("ownChatModel", ChatModel.class, () -> own).run(ctx -> {
             assertThat(ctx).doesNotHaveBean(GroupThinkChatModel.class).hasSingleBean(ChatModel.class);
             assertThat(ctx).hasSingleBean(GroupThinkChatClient.class);
+            // the advisor still turns the application's ChatClient calls into Group Think
+            assertThat(ctx).hasSingleBean(GroupThinkAdvisor.class);
+            assertThat(ctx.getBean(GroupThinkAdvisor.class).getOptions().getThinkers()).isEqualTo(4);
         });
+    }
+
+    @Test
+    void theAdvisorUsesTheChatModelBeanAndTheDefaultThinkers() {
+        runner.withPropertyValues("groupthink.defaults.thinkers=3").run(ctx -> {
+            assertThat(ctx).hasSingleBean(GroupThinkAdvisor.class).hasSingleBean(GroupThinkChatModel.class);
+            assertThat(ctx.getBean(GroupThinkAdvisor.class).getOptions().getThinkers()).isEqualTo(3);
+        });
+        runner.withClassLoader(new FilteredClassLoader(org.springframework.ai.chat.client.ChatClient.class))
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(GroupThinkAdvisor.class));
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -519,6 +543,8 @@ class GroupThinkAutoConfigurationTests {
                 .load(org.springframework.boot.diagnostics.FailureAnalyzer.class, null,
                         org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler
                                 .handleMessage((message, failure) -> { }));
-        assertThat(analyzers).hasAtLeastOneElementOfType(ModelPathFailureAnalyzer.class);
+        assertThat(analyzers).hasAtLeastOneElementOfType(ModelPathFailureAnalyzer.class)
+                .hasAtLeastOneElementOfType(InvalidPropertyFailureAnalyzer.class)
+                .hasAtLeastOneElementOfType(InvalidAgentFailureAnalyzer.class);
     }
 }

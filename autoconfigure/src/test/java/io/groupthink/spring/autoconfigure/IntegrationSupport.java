@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.groupthink.engine.scheduler.EngineStats;
 import io.groupthink.engine.scheduler.Scheduler;
+import io.groupthink.spring.session.SessionRegistry;
 
 /** Shared assertions. */
 public final class IntegrationSupport {

@@ -2,8 +2,8 @@ package io.groupthink.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkResponse;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;

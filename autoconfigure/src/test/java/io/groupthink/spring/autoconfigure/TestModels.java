@@ -5,6 +5,7 @@ import io.groupthink.engine.groupthink.PromptTemplate;
 import java.nio.file.Path;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /** The tiny real model beside the checkout, and prompt words short enough for its 512-token context. */
 public final class TestModels {
@@ -40,6 +41,14 @@ public final class TestModels {
 
     public static Path stories() {
         return shared().resolve("models/stories260K-hf");
+    }
+
+    /** {@link #storiesProperties()} for a {@code @DynamicPropertySource}. */
+    public static void addStoriesProperties(DynamicPropertyRegistry registry) {
+        for (String p : storiesProperties()) {
+            int eq = p.indexOf('=');
+            registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
+        }
     }
 
     /** Properties that point Group Think at the tiny model with small budgets and the short prompt. */

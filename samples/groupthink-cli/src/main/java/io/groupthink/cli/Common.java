@@ -167,24 +167,19 @@ final class Common {
         return t.finishReason() == null ? null : t.finishReason().name().toLowerCase(Locale.ROOT);
     }
 
-    /** Milliseconds of the prefill pass (the first forward pass). */
+    /** Milliseconds of the prefill passes (one per chunk under chunked prefill), from the session. */
     static double prefillMillis(GroupThinkResult r) {
-        return r.stepMillis().isEmpty() ? 0 : r.stepMillis().get(0);
+        return r.prefillMillis();
     }
 
-    /** Total milliseconds of the decode passes (every pass after the prefill). */
+    /** Total milliseconds of the decode passes, from the session. */
     static double decodeMillis(GroupThinkResult r) {
-        double sum = 0;
-        for (int i = 1; i < r.stepMillis().size(); i++) {
-            sum += r.stepMillis().get(i);
-        }
-        return sum;
+        return r.decodeMillis();
     }
 
     /** Mean milliseconds of one decode pass, 0 when there was none. */
     static double meanDecodeMillis(GroupThinkResult r) {
-        int n = r.stepMillis().size() - 1;
-        return n <= 0 ? 0 : decodeMillis(r) / n;
+        return r.decodeSteps() <= 0 ? 0 : r.decodeMillis() / r.decodeSteps();
     }
 
     static double round(double v, int digits) {

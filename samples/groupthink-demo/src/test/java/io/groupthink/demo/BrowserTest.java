@@ -73,9 +73,7 @@ class BrowserTest {
 
     @Test
     void lanesFillTokenByTokenAndTheAnswerAppears() throws IOException {
-        driver.get("http://localhost:" + port + "/");
-        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(90));
-        wait.until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+        WebDriverWait wait = openPage(Duration.ofSeconds(90));
         WebElement question = driver.findElement(By.id("question"));
         question.clear();
         question.sendKeys("Tom and Lily found a red ball.");
@@ -106,9 +104,7 @@ class BrowserTest {
 
     @Test
     void compareViewRunsTheThreeModesSideBySide() throws IOException {
-        driver.get("http://localhost:" + port + "/");
-        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(120));
-        wait.until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+        WebDriverWait wait = openPage(Duration.ofSeconds(120));
         setValue("thinkers", "3");
         driver.findElement(By.id("compare")).click();
         wait.until(d -> d.findElements(By.cssSelector(".run.finished")).size() == 3);
@@ -116,6 +112,27 @@ class BrowserTest {
         assertThat(runs).extracting(r -> r.getAttribute("data-mode")).containsExactly("group", "independent", "cot");
         assertThat(runs.get(2).findElements(By.cssSelector(".lane"))).hasSize(1);
         screenshot("demo-compare.png");
+    }
+
+    @Test
+    void aRefusedRequestShowsTheServersReason() throws IOException {
+        WebDriverWait wait = openPage(Duration.ofSeconds(60));
+        setValue("thinkers", "8");
+        setValue("budget", "400"); // 8 x 400 tokens cannot fit stories260K's 512-token context
+        driver.findElement(By.id("run")).click();
+        wait.until(d -> d.findElement(By.cssSelector(".run .error")).isDisplayed());
+        assertThat(driver.findElement(By.cssSelector(".run .error")).getText())
+                .contains("but the model's context is 512");
+        assertThat(driver.findElement(By.id("run")).isEnabled()).as("the page is ready for another run").isTrue();
+        screenshot("demo-refused.png");
+    }
+
+    /** Loads the page and waits until it has described the model; the wait serves the test after. */
+    private WebDriverWait openPage(Duration timeout) {
+        driver.get("http://localhost:" + port + "/");
+        WebDriverWait wait = new WebDriverWait(driver, timeout);
+        wait.until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+        return wait;
     }
 
     private void setValue(String id, String value) {

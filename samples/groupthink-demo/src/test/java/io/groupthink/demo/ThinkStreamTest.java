@@ -4,14 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.groupthink.engine.scheduler.EngineStats;
 import io.groupthink.engine.scheduler.Scheduler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -36,6 +44,9 @@ class ThinkStreamTest {
     @Autowired
     Scheduler scheduler;
 
+    @LocalServerPort
+    int port;
+
     @Test
     void streamsTokensPerLaneThenStats() {
         List<ServerSentEvent<Map<String, Object>>> events = web.get()
@@ -53,14 +64,50 @@ class ThinkStreamTest {
         assertThat((List<?>) last.data().get("lanes")).hasSize(3);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "question=              | question is empty",
+            "question=q&thinkers=0  | thinkers must be between 1 and 8, got 0",
+            "question=q&thinkers=1000 | thinkers must be between 1 and 8, got 1000",
+            "question=q&thinkers=x  | parameter 'thinkers'",
+            "question=q&budget=0    | budget must be at least 1 token, got 0",
+            "question=q&mode=groupp | unknown mode 'groupp'",
+            "thinkers=2             | question",
+            "question=q&thinkers=8&budget=400 | but the model's context is 512" })
+    void aBadRequestIsA400WithAProblemBodyBeforeAnySession(String query, String detail) {
+        long submitted = scheduler.stats().submitted();
+        web.get().uri("/api/think?" + query).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                .expectStatus().isBadRequest()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(400).jsonPath("$.detail").value(
+                        (String d) -> assertThat(d).contains(detail));
+        assertThat(scheduler.stats().submitted()).as("no session was submitted").isEqualTo(submitted);
+    }
+
     @Test
-    void badOptionsArriveAsAFailureEvent() {
-        List<ServerSentEvent<Map<String, Object>>> events = web.get().uri("/api/think?question=q&thinkers=9")
-                .exchange().expectStatus().isOk().returnResult(EVENT).getResponseBody()
-                .collectList().block(Duration.ofSeconds(30));
-        assertThat(events).hasSize(1);
-        assertThat(events.get(0).event()).isEqualTo("failure");
-        assertThat(events.get(0).data().get("message").toString()).contains("thinkers must be between 1 and 8, got 9");
+    void aQuestionOverThePromptLimitIs413() throws IOException {
+        String reply = rawGet("/api/think?question=" + "a".repeat(40_000));
+        assertThat(reply).startsWith("HTTP/1.1 413").contains("application/problem+json")
+                .contains("groupthink.limits.max-prompt-chars");
+    }
+
+    @Test
+    void aFiveMegabyteUrlIs414NotAConnectionReset() throws IOException {
+        String reply = rawGet("/api/think?question=" + "a".repeat(5_000_000));
+        assertThat(reply).startsWith("HTTP/1.1 414").contains("application/problem+json")
+                .contains("the URL is 5000020 characters");
+    }
+
+    /** A request written on a plain socket: the whole of it is sent before the reply is read. */
+    private String rawGet(String target) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test

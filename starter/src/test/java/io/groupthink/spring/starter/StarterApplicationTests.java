@@ -2,9 +2,9 @@ package io.groupthink.spring.starter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.groupthink.spring.autoconfigure.Resilience4jSessionGuard;
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkResponse;
+import io.groupthink.spring.session.Resilience4jSessionGuard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -22,7 +22,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * GroupThinkChatClient that answers with 4 thinkers, plus Spring AI's ChatClient and Resilience4j.
  */
 @SpringBootTest(classes = StarterApplicationTests.App.class)
-class StarterApplicationTests {
+public class StarterApplicationTests {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
@@ -34,7 +34,7 @@ class StarterApplicationTests {
         registry.add("groupthink.model.path", () -> shared().resolve("models/stories260K-hf").toString());
     }
 
-    static Path shared() {
+    public static Path shared() {
         String prop = System.getProperty("groupthink.shared");
         if (prop != null && Files.isDirectory(Paths.get(prop))) {
             return Paths.get(prop);

@@ -1,7 +1,7 @@
 package io.groupthink.spring.autoconfigure.agents;
 
-import io.groupthink.spring.autoconfigure.agent.GroupThinkAgents;
-import io.groupthink.spring.autoconfigure.agent.Thinker;
+import io.groupthink.spring.agent.GroupThinkAgents;
+import io.groupthink.spring.agent.Thinker;
 
 /** Found by the ApplicationContextRunner tests' scan of this package. */
 @GroupThinkAgents

@@ -10,22 +10,22 @@ import io.groupthink.engine.groupthink.FinishReason;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.scheduler.EngineStats;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.GroupThinkBusyException;
-import io.groupthink.spring.autoconfigure.GroupThinkException;
-import io.groupthink.spring.autoconfigure.GroupThinkTimeoutException;
+import io.groupthink.spring.actuate.GroupThinkEndpoint;
+import io.groupthink.spring.actuate.GroupThinkGauges;
+import io.groupthink.spring.actuate.GroupThinkMeters;
+import io.groupthink.spring.ai.GroupThinkChatModel;
+import io.groupthink.spring.ai.GroupThinkChatOptions;
 import io.groupthink.spring.autoconfigure.IntegrationSupport;
-import io.groupthink.spring.autoconfigure.SessionRegistry;
 import io.groupthink.spring.autoconfigure.SlowHook;
 import io.groupthink.spring.autoconfigure.TestModels;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkEndpoint;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkGauges;
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkMeters;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkChatModel;
-import io.groupthink.spring.autoconfigure.ai.GroupThinkChatOptions;
-import io.groupthink.spring.autoconfigure.client.GroupThinkChatClient;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
-import io.groupthink.spring.autoconfigure.client.StructuredOutputException;
-import io.groupthink.spring.autoconfigure.client.ThinkerToken;
+import io.groupthink.spring.client.GroupThinkBusyException;
+import io.groupthink.spring.client.GroupThinkChatClient;
+import io.groupthink.spring.client.GroupThinkException;
+import io.groupthink.spring.client.GroupThinkResponse;
+import io.groupthink.spring.client.GroupThinkTimeoutException;
+import io.groupthink.spring.client.StructuredOutputException;
+import io.groupthink.spring.client.ThinkerToken;
+import io.groupthink.spring.session.SessionRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -51,8 +51,8 @@ import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
-import org.springframework.ai.observation.conventions.AiObservationAttributes;
 import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
+import org.springframework.ai.observation.conventions.AiObservationAttributes;
 import org.springframework.ai.observation.conventions.AiObservationMetricNames;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
@@ -75,10 +75,7 @@ class GroupThinkIntegrationTests {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        for (String p : TestModels.storiesProperties()) {
-            int eq = p.indexOf('=');
-            registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
-        }
+        TestModels.addStoriesProperties(registry);
         registry.add("resilience4j.bulkhead.instances.groupthink.max-concurrent-calls", () -> "4");
         registry.add("resilience4j.bulkhead.instances.groupthink.max-wait-duration", () -> "0");
         registry.add("resilience4j.timelimiter.instances.groupthink.timeout-duration", () -> TIME_LIMIT.toMillis() + "ms");

@@ -1,9 +1,9 @@
 package io.groupthink.spring.autoconfigure.it;
 
-import io.groupthink.spring.autoconfigure.agent.GroupThink;
-import io.groupthink.spring.autoconfigure.agent.GroupThinkAgents;
-import io.groupthink.spring.autoconfigure.agent.Thinker;
-import io.groupthink.spring.autoconfigure.client.GroupThinkResponse;
+import io.groupthink.spring.agent.GroupThink;
+import io.groupthink.spring.agent.GroupThinkAgents;
+import io.groupthink.spring.agent.Thinker;
+import io.groupthink.spring.client.GroupThinkResponse;
 import java.util.Map;
 
 /** Three roles, one session per group call; found by the auto-configuration package scan. */
@@ -24,10 +24,10 @@ public interface StoryCouncil {
 
     Map<String, Object> asMap(String plan);
 
-    @GroupThink(thinkers = 4, maxTokensPerThinker = 12)
+    @GroupThink(thinkers = 4, maxTokensPerThinker = 12, prompt = "{topic}")
     String brainstorm(String topic);
 
-    @GroupThink(thinkers = 4, maxTokensPerThinker = 12)
+    @GroupThink(thinkers = 4, maxTokensPerThinker = 12, prompt = "{topic}")
     GroupThinkResponse brainstormResponse(String topic);
 
     default int councilLength(String plan) {
