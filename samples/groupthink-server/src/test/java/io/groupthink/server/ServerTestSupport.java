@@ -24,7 +24,6 @@ final class ServerTestSupport {
 
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("groupthink.model.path", () -> TestModels.stories().toString());
-        registry.add("spring.profiles.active", () -> "tiny");
         registry.add("groupthink.server.api-keys", () -> KEY);
         // Spring AI's OpenAI starter is on the test classpath as a client; its auto-configuration
         // would build OpenAI models for this app itself, so it is switched off here.
