@@ -2,13 +2,10 @@ package io.groupthink.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptPlan;
-import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.GroupThinkSessions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,44 +14,24 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** The OpenAI shapes, Group Think's modes through n and group_think, and every refusal's status. */
-@ActiveProfiles("tiny")
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient(timeout = "120s")
-class ChatCompletionsTest {
-
-    @DynamicPropertySource
-    static void model(DynamicPropertyRegistry registry) {
-        ServerTestSupport.properties(registry);
-    }
+class ChatCompletionsTest extends ServerTestBase {
 
     @Autowired
     WebTestClient web;
-
-    @Autowired
-    GroupThinkModel model;
-
-    @Autowired
-    Scheduler scheduler;
-
-    @Autowired
-    GroupThinkSessions sessions;
 
     @Autowired
     ApplicationContext context;
 
     private WebTestClient.ResponseSpec post(String body) {
         return web.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                .header("Authorization", "Bearer " + ServerTestSupport.KEY).bodyValue(body).exchange();
+                .header("Authorization", "Bearer " + KEY).bodyValue(body).exchange();
     }
 
     private static String request(String extra) {
@@ -76,11 +53,10 @@ class ChatCompletionsTest {
 
     @Test
     void aPlainCompletionIsTheEnginesGreedyAnswerWithItsUsage() throws Exception {
-        GroupThinkResult direct = ServerTestSupport.direct(model, scheduler,
-                ServerTestSupport.user(ServerTestSupport.QUESTION), 24);
+        GroupThinkResult direct = direct(user(QUESTION), 24);
         post(request(",\"max_tokens\":24")).expectStatus().isOk().expectBody()
                 .jsonPath("$.object").isEqualTo("chat.completion")
-                .jsonPath("$.model").isEqualTo(ServerTestSupport.MODEL)
+                .jsonPath("$.model").isEqualTo(MODEL)
                 .jsonPath("$.choices.length()").isEqualTo(1)
                 .jsonPath("$.choices[0].index").isEqualTo(0)
                 .jsonPath("$.choices[0].message.role").isEqualTo("assistant")
@@ -93,7 +69,7 @@ class ChatCompletionsTest {
 
     @Test
     void aStopStringEndsTheChoiceWithFinishReasonStop() throws Exception {
-        String full = ServerTestSupport.direct(model, scheduler, ServerTestSupport.user(ServerTestSupport.QUESTION),
+        String full = direct(user(QUESTION),
                 24).thinkers().get(0).text();
         String stop = full.substring(8, 12);
         List<Map<String, Object>> choices = choices(",\"max_tokens\":24,\"stop\":[\"" + stop + "\"]");
@@ -118,13 +94,13 @@ class ChatCompletionsTest {
                 ",\"n\":4,\"max_tokens\":16,\"group_think\":{\"mode\":\"independent\"}");
         // Each thinker alone: its own full prompt (shared part, its instructions, its header) as one
         // plain generation on the engine, run one after another.
-        GroupThinkRequest r = sessions.request(ServerTestSupport.QUESTION).thinkers(4).mode(Mode.INDEPENDENT).build();
+        GroupThinkRequest r = sessions.request(QUESTION).thinkers(4).mode(Mode.INDEPENDENT).build();
         PromptPlan plan = PromptPlan.build(model.tokenizer(), model.chatTemplate(), r.template(), r.question(),
                 Mode.INDEPENDENT, 4, List.of(), false);
         List<String> separate = new ArrayList<>();
         for (int n = 0; n < 4; n++) {
             int[] ids = concat(plan.shared(), plan.instructions()[n], plan.headers()[n]);
-            separate.add(ServerTestSupport.direct(model, scheduler, ids, 16).thinkers().get(0).text());
+            separate.add(direct(ids, 16).thinkers().get(0).text());
         }
         assertThat(independent.stream().map(ChatCompletionsTest::content).toList()).isEqualTo(separate);
         // The thinkers' prompts differ only in their ids, and that is enough to part their answers.
@@ -156,7 +132,7 @@ class ChatCompletionsTest {
     @Test
     void aStreamInterleavesThinkersByIndexAndEndsWithUsageAndDone() {
         List<String> events = web.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                .header("Authorization", "Bearer " + ServerTestSupport.KEY)
+                .header("Authorization", "Bearer " + KEY)
                 .bodyValue(request(",\"n\":3,\"max_tokens\":10,\"stream\":true,\"stream_options\":{\"include_usage\":true}"))
                 .exchange().expectStatus().isOk()
                 .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_EVENT_STREAM)
@@ -177,12 +153,12 @@ class ChatCompletionsTest {
 
     @Test
     void listsTheModel() {
-        web.get().uri("/v1/models").header("Authorization", "Bearer " + ServerTestSupport.KEY).exchange()
+        web.get().uri("/v1/models").header("Authorization", "Bearer " + KEY).exchange()
                 .expectStatus().isOk().expectBody()
                 .jsonPath("$.object").isEqualTo("list")
-                .jsonPath("$.data[0].id").isEqualTo(ServerTestSupport.MODEL)
+                .jsonPath("$.data[0].id").isEqualTo(MODEL)
                 .jsonPath("$.data[0].object").isEqualTo("model");
-        web.get().uri("/v1/models/nope").header("Authorization", "Bearer " + ServerTestSupport.KEY).exchange()
+        web.get().uri("/v1/models/nope").header("Authorization", "Bearer " + KEY).exchange()
                 .expectStatus().isNotFound().expectBody().jsonPath("$.error.code").isEqualTo("model_not_found");
     }
 
@@ -207,7 +183,7 @@ class ChatCompletionsTest {
                 "Incorrect API key");
         expectError(web.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(request("")).exchange(), 401, null, "didn't provide an API key");
-        expectError(web.get().uri("/v1/nothing").header("Authorization", "Bearer " + ServerTestSupport.KEY)
+        expectError(web.get().uri("/v1/nothing").header("Authorization", "Bearer " + KEY)
                 .exchange(), 404, null, "Unknown request URL");
     }
 
@@ -217,7 +193,7 @@ class ChatCompletionsTest {
         String body = web.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                 .header("Authorization", "Bearer sk-secret-guess-123").bodyValue(request("")).exchange()
                 .expectStatus().isUnauthorized().expectBody(String.class).returnResult().getResponseBody();
-        assertThat(body).doesNotContain("sk-secret-guess-123").doesNotContain(ServerTestSupport.KEY);
+        assertThat(body).doesNotContain("sk-secret-guess-123").doesNotContain(KEY);
     }
 
     @Test

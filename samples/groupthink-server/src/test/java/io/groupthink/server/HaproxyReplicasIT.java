@@ -36,7 +36,7 @@ class HaproxyReplicasIT {
         assumeTrue(ReplicaCluster.haproxyInstalled(), "haproxy is not installed (.ci/run installs it)");
         ExecutorService pool = StreamLoad.pool(STREAMS);
         try (ReplicaCluster cluster = new ReplicaCluster(3, DRAIN)) {
-            cluster.start(Duration.ofSeconds(300));
+            cluster.start(Duration.ofSeconds(600));
             ReplicaCluster.Replica r1 = cluster.replicas.get(0);
             StreamLoad once = new StreamLoad(cluster.url(), 24, 1); // one attempt: nothing may be lost
 
@@ -100,9 +100,10 @@ class HaproxyReplicasIT {
         int tokens = Integer.getInteger("groupthink.bench.tokens", 64);
         ExecutorService pool = StreamLoad.pool(STREAMS);
         try {
-            for (int n : new int[] {1, 3}) {
+            for (String replicas : System.getProperty("groupthink.bench.replicas", "1,3").split(",")) {
+                int n = Integer.parseInt(replicas.trim());
                 try (ReplicaCluster cluster = new ReplicaCluster(n, DRAIN)) {
-                    cluster.start(Duration.ofSeconds(300));
+                    cluster.start(Duration.ofSeconds(600));
                     StreamLoad load = new StreamLoad(cluster.url(), tokens, 1);
                     results(load.send(pool, 0, 8)); // warm-up, not counted
                     long start = System.nanoTime();

@@ -3,15 +3,8 @@ package io.groupthink.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.groupthink.engine.GroupThinkModel;
-import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
-import io.groupthink.engine.groupthink.SessionListener;
-import io.groupthink.engine.groupthink.StepHook;
-import io.groupthink.engine.sampling.SamplingOptions;
-import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.GroupThinkSessions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,11 +13,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,28 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  * checked against the engine's direct greedy result. The package is installed here with npm when
  * missing; the test is skipped only where Node.js itself is absent.
  */
-@ActiveProfiles("tiny")
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class NodeOpenAiClientTest {
+class NodeOpenAiClientTest extends ServerTestBase {
 
     static final Path CLIENT = Path.of("src/test/node");
-
-    @DynamicPropertySource
-    static void model(DynamicPropertyRegistry registry) {
-        ServerTestSupport.properties(registry);
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    GroupThinkModel model;
-
-    @Autowired
-    Scheduler scheduler;
-
-    @Autowired
-    GroupThinkSessions sessions;
 
     @Autowired
     JsonMapper json;
@@ -68,23 +37,19 @@ class NodeOpenAiClientTest {
             assertThat(install.exit).as("npm install: %s", install.output).isZero();
         }
         Result client = run(CLIENT, 300, "node", "client.mjs", "http://127.0.0.1:" + port + "/v1",
-                ServerTestSupport.KEY, ServerTestSupport.MODEL);
+                KEY, MODEL);
         assertThat(client.exit).as("node client.mjs: %s", client.output).isZero();
         String last = client.output.strip().lines().reduce((a, b) -> b).orElseThrow();
         JsonNode got = json.readTree(last);
 
-        GroupThinkResult plain = ServerTestSupport.direct(model, scheduler,
-                ServerTestSupport.user(ServerTestSupport.QUESTION), 24);
+        GroupThinkResult plain = direct(user(QUESTION), 24);
         JsonNode completion = got.get("completion");
         assertThat(completion.get("text").stringValue()).isEqualTo(plain.thinkers().get(0).text());
         assertThat(completion.get("finish_reason").stringValue()).isEqualTo("length");
         assertThat(completion.at("/usage/prompt_tokens").intValue()).isEqualTo(plain.promptTokens());
         assertThat(completion.at("/usage/completion_tokens").intValue()).isEqualTo(plain.generatedTokens());
 
-        GroupThinkRequest request = sessions.request(ServerTestSupport.QUESTION).thinkers(4).mode(Mode.GROUP_THINK)
-                .synthesize(false).maxTokens(12).sampling(SamplingOptions.GREEDY).build();
-        GroupThinkResult group = scheduler.submit(model.newSession(request, SessionListener.NONE, StepHook.NONE))
-                .result().get(60, TimeUnit.SECONDS);
+        GroupThinkResult group = directGroup(4, Mode.GROUP_THINK, 12);
         JsonNode stream = got.get("stream");
         assertThat(stream.get("choices").size()).isEqualTo(4);
         for (int i = 0; i < 4; i++) {

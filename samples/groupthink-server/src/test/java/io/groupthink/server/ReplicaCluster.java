@@ -53,6 +53,9 @@ final class ReplicaCluster implements AutoCloseable {
                     // One compute thread each: three replicas share two cores, and spinning kernel
                     // helpers would only fight each other.
                     "--groupthink.model.threads=1",
+                    // All 64 streams may be admitted by one replica; the engine's queue, not the
+                    // bulkhead's default of 25, decides who waits for KV memory.
+                    "--resilience4j.bulkhead.instances.groupthink.max-concurrent-calls=128",
                     "--groupthink.engine.max-queue=256",
                     "--groupthink.engine.queue-timeout=120s",
                     "--spring.lifecycle.timeout-per-shutdown-phase=" + drainTime.toSeconds() + "s")

@@ -2,85 +2,50 @@ package io.groupthink.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.groupthink.engine.GroupThinkModel;
-import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
-import io.groupthink.engine.groupthink.SessionListener;
-import io.groupthink.engine.groupthink.StepHook;
-import io.groupthink.engine.sampling.SamplingOptions;
-import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.GroupThinkSessions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.OpenAiChatOptions;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Spring AI's own OpenAI {@code ChatModel} (the official OpenAI Java SDK underneath), pointed at
  * this server on loopback: a call, a stream and n = 4, each checked against the engine's direct
  * result for the same greedy request.
  */
-@ActiveProfiles("tiny")
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class SpringAiOpenAiClientTest {
-
-    @DynamicPropertySource
-    static void model(DynamicPropertyRegistry registry) {
-        ServerTestSupport.properties(registry);
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    GroupThinkModel model;
-
-    @Autowired
-    Scheduler scheduler;
-
-    @Autowired
-    GroupThinkSessions sessions;
+class SpringAiOpenAiClientTest extends ServerTestBase {
 
     private OpenAiChatModel client(OpenAiChatOptions.Builder options) {
         return OpenAiChatModel.builder()
-                .options(options.baseUrl("http://127.0.0.1:" + port + "/v1").apiKey(ServerTestSupport.KEY)
-                        .model(ServerTestSupport.MODEL).temperature(0.0).maxRetries(0)
+                .options(options.baseUrl("http://127.0.0.1:" + port + "/v1").apiKey(KEY)
+                        .model(MODEL).temperature(0.0).maxRetries(0)
                         .timeout(Duration.ofSeconds(120)).build())
                 .build();
     }
 
     @Test
     void callGetsTheEnginesTextUsageAndFinishReason() throws Exception {
-        GroupThinkResult direct = ServerTestSupport.direct(model, scheduler,
-                ServerTestSupport.user(ServerTestSupport.QUESTION), 24);
+        GroupThinkResult direct = direct(user(QUESTION), 24);
         ChatResponse response = client(OpenAiChatOptions.builder().maxTokens(24))
-                .call(new Prompt(ServerTestSupport.QUESTION));
+                .call(new Prompt(QUESTION));
         assertThat(response.getResult().getOutput().getText()).isEqualTo(direct.thinkers().get(0).text());
         assertThat(finish(response.getResult())).isEqualTo("length");
         assertThat(response.getMetadata().getUsage().getPromptTokens()).isEqualTo(direct.promptTokens());
         assertThat(response.getMetadata().getUsage().getCompletionTokens()).isEqualTo(direct.generatedTokens());
-        assertThat(response.getMetadata().getModel()).isEqualTo(ServerTestSupport.MODEL);
+        assertThat(response.getMetadata().getModel()).isEqualTo(MODEL);
     }
 
     @Test
     void streamGetsTheSameTextInPiecesThenUsage() throws Exception {
-        GroupThinkResult direct = ServerTestSupport.direct(model, scheduler,
-                ServerTestSupport.user(ServerTestSupport.QUESTION), 24);
+        GroupThinkResult direct = direct(user(QUESTION), 24);
         List<ChatResponse> chunks = client(OpenAiChatOptions.builder().maxTokens(24).streamUsage(true))
-                .stream(new Prompt(ServerTestSupport.QUESTION)).collectList().block(Duration.ofSeconds(120));
+                .stream(new Prompt(QUESTION)).collectList().block(Duration.ofSeconds(120));
         StringBuilder text = new StringBuilder();
         String finish = null;
         Integer promptTokens = null;
@@ -110,12 +75,9 @@ class SpringAiOpenAiClientTest {
     @Test
     void nFourGivesFourThinkersAsGenerationsInOrder() throws Exception {
         // Direct: the same Group Think session (4 thinkers, group mode, greedy) run on the engine.
-        GroupThinkRequest request = sessions.request(ServerTestSupport.QUESTION).thinkers(4).mode(Mode.GROUP_THINK)
-                .synthesize(false).maxTokens(12).sampling(SamplingOptions.GREEDY).build();
-        GroupThinkResult direct = scheduler.submit(model.newSession(request, SessionListener.NONE, StepHook.NONE))
-                .result().get(60, TimeUnit.SECONDS);
+        GroupThinkResult direct = directGroup(4, Mode.GROUP_THINK, 12);
         ChatResponse response = client(OpenAiChatOptions.builder().maxTokens(12).n(4))
-                .call(new Prompt(ServerTestSupport.QUESTION));
+                .call(new Prompt(QUESTION));
         assertThat(response.getResults()).hasSize(4);
         for (int i = 0; i < 4; i++) {
             GroupThinkResult.ThinkerResult t = direct.thinkers().get(i);

@@ -74,7 +74,7 @@ final class StreamLoad {
 
     private Outcome run(int id) {
         Outcome o = new Outcome(id, System.nanoTime());
-        String body = "{\"model\":\"" + ServerTestSupport.MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":"
+        String body = "{\"model\":\"" + ServerTestBase.MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"Tom had a red ball " + id + ".\"}],\"max_tokens\":" + maxTokens
                 + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
         for (int attempt = 1; attempt <= attempts && !o.completed; attempt++) {
