@@ -2,6 +2,8 @@ package io.groupthink.server;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
@@ -30,16 +32,22 @@ class EngineBusyTest extends ServerTestBase {
     @Test
     void aSecondSessionThatDoesNotFitGets429WithRetryAfter() {
         // The first session holds nearly the whole budget while it streams.
-        var first = post(true).expectStatus().isOk().returnResult(String.class).getResponseBody();
+        // (Cancelling a stream would end its session, so one subscriber keeps it open throughout.)
+        Flux<String> first = post(true).expectStatus().isOk().returnResult(String.class).getResponseBody().cache();
+        Disposable holder = first.subscribe();
         first.take(2).blockLast(Duration.ofSeconds(60));
-        for (boolean stream : new boolean[] {false, true}) {
-            post(stream).expectStatus().isEqualTo(429)
-                    .expectHeader().valueEquals("Retry-After", "1")
-                    .expectBody()
-                    .jsonPath("$.error.type").isEqualTo("rate_limit_error")
-                    .jsonPath("$.error.code").isEqualTo("engine_busy")
-                    .jsonPath("$.error.message").value(m -> org.assertj.core.api.Assertions.assertThat((String) m)
-                            .contains("groupthink.engine"));
+        try {
+            for (boolean stream : new boolean[] {false, true}) {
+                post(stream).expectStatus().isEqualTo(429)
+                        .expectHeader().valueEquals("Retry-After", "1")
+                        .expectBody()
+                        .jsonPath("$.error.type").isEqualTo("rate_limit_error")
+                        .jsonPath("$.error.code").isEqualTo("engine_busy")
+                        .jsonPath("$.error.message").value(m -> org.assertj.core.api.Assertions.assertThat((String) m)
+                                .contains("groupthink.engine"));
+            }
+        } finally {
+            holder.dispose();
         }
     }
 }
