@@ -5,7 +5,7 @@ import io.groupthink.server.openai.ApiException;
 import io.groupthink.server.openai.ChatCompletion;
 import io.groupthink.server.openai.ChatRequest;
 import io.groupthink.server.openai.ModelList;
-import io.groupthink.spring.autoconfigure.GroupThinkEvent;
+import io.groupthink.spring.session.GroupThinkEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.core.io.buffer.DataBuffer;

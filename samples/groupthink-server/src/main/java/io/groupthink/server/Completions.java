@@ -4,15 +4,15 @@ import io.groupthink.engine.groupthink.FinishReason;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
-import io.groupthink.engine.groupthink.PromptTemplate;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.model.ChatTemplate;
-import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.server.openai.ApiException;
 import io.groupthink.server.openai.ChatCompletion;
 import io.groupthink.server.openai.ChatRequest;
-import io.groupthink.spring.autoconfigure.GroupThinkEvent;
-import io.groupthink.spring.autoconfigure.GroupThinkSessions;
+import io.groupthink.spring.session.GroupThinkEvent;
+import io.groupthink.spring.session.GroupThinkSessions;
+import io.groupthink.spring.session.RequestOptions;
+import io.groupthink.spring.session.SessionDefaults;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -63,59 +63,43 @@ public class Completions {
                     "model_not_found", "The model '" + chat.model() + "' does not exist; this server serves '"
                             + modelName + "'");
         }
-        int maxThinkers = sessions.properties().getLimits().getMaxThinkers();
-        if (chat.n() > maxThinkers) {
-            throw ApiException.invalid("n", "n must be at most " + maxThinkers
+        SessionDefaults.Limits limits = sessions.defaults().limits();
+        if (chat.n() > limits.maxThinkers()) {
+            throw ApiException.invalid("n", "n must be at most " + limits.maxThinkers()
                     + " (groupthink.limits.max-thinkers), got " + chat.n());
         }
-        int maxTokens = sessions.properties().getLimits().getMaxTokensPerThinker();
-        if (chat.maxTokens() != null && chat.maxTokens() > maxTokens) {
-            throw ApiException.invalid("max_tokens", "max_tokens must be at most " + maxTokens
+        if (chat.maxTokens() != null && chat.maxTokens() > limits.maxTokensPerThinker()) {
+            throw ApiException.invalid("max_tokens", "max_tokens must be at most " + limits.maxTokensPerThinker()
                     + " (groupthink.limits.max-tokens-per-thinker), got " + chat.maxTokens());
         }
         List<ChatTemplate.Message> messages = withFormatInstruction(chat);
-        GroupThinkRequest.Builder b = sessions.request(question(messages));
-        GroupThinkRequest defaults = b.build();
-        SamplingOptions d = defaults.sampling();
-        b.sampling(new SamplingOptions(
-                chat.temperature() != null ? chat.temperature() : d.temperature(),
-                chat.topK() != null ? chat.topK() : d.topK(),
-                chat.topP() != null ? chat.topP() : d.topP(),
-                chat.repetitionPenalty() != null ? chat.repetitionPenalty() : d.repetitionPenalty(),
-                chat.seed() != null ? chat.seed() : d.seed()));
-        b.thinkers(chat.n()).stopStrings(chat.stop());
-        if (chat.maxTokens() != null) {
-            b.maxTokens(chat.maxTokens());
-        }
+        // The starter's one overlay: defaults, then what this request says.
+        RequestOptions.Builder o = RequestOptions.builder().thinkers(chat.n()).maxTokens(chat.maxTokens())
+                .temperature(chat.temperature()).topK(chat.topK()).topP(chat.topP())
+                .repetitionPenalty(chat.repetitionPenalty()).seed(chat.seed()).stop(chat.stop())
+                .system(emptyToNull(system(messages)));
         if (chat.plain()) {
-            return new Plan(chat, b.mode(Mode.COT).synthesize(false).build(), true, messages);
+            GroupThinkRequest plain = sessions.request(question(messages),
+                    o.system(null).mode(Mode.COT).synthesize(false).build());
+            return new Plan(chat, plain, true, messages);
         }
         ChatRequest.GroupThink g = chat.groupThink();
-        b.mode(Mode.GROUP_THINK).synthesize(false);
+        o.mode(Mode.GROUP_THINK).synthesize(false);
         if (g != null) {
             if (g.mode() != null) {
-                b.mode(g.mode());
+                o.mode(g.mode());
             }
-            if (g.layout() != null) {
-                b.layout(g.layout());
-            }
+            o.layout(g.layout());
             if (g.synthesize() != null) {
-                b.synthesize(g.synthesize());
+                o.synthesize(g.synthesize());
             }
-            if (g.synthesisTokens() != null) {
-                b.synthesisTokens(g.synthesisTokens());
-            }
+            o.synthesisTokens(g.synthesisTokens());
             if (!g.roles().isEmpty()) {
-                b.roles(g.roles());
+                o.roles(g.roles());
             }
         }
-        String system = system(messages);
-        if (!system.isEmpty()) {
-            PromptTemplate t = defaults.template();
-            b.template(new PromptTemplate(t.groupSystem() + "\n\n" + system, t.soloSystem() + "\n\n" + system,
-                    t.user(), t.role(), t.header(), t.synthesis()));
-        }
-        return new Plan(chat, b.build(), false, messages);
+        GroupThinkRequest request = sessions.request(question(messages), o.build());
+        return new Plan(chat, request, false, messages);
     }
 
     /** Runs the plan: its tokens as they come, then its result. Nothing starts until subscribed. */
@@ -208,5 +192,9 @@ public class Completions {
             }
         }
         return sb.toString();
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 }

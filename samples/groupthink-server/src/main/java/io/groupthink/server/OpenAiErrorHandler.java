@@ -1,9 +1,9 @@
 package io.groupthink.server;
 
 import io.groupthink.server.openai.ApiException;
-import io.groupthink.spring.autoconfigure.GroupThinkBusyException;
-import io.groupthink.spring.autoconfigure.GroupThinkTimeoutException;
-import io.groupthink.spring.autoconfigure.GroupThinkUnavailableException;
+import io.groupthink.spring.client.GroupThinkBusyException;
+import io.groupthink.spring.client.GroupThinkTimeoutException;
+import io.groupthink.spring.client.GroupThinkUnavailableException;
 import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

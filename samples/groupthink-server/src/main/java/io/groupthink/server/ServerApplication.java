@@ -1,6 +1,6 @@
 package io.groupthink.server;
 
-import io.groupthink.spring.autoconfigure.GroupThinkSessions;
+import io.groupthink.spring.session.GroupThinkSessions;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -23,7 +23,7 @@ public class ServerApplication {
     @Bean
     Completions completions(GroupThinkSessions sessions, ServerProperties properties) {
         String name = properties.getModelName().isBlank()
-                ? String.valueOf(sessions.model().dir().getFileName()) : properties.getModelName();
+                ? sessions.modelInfo().name() : properties.getModelName();
         return new Completions(sessions, name);
     }
 

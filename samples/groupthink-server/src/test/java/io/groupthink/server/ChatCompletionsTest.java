@@ -6,6 +6,7 @@ import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptPlan;
+import io.groupthink.spring.session.RequestOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +95,8 @@ class ChatCompletionsTest extends ServerTestBase {
                 ",\"n\":4,\"max_tokens\":16,\"group_think\":{\"mode\":\"independent\"}");
         // Each thinker alone: its own full prompt (shared part, its instructions, its header) as one
         // plain generation on the engine, run one after another.
-        GroupThinkRequest r = sessions.request(QUESTION).thinkers(4).mode(Mode.INDEPENDENT).build();
+        GroupThinkRequest r = sessions.request(QUESTION,
+                RequestOptions.builder().thinkers(4).mode(Mode.INDEPENDENT).build());
         PromptPlan plan = PromptPlan.build(model.tokenizer(), model.chatTemplate(), r.template(), r.question(),
                 Mode.INDEPENDENT, 4, List.of(), false);
         List<String> separate = new ArrayList<>();

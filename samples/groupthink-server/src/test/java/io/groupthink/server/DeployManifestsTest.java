@@ -2,7 +2,7 @@ package io.groupthink.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.groupthink.spring.autoconfigure.actuate.GroupThinkGauges;
+import io.groupthink.spring.actuate.GroupThinkGauges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,7 +11,8 @@ import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.model.ChatTemplate;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.engine.scheduler.Scheduler;
-import io.groupthink.spring.autoconfigure.GroupThinkSessions;
+import io.groupthink.spring.session.GroupThinkSessions;
+import io.groupthink.spring.session.RequestOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -73,8 +74,8 @@ abstract class ServerTestBase {
 
     /** A greedy Group Think session on {@link #QUESTION} with the server's prompt defaults. */
     GroupThinkResult directGroup(int thinkers, Mode mode, int maxTokens) throws Exception {
-        GroupThinkRequest request = sessions.request(QUESTION).thinkers(thinkers).mode(mode).synthesize(false)
-                .maxTokens(maxTokens).sampling(SamplingOptions.GREEDY).build();
+        GroupThinkRequest request = sessions.request(QUESTION, RequestOptions.builder().thinkers(thinkers)
+                .mode(mode).synthesize(false).maxTokens(maxTokens).sampling(SamplingOptions.GREEDY).build());
         return scheduler.submit(model.newSession(request, SessionListener.NONE, StepHook.NONE)).result()
                 .get(60, TimeUnit.SECONDS);
     }
