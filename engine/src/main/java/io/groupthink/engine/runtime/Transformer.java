@@ -31,42 +31,51 @@ public final class Transformer implements AutoCloseable {
     private final NDArray cosTable; // [maxPositions, headDim], halves repeated for rotate_half
     private final NDArray sinTable; // [maxPositions, headDim]
     private final NDArray rotateHalf; // [headDim, headDim]: x @ R = cat(-x2, x1)
-    private final VectorLinear embedRows; // a tied head's packed weight serves lookups, or null
+    private final HeapLinear embedRows; // a tied head's packed weight serves lookups, or null
+    private final LinearFactory linears; // this model's own: its kernel threads close with it
 
     /** The linear operators of one layer and the norms before them (qNorm, kNorm: Qwen3 only, else null). */
     private record LayerOps(RmsNorm attnNorm, Linear qkv, RmsNorm qNorm, RmsNorm kNorm, Linear o, RmsNorm mlpNorm,
             Linear gateUp, Linear down) {}
 
-    public Transformer(ModelConfig config, Weights weights, NDManager parent, LinearFactory linears) {
+    public Transformer(ModelConfig config, Weights weights, NDManager parent, LinearFactory shared) {
+        LinearFactory linears = shared.forModel();
+        this.linears = linears;
         this.c = config;
         this.w = weights;
         this.manager = parent.newSubManager();
         this.layers = new LayerOps[c.numLayers()];
-        double eps = c.rmsNormEps();
-        for (int l = 0; l < layers.length; l++) {
-            Weights.Layer lw = w.layers[l];
-            layers[l] = new LayerOps(RmsNorm.of(lw.attnNorm(), eps), take(linears, lw.wqkv(), lw.bqkv()),
-                    lw.qNorm() == null ? null : RmsNorm.of(lw.qNorm(), eps),
-                    lw.kNorm() == null ? null : RmsNorm.of(lw.kNorm(), eps), take(linears, lw.wo(), null),
-                    RmsNorm.of(lw.mlpNorm(), eps), take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
-        }
-        this.finalNorm = RmsNorm.of(w.finalNorm, eps);
-        boolean tied = w.lmHead == w.embed;
-        this.head = linears.create(w.lmHead, null);
-        if (head.ownsWeights()) {
-            // The packed copy is now the only one needed: a tied head also serves embedding lookups.
-            this.embedRows = tied && head instanceof VectorLinear v ? v : null;
-            if (!tied || embedRows != null) {
-                w.lmHead.close();
+        try {
+            double eps = c.rmsNormEps();
+            for (int l = 0; l < layers.length; l++) {
+                Weights.Layer lw = w.layers[l];
+                layers[l] = new LayerOps(RmsNorm.of(lw.attnNorm(), eps), take(linears, lw.wqkv(), lw.bqkv()),
+                        lw.qNorm() == null ? null : RmsNorm.of(lw.qNorm(), eps),
+                        lw.kNorm() == null ? null : RmsNorm.of(lw.kNorm(), eps), take(linears, lw.wo(), null),
+                        RmsNorm.of(lw.mlpNorm(), eps), take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
             }
-        } else {
-            this.embedRows = null;
+            this.finalNorm = RmsNorm.of(w.finalNorm, eps);
+            boolean tied = w.lmHead == w.embed;
+            this.head = linears.create(w.lmHead, null);
+            if (head.ownsWeights()) {
+                // The packed copy is now the only one needed: a tied head also serves embedding lookups.
+                this.embedRows = tied && head instanceof HeapLinear h ? h : null;
+                if (!tied || embedRows != null) {
+                    w.lmHead.close();
+                }
+            } else {
+                this.embedRows = null;
+            }
+            float[][] tables = Rope.tables(c);
+            int hd = c.headDim();
+            this.cosTable = manager.create(tables[0], new Shape(c.maxPositions(), hd));
+            this.sinTable = manager.create(tables[1], new Shape(c.maxPositions(), hd));
+            this.rotateHalf = manager.create(Rope.rotateHalfMatrix(hd), new Shape(hd, hd));
+        } catch (RuntimeException | Error e) {
+            linears.close(); // the operators built so far live on the heap; the kernel threads do not
+            manager.close();
+            throw e;
         }
-        float[][] tables = Rope.tables(c);
-        int hd = c.headDim();
-        this.cosTable = manager.create(tables[0], new Shape(c.maxPositions(), hd));
-        this.sinTable = manager.create(tables[1], new Shape(c.maxPositions(), hd));
-        this.rotateHalf = manager.create(Rope.rotateHalfMatrix(hd), new Shape(hd, hd));
     }
 
     /** Builds an operator; when it copied the weight, the original is freed so it is not held twice. */
@@ -284,6 +293,7 @@ public final class Transformer implements AutoCloseable {
             ops.down().close();
         }
         head.close();
+        linears.close();
         manager.close();
     }
 }
