@@ -53,7 +53,12 @@ public class GroupThinkAutoConfiguration {
             throw new IllegalArgumentException("groupthink.model.linear must be one of " + LinearFactory.NAMES
                     + ", got '" + m.getLinear() + "'");
         }
-        LinearFactory linears = LinearFactory.named(linear, m.getThreads()); // null for auto: measured at load
+        String quantize = m.getQuantize() == null ? "none" : m.getQuantize().trim().toLowerCase();
+        if (!LinearFactory.QUANTIZE.contains(quantize)) {
+            throw new IllegalArgumentException("groupthink.model.quantize must be one of " + LinearFactory.QUANTIZE
+                    + ", got '" + m.getQuantize() + "'");
+        }
+        LinearFactory linears = LinearFactory.named(linear, m.getThreads(), quantize); // null for auto: measured at load
         try {
             return GroupThinkModel.load(path, new GroupThinkModel.Options(m.getThreads(), m.isCheckFinite(), linears));
         } catch (ModelLoadException e) {

@@ -96,6 +96,9 @@ public class GroupThinkProperties {
          */
         private String linear = "auto";
 
+        /** Weights quantized at load for the kernel: none, q8_0 or q4_0 (ggml's block formats). */
+        private String quantize = "none";
+
         /** LibTorch intra-op threads; 0 lets LibTorch use every core. */
         private int threads = 0;
 
@@ -140,6 +143,14 @@ public class GroupThinkProperties {
 
         public void setLinear(String linear) {
             this.linear = linear;
+        }
+
+        public String getQuantize() {
+            return quantize;
+        }
+
+        public void setQuantize(String quantize) {
+            this.quantize = quantize;
         }
 
         public int getThreads() {
