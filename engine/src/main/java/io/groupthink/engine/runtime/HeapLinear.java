@@ -68,6 +68,13 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         return x.getManager().create(h, new Shape(rows, out / 2));
     }
 
+    /** The product of rms_norm(x), x left as it was. */
+    float[] multiply(float[] x, int rows, RmsNorm norm) {
+        float[] normed = x.clone();
+        norm.applyInPlace(normed, rows);
+        return multiply(normed, rows);
+    }
+
     /** x copied out of native memory, normalised on the way. */
     private static float[] normed(NDArray x, RmsNorm norm) {
         float[] xs = x.toFloatArray();
