@@ -89,8 +89,17 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         return blocks.flip();
     }
 
-    static float[] floats(NDArray a) {
-        return a == null ? null : a.toFloatArray();
+    /** A format's constructor from fp32 weights, for {@link #of}. */
+    @FunctionalInterface
+    interface Format {
+        BlockLinear quantized(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts);
+    }
+
+    /** Quantizes an NDArray weight [out, in] (copied out of native memory) into the given format. */
+    static BlockLinear of(NDArray weight, NDArray bias, SpinPool pool, int parts, Format format) {
+        int out = (int) weight.getShape().get(0);
+        int in = (int) weight.getShape().get(1);
+        return format.quantized(weight.toFloatArray(), out, in, bias == null ? null : bias.toFloatArray(), pool, parts);
     }
 
     @Override
@@ -101,9 +110,7 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     /** 1, 4 or 8-row tiles: 2-3 rows run as 4 and 5-7 as 8, reading the weights once. */
     @Override
     int tiledRows(int rows) {
-        int rest = rows % 8;
-        int pad = rest <= 1 ? rest : rest <= 4 ? 4 : 8;
-        return rows - rest + pad;
+        return padded(rows, 1);
     }
 
     @Override
@@ -137,6 +144,11 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
             }
         }
     }
+
+    // The tiles below have VectorLinear's shape but read a decoded fp32 buffer: VectorLinear's read
+    // its packed weights through a load that widens bf16 in registers. One tile over both sources
+    // would make that load a virtual call with several receivers, which C2 does not inline, and the
+    // vectors would then be boxed (measured 20x slower for the accumulator-array form).
 
     /** acc[row] += the n decoded inputs times x[x0..x0 + n): four chains, so FMAs do not wait on each other. */
     private static void rows1(float[] w, int n, float[] x, int x0, float[] acc, int row) {

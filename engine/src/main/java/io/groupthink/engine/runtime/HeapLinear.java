@@ -39,6 +39,13 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     /** The rows a product runs as: a few zero rows complete the last register tile. */
     abstract int tiledRows(int rows);
 
+    /** Rows as full 8-row tiles and a last tile of up to {@code asIs} rows, or 4, or 8. */
+    static int padded(int rows, int asIs) {
+        int rest = rows % 8;
+        int pad = rest <= asIs ? rest : rest <= 4 ? 4 : 8;
+        return rows - rest + pad;
+    }
+
     /** Row {@code o} of W as the kernel holds it (embedding lookups on a tied head whose only copy is here). */
     abstract void row(int o, float[] dst, int offset);
 
@@ -132,12 +139,26 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         return p.mul(twoN);
     }
 
+    /** Whether products count their time (benchmarks/ProfileStep sets -Dgroupthink.kernel.profile=true). */
+    private static final boolean PROFILE = Boolean.getBoolean("groupthink.kernel.profile");
+    static final java.util.concurrent.atomic.LongAdder PRODUCT_NANOS = new java.util.concurrent.atomic.LongAdder();
+
     /** y[rows][out] for x[rows][in], both row-major. */
     public float[] multiply(float[] x, int rows) {
+        if (!PROFILE) {
+            return product(x, rows);
+        }
+        long t0 = System.nanoTime();
+        float[] y = product(x, rows);
+        PRODUCT_NANOS.add(System.nanoTime() - t0);
+        return y;
+    }
+
+    private float[] product(float[] x, int rows) {
         int tiled = tiledRows(rows);
         if (tiled != rows) {
             // zero rows fill the last tile: one pass over the weights instead of two or three
-            float[] y = multiply(java.util.Arrays.copyOf(x, tiled * in), tiled);
+            float[] y = product(java.util.Arrays.copyOf(x, tiled * in), tiled);
             return java.util.Arrays.copyOf(y, rows * out);
         }
         float[] y = new float[rows * out];

@@ -38,8 +38,8 @@ public final class KernelSelector {
         public Linear create(NDArray weight, NDArray bias) {
             return switch (storage) {
                 case FP32, BF16_WHERE_EXACT -> VectorLinear.of(weight, bias, pool(), parts, storage);
-                case Q8_0 -> Q8_0Linear.of(weight, bias, pool(), parts);
-                case Q4_0 -> Q4_0Linear.of(weight, bias, pool(), parts);
+                case Q8_0 -> BlockLinear.of(weight, bias, pool(), parts, Q8_0Linear::quantized);
+                case Q4_0 -> BlockLinear.of(weight, bias, pool(), parts, Q4_0Linear::quantized);
             };
         }
 

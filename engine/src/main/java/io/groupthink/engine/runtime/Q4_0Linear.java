@@ -1,6 +1,5 @@
 package io.groupthink.engine.runtime;
 
-import ai.djl.ndarray.NDArray;
 import io.groupthink.engine.quant.Q4_0;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
@@ -29,12 +28,6 @@ final class Q4_0Linear extends BlockLinear {
     /** Quantizes a row-major fp32 W [out, in] as llama.cpp does. */
     static Q4_0Linear quantized(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts) {
         return new Q4_0Linear(quantize(weight, out, in, Q4_0.BYTES, Q4_0::quantize), out, in, bias, pool, parts);
-    }
-
-    static Q4_0Linear of(NDArray weight, NDArray bias, SpinPool pool, int parts) {
-        int out = (int) weight.getShape().get(0);
-        int in = (int) weight.getShape().get(1);
-        return quantized(weight.toFloatArray(), out, in, floats(bias), pool, parts);
     }
 
     @Override

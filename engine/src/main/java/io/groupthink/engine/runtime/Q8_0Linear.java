@@ -1,6 +1,5 @@
 package io.groupthink.engine.runtime;
 
-import ai.djl.ndarray.NDArray;
 import io.groupthink.engine.quant.Q8_0;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
@@ -22,12 +21,6 @@ final class Q8_0Linear extends BlockLinear {
     /** Quantizes a row-major fp32 W [out, in] as llama.cpp does. */
     static Q8_0Linear quantized(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts) {
         return new Q8_0Linear(quantize(weight, out, in, Q8_0.BYTES, Q8_0::quantize), out, in, bias, pool, parts);
-    }
-
-    static Q8_0Linear of(NDArray weight, NDArray bias, SpinPool pool, int parts) {
-        int out = (int) weight.getShape().get(0);
-        int in = (int) weight.getShape().get(1);
-        return quantized(weight.toFloatArray(), out, in, floats(bias), pool, parts);
     }
 
     @Override

@@ -140,9 +140,7 @@ public final class VectorLinear extends HeapLinear {
      */
     @Override
     int tiledRows(int rows) {
-        int rest = rows % 8;
-        int pad = rest <= 2 ? rest : rest <= 4 ? 4 : 8;
-        return rows - rest + pad;
+        return padded(rows, 2);
     }
 
     /**
@@ -453,6 +451,11 @@ public final class VectorLinear extends HeapLinear {
                 full.multiply(x, rows);
             }
         }
+    }
+
+    /** Nanoseconds all kernel products took so far, counted only under -Dgroupthink.kernel.profile=true. */
+    public static long productNanos() {
+        return PRODUCT_NANOS.sum();
     }
 
     /** Builds from an NDArray weight [out, in] (copied out of native memory). */
