@@ -31,15 +31,52 @@ final class Q4_0Linear extends BlockLinear {
     }
 
     @Override
+    FloatVector row1(float[] x, int b) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int src = s * HALF;
+            int x0 = kb * Q4_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j += 2) {
+                IntVector q = codes(src + j * L);
+                IntVector r = codes(src + (j + 1) * L);
+                p0 = low(q).fma(FloatVector.broadcast(S, x[x0 + j]), p0);
+                p1 = high(q).fma(FloatVector.broadcast(S, x[x0 + j + HALF]), p1);
+                p2 = low(r).fma(FloatVector.broadcast(S, x[x0 + j + 1]), p2);
+                p3 = high(r).fma(FloatVector.broadcast(S, x[x0 + j + 1 + HALF]), p3);
+            }
+            acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.fromArray(S, scales, s), acc); // the scale once a block
+        }
+        return acc;
+    }
+
+    private IntVector codes(int index) {
+        return (IntVector) ByteVector.fromArray(B, codes, index).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Input j of the pair: the low nibble, less 8. */
+    private static FloatVector low(IntVector q) {
+        return (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    }
+
+    /** Input j + 16: the high nibble, less 8. */
+    private static FloatVector high(IntVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    }
+
+    @Override
     void decode(int b, int kb, float[] w, int dst) {
         int s = (b * inBlocks + kb) * L;
         FloatVector d = FloatVector.fromArray(S, scales, s);
         int src = s * HALF;
         for (int j = 0; j < HALF; j++) {
-            IntVector q = (IntVector) ByteVector.fromArray(B, codes, src + j * L).convertShape(VectorOperators.B2I, I, 0);
-            ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(w, dst + j * L);
-            ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
-                    .mul(d).intoArray(w, dst + (j + HALF) * L);
+            IntVector q = codes(src + j * L);
+            low(q).mul(d).intoArray(w, dst + j * L);
+            high(q).mul(d).intoArray(w, dst + (j + HALF) * L);
         }
     }
 }
