@@ -20,6 +20,7 @@ final class SpinPool implements AutoCloseable {
 
     /** How long a helper spins for the next product, and the caller for helpers to finish, before parking. */
     private static final long SPIN_NANOS = 200_000;
+    private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final Worker[] workers;
     private final ReentrantLock busy = new ReentrantLock();
@@ -28,14 +29,20 @@ final class SpinPool implements AutoCloseable {
 
     SpinPool(int threads) {
         workers = new Worker[Math.max(0, threads - 1)];
+        int id = POOLS.incrementAndGet();
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker("groupthink-kernel-" + (i + 1));
+            workers[i] = new Worker("groupthink-kernel-" + id + "-" + (i + 1));
             workers[i].start();
         }
     }
 
     int parallelism() {
         return workers.length + 1;
+    }
+
+    /** The helper threads (for tests: they end after {@link #close()}). */
+    java.util.List<Thread> helpers() {
+        return java.util.List.of(workers);
     }
 
     /** Runs every part, on the calling thread and the helpers; returns when all are done. */
