@@ -6,8 +6,11 @@
  *   java -Xmx10g --add-modules jdk.incubator.vector -cp engine/target/classes:$(cat /tmp/engine.cp) \
  *        benchmarks/ProfileStep.java MODEL_DIR [zero]
  *
- * "zero" replaces every product by zeros, leaving the step's other work; -Dns=1,1,1,4,4 picks the
- * thinker counts (the first run of each warms the JIT). For where that other work goes, add
+ * "zero" times the step's work outside the products: "zero torch" replaces every product by zeros,
+ * which also takes the LibTorch forward pass (a Linear that is not a heap kernel); plain "zero"
+ * keeps the kernel and its heap decode path, and subtracts the products' own time, counted by the
+ * kernel under -Dgroupthink.kernel.profile=true (set here). A third argument q8_0|q4_0 quantizes.
+ * -Dns=1,1,1,4,4 picks the thinker counts (the first run of each warms the JIT). For where that other work goes, add
  * -XX:StartFlightRecording=filename=/tmp/z.jfr,settings=profile and read the native samples with
  * `jfr print --events jdk.NativeMethodSample /tmp/z.jfr`.
  */
@@ -25,8 +28,12 @@ public class ProfileStep {
   static void count(Linear l, long nanos) { linNanos.addAndGet(nanos); calls.incrementAndGet(); byShape.computeIfAbsent(l.out() + "x" + l.in(), k -> new AtomicLong()).addAndGet(nanos); }
   public static void main(String[] a) throws Exception {
   // a second argument "zero" replaces every product by zeros: what remains is the step's other work
-  boolean zero = a.length > 1 && a[1].equals("zero");
-  LinearFactory vec = LinearFactory.vector(0);
+  boolean zero = a.length > 2 && a[1].equals("zero") && a[2].equals("torch");
+  boolean heapZero = a.length > 1 && a[1].equals("zero") && !zero;
+  String quantize = a.length > 2 && !zero ? a[2] : "none";
+  if (heapZero) System.setProperty("groupthink.kernel.profile", "true");
+  LinearFactory vec = LinearFactory.named("kernel", 0, quantize);
+  if (heapZero) heapOverhead(Paths.get(a[0]), vec); else {
   LinearFactory inner = !zero ? vec : (w, b) -> { long o = w.getShape().get(0), i = w.getShape().get(1); return new Linear() {
       public NDArray apply(NDArray x) { return x.getManager().zeros(new Shape(x.getShape().get(0), o)); }
       // like the kernel, the input norm and the SwiGLU epilogue cost no LibTorch call
@@ -54,4 +61,27 @@ public class ProfileStep {
     System.out.printf("N=%d: median step %.1f ms; linear share %.1f ms/step of %.1f (calls/step %d)%n", n, s.stream().sorted().toList().get(s.size()/2), linNanos.get()/1e6/r.stepMillis().size(), total/r.stepMillis().size(), calls.get()/r.stepMillis().size());
     int steps = r.stepMillis().size(); byShape.forEach((k, v) -> System.out.printf("   %-12s %.2f ms/step%n", k, v.get() / 1e6 / steps));
   }
-} }
+  } }
+  /** The kernel's own path (decode on the heap): per decode step, wall time minus the products' time. */
+  static void heapOverhead(Path dir, LinearFactory vec) {
+    GroupThinkModel m = GroupThinkModel.load(dir, new GroupThinkModel.Options(0, false, vec));
+    StepHook noStop = new StepHook(){ public int override(int lane,int idx,int s){ return m.stopIds().contains(s)? 300 : s; } };
+    PromptTemplate t = new PromptTemplate("We are {count}.", "Solo.", "{question} I am {id}.{role}", " {role}", "T{id}:", " End:");
+    int[] ns = System.getProperty("ns") == null ? new int[]{1, 1, 1, 4, 8, 16} : java.util.Arrays.stream(System.getProperty("ns").split(",")).mapToInt(Integer::parseInt).toArray();
+    for (int n : ns) {
+      long[] at = new long[2]; List<Double> other = new ArrayList<>(); List<Double> prod = new ArrayList<>();
+      StepHook hook = new StepHook() {
+        public int override(int lane, int idx, int s) { return noStop.override(lane, idx, s); }
+        public void logits(int lane, int idx, float[] l) {
+          if (lane != 0) return; // once per step: the step ended just before its lanes' logits are handed out
+          long now = System.nanoTime(), p = VectorLinear.productNanos();
+          if (at[0] != 0 && idx > 1) { other.add(((now - at[0]) - (p - at[1])) / 1e6); prod.add((p - at[1]) / 1e6); }
+          at[0] = now; at[1] = p; } };
+      m.think(GroupThinkRequest.builder("hello world").thinkers(n).maxTokens(24).template(t).build(), null, hook);
+      Collections.sort(other); Collections.sort(prod);
+      System.out.printf("N=%d: decode step outside the products: median %.3f ms (min %.3f, max %.3f); products median %.2f ms/step%n",
+          n, other.get(other.size() / 2), other.get(0), other.get(other.size() - 1), prod.get(prod.size() / 2));
+    }
+    m.close();
+  }
+}

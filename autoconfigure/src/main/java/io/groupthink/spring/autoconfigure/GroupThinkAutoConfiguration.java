@@ -65,7 +65,8 @@ public class GroupThinkAutoConfiguration {
             throw new ModelPathException(null, "groupthink.model.path is not set", null);
         }
         String linear = m.getLinear().trim().toLowerCase(Locale.ROOT); // checked at binding
-        LinearFactory linears = LinearFactory.named(linear, m.getThreads()); // null for auto: measured at load
+        String quantize = m.getQuantize().trim().toLowerCase(Locale.ROOT); // checked at binding
+        LinearFactory linears = LinearFactory.named(linear, m.getThreads(), quantize); // null for auto: measured at load
         log.info("Loading the Group Think model from {}", path);
         long start = System.nanoTime();
         try {

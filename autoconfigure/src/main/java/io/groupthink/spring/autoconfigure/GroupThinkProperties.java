@@ -87,6 +87,9 @@ public class GroupThinkProperties implements InitializingBean {
         check(model.threads >= 0, p + "model.threads", model.threads, "0 (every core) or more");
         String linear = model.linear == null ? "" : model.linear.trim().toLowerCase(Locale.ROOT);
         check(LinearFactory.NAMES.contains(linear), p + "model.linear", model.linear, "one of " + LinearFactory.NAMES);
+        String quantize = model.quantize == null ? "" : model.quantize.trim().toLowerCase(Locale.ROOT);
+        check(LinearFactory.QUANTIZE.contains(quantize), p + "model.quantize", model.quantize,
+                "one of " + LinearFactory.QUANTIZE);
         check(engine.kvTokens >= 1, p + "engine.kv-tokens", engine.kvTokens, "at least 1");
         check(engine.maxQueue >= 0, p + "engine.max-queue", engine.maxQueue, "0 or more");
         check(engine.queueTimeout != null && !engine.queueTimeout.isNegative(), p + "engine.queue-timeout",
@@ -162,6 +165,9 @@ public class GroupThinkProperties implements InitializingBean {
          */
         private String linear = "auto";
 
+        /** Weights quantized at load for the kernel: none, q8_0 or q4_0 (ggml's block formats). */
+        private String quantize = "none";
+
         /** LibTorch intra-op threads; 0 lets LibTorch use every core. */
         private int threads = 0;
 
@@ -214,6 +220,14 @@ public class GroupThinkProperties implements InitializingBean {
 
         public void setLinear(String linear) {
             this.linear = linear;
+        }
+
+        public String getQuantize() {
+            return quantize;
+        }
+
+        public void setQuantize(String quantize) {
+            this.quantize = quantize;
         }
 
         public int getThreads() {

@@ -253,6 +253,25 @@ class GroupThinkAutoConfigurationTests {
     }
 
     @Test
+    void weightsAreQuantizedAtLoadOnRequest() {
+        long[] fp32 = new long[1];
+        new ApplicationContextRunner().withConfiguration(ALL)
+                .withPropertyValues("groupthink.model.path=" + TestModels.stories(), "groupthink.model.linear=torch")
+                .run(ctx -> fp32[0] = ctx.getBean(GroupThinkModel.class).transformer().weightBytesPerStep());
+        new ApplicationContextRunner().withConfiguration(ALL)
+                .withPropertyValues("groupthink.model.path=" + TestModels.stories(), "groupthink.model.quantize=q8_0")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    // held as Q8_0: 1.125 bytes a weight plus a little padding, against 4 in fp32
+                    assertThat(ctx.getBean(GroupThinkModel.class).transformer().weightBytesPerStep())
+                            .isLessThan(fp32[0] * 35 / 100);
+                });
+        new ApplicationContextRunner().withConfiguration(ALL)
+                .withPropertyValues("groupthink.model.path=" + TestModels.stories(), "groupthink.model.quantize=q2")
+                .run(ctx -> assertThat(ctx.getStartupFailure()).hasStackTraceContaining("groupthink.model.quantize"));
+    }
+
+    @Test
     void badModelPathFailsWithAnalysisNamingPathAndProblem(@TempDir Path dir) throws Exception {
         Path missing = dir.resolve("nope");
         new ApplicationContextRunner().withConfiguration(ALL).withPropertyValues("groupthink.model.path=" + missing)

@@ -60,6 +60,7 @@ class StartupValidationTests {
                 Arguments.of("groupthink.limits.max-tokens-per-thinker=0", "groupthink.limits.max-tokens-per-thinker"),
                 Arguments.of("groupthink.limits.max-prompt-chars=0", "groupthink.limits.max-prompt-chars"),
                 Arguments.of("groupthink.model.linear=fast", "groupthink.model.linear"),
+                Arguments.of("groupthink.model.quantize=q3_k", "groupthink.model.quantize"),
                 Arguments.of("groupthink.model.threads=-2", "groupthink.model.threads"),
                 Arguments.of("groupthink.prompt.user=Tell me {qestion}", "groupthink.prompt.user"),
                 Arguments.of("groupthink.prompt.user=Tell me a story.", "groupthink.prompt.user"),

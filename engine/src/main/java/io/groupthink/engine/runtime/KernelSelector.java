@@ -11,15 +11,55 @@ import org.slf4j.LoggerFactory;
 public final class KernelSelector {
 
     private static final Logger log = LoggerFactory.getLogger(KernelSelector.class);
-    private static volatile LinearFactory chosen;
 
     private KernelSelector() {}
 
-    /** The kernel factory: marks models whose products run in Java threads, not LibTorch's. */
-    public record Vector(SpinPool pool, int parts, WeightStorage storage) implements LinearFactory {
+    /**
+     * The kernel factory: marks models whose products run in Java threads, not LibTorch's. A model
+     * takes {@link #forModel() its own copy}, with its own helper threads, and closes it with itself;
+     * products built on this instance directly share one pool, made when first needed.
+     */
+    public static final class Vector implements LinearFactory {
+        private final int parts;
+        private final WeightStorage storage;
+        private SpinPool pool;
+
+        Vector(int parts, WeightStorage storage, SpinPool pool) {
+            this.parts = parts;
+            this.storage = storage;
+            this.pool = pool;
+        }
+
+        public WeightStorage storage() {
+            return storage;
+        }
+
         @Override
         public Linear create(NDArray weight, NDArray bias) {
-            return VectorLinear.of(weight, bias, pool, parts, storage);
+            return switch (storage) {
+                case FP32, BF16_WHERE_EXACT -> VectorLinear.of(weight, bias, pool(), parts, storage);
+                case Q8_0 -> BlockLinear.of(weight, bias, pool(), parts, Q8_0Linear::quantized);
+                case Q4_0 -> BlockLinear.of(weight, bias, pool(), parts, Q4_0Linear::quantized);
+            };
+        }
+
+        private synchronized SpinPool pool() {
+            if (pool == null) {
+                pool = new SpinPool(parts);
+            }
+            return pool;
+        }
+
+        @Override
+        public LinearFactory forModel() {
+            return new Vector(parts, storage, new SpinPool(parts));
+        }
+
+        @Override
+        public synchronized void close() {
+            if (pool != null) {
+                pool.close();
+            }
         }
     }
 
@@ -33,20 +73,44 @@ public final class KernelSelector {
             throw new IllegalStateException("the Vector API kernel needs the JVM option --add-modules jdk.incubator.vector");
         }
         int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        SpinPool pool = new SpinPool(parts);
-        long t0 = System.nanoTime();
-        VectorLinear.warmUp(pool, parts);
-        log.debug("kernel warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
-        return new Vector(pool, parts, storage);
+        warmUpOnce(parts);
+        return new Vector(parts, storage, null);
     }
 
-    static synchronized LinearFactory select(int threads) {
-        if (chosen != null) {
-            return chosen;
+    private static boolean warm;
+
+    /** Compiles the kernels once per JVM, on a pool of its own that is closed afterwards. */
+    private static synchronized void warmUpOnce(int parts) {
+        if (warm) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try (SpinPool pool = new SpinPool(parts)) {
+            VectorLinear.warmUp(pool, parts);
+            BlockLinear.warmUp(pool, parts);
+        }
+        warm = true;
+        log.debug("kernel warm-up took {} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The factory {@code auto} names: the kernel or LibTorch, whichever measured faster once per
+     * JVM. Each call returns a new factory, so models never share kernel threads.
+     */
+    static LinearFactory select(int threads) {
+        boolean kernel = kernelIsFaster(threads);
+        return kernel ? vector(threads, WeightStorage.BF16_WHERE_EXACT) : LinearFactory.TORCH;
+    }
+
+    private static Boolean kernelFaster;
+
+    private static synchronized boolean kernelIsFaster(int threads) {
+        if (kernelFaster != null) {
+            return kernelFaster;
         }
         if (!vectorModulePresent()) {
             log.info("linear operator: LibTorch (start the JVM with --add-modules jdk.incubator.vector for the few-row kernel)");
-            return chosen = LinearFactory.TORCH;
+            return kernelFaster = false;
         }
         LinearFactory vector = vector(threads, WeightStorage.BF16_WHERE_EXACT);
         // A decode-shaped product larger than the last-level cache (64 MiB), as a real model's
@@ -60,7 +124,7 @@ public final class KernelSelector {
         }
         double torchMs;
         double kernelMs;
-        try (NDManager m = TorchRuntime.newManager(threads)) {
+        try (NDManager m = TorchRuntime.newManager(threads); vector) {
             NDArray w = m.create(weight, new Shape(out, in));
             Linear torch = new TorchLinear(w, null);
             Linear kernel = vector.create(w, null);
@@ -74,7 +138,7 @@ public final class KernelSelector {
         log.info("linear operator: {} (16384x1024 product, 1+4 rows: Vector API kernel {} ms, LibTorch {} ms)",
                 useKernel ? "Vector API few-row kernel" : "LibTorch", String.format("%.3f", kernelMs),
                 String.format("%.3f", torchMs));
-        return chosen = useKernel ? vector : LinearFactory.TORCH;
+        return kernelFaster = useKernel;
     }
 
     private static double time(NDManager m, Linear op, int in) {

@@ -2,8 +2,6 @@ package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.groupthink.engine.model.ModelConfig;
 import java.util.Arrays;
@@ -16,32 +14,39 @@ import java.util.function.LongPredicate;
  *
  * <p>Slots fill in arrival order whatever the positions are: visibility comes from each slot's
  * {@link Owner}, so the cache stays append-only for every layout and the shared prompt is stored
- * once. Per layer: k and v are [kvHeads, capacity, headDim], the layout attention multiplies with.
+ * once. Per layer, k and v are [capacity, kvHeads, headDim] on the Java heap: a decode step writes
+ * and reads them there without a LibTorch call, and LibTorch's attention (for prefill) gets a copy
+ * of the slots it needs.
  */
 public final class KvCache implements AutoCloseable {
 
-    private final NDManager manager;
-    private final NDArray[] k;
-    private final NDArray[] v;
+    private final float[][] k; // [layer][slot * kvDim + head * headDim + i]
+    private final float[][] v;
+    private final int kvHeads;
+    private final int headDim;
+    private final int kvDim;
     private final Owner[] owners;
     private final Map<Long, int[]> lent = new HashMap<>(); // borrower session -> slots of its prompt's first tokens
     private final int capacity;
     private final long bytesPerToken;
     private int length;
 
+    /** @param parent unused since the cache lives on the heap; kept for the callers that scope caches by manager */
     public KvCache(ModelConfig c, NDManager parent, int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
         }
-        this.manager = parent.newSubManager();
         this.capacity = capacity;
-        this.k = new NDArray[c.numLayers()];
-        this.v = new NDArray[c.numLayers()];
-        Shape shape = new Shape(c.numKvHeads(), capacity, c.headDim());
-        for (int l = 0; l < c.numLayers(); l++) {
-            k[l] = manager.zeros(shape, DataType.FLOAT32);
-            v[l] = manager.zeros(shape, DataType.FLOAT32);
+        this.kvHeads = c.numKvHeads();
+        this.headDim = c.headDim();
+        this.kvDim = c.kvDim();
+        long floats = (long) capacity * kvDim;
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("KV cache capacity " + capacity + " is too large for one layer's array ("
+                    + kvDim + " values a token)");
         }
+        this.k = new float[c.numLayers()][(int) floats];
+        this.v = new float[c.numLayers()][(int) floats];
         this.owners = new Owner[capacity];
         this.bytesPerToken = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
     }
@@ -89,19 +94,39 @@ public final class KvCache implements AutoCloseable {
 
     /** Writes [kvHeads, T, headDim] keys and values of a layer into slots [start, start + T). */
     void write(int layer, int start, NDArray newK, NDArray newV) {
-        long end = start + newK.getShape().get(1);
-        NDIndex slots = new NDIndex(":, {}:{}", start, end);
-        k[layer].set(slots, newK);
-        v[layer].set(slots, newV);
+        int t = (int) newK.getShape().get(1);
+        System.arraycopy(newK.transpose(1, 0, 2).toFloatArray(), 0, k[layer], start * kvDim, t * kvDim);
+        System.arraycopy(newV.transpose(1, 0, 2).toFloatArray(), 0, v[layer], start * kvDim, t * kvDim);
     }
 
-    /** Views of the first {@code n} slots of a layer, attached to {@code step}. */
+    /** A layer's keys as held, [capacity, kvHeads, headDim]: the decode path reads and writes them in place. */
+    float[] keyArray(int layer) {
+        return k[layer];
+    }
+
+    float[] valueArray(int layer) {
+        return v[layer];
+    }
+
+    /** Keys of the first {@code n} slots of a layer, [kvHeads, n, headDim], attached to {@code step}. */
     NDArray keys(int layer, NDManager step, int n) {
-        return k[layer].get(step, new NDIndex(":, :{}", n));
+        return toNd(step, java.util.Arrays.copyOf(k[layer], n * kvDim), n);
     }
 
     NDArray values(int layer, NDManager step, int n) {
-        return v[layer].get(step, new NDIndex(":, :{}", n));
+        return toNd(step, java.util.Arrays.copyOf(v[layer], n * kvDim), n);
+    }
+
+    private NDArray toNd(NDManager step, float[] slotMajor, int n) {
+        return step.create(slotMajor, new Shape(n, kvHeads, headDim)).transpose(1, 0, 2);
+    }
+
+    private NDArray gather(float[] src, NDManager step, int[] slots) {
+        float[] out = new float[slots.length * kvDim];
+        for (int j = 0; j < slots.length; j++) {
+            System.arraycopy(src, slots[j] * kvDim, out, j * kvDim, kvDim);
+        }
+        return toNd(step, out, slots.length);
     }
 
     /**
@@ -133,14 +158,10 @@ public final class KvCache implements AutoCloseable {
         if (freed == 0) {
             return 0;
         }
-        if (count > 0) {
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray idx = scope.create(Arrays.copyOf(index, count));
-                NDIndex front = new NDIndex(":, :{}", count);
-                for (int l = 0; l < k.length; l++) {
-                    k[l].set(front, k[l].get(scope, new NDIndex(":, {}", idx)));
-                    v[l].set(front, v[l].get(scope, new NDIndex(":, {}", idx)));
-                }
+        for (int l = 0; l < k.length; l++) {
+            for (int j = 0; j < count; j++) { // index[j] >= j: moving front to back never overwrites a kept slot
+                System.arraycopy(k[l], index[j] * kvDim, k[l], j * kvDim, kvDim);
+                System.arraycopy(v[l], index[j] * kvDim, v[l], j * kvDim, kvDim);
             }
         }
         for (int[] slots : lent.values()) {
@@ -203,12 +224,12 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Keys of the given slots of a layer, [kvHeads, slots, headDim], attached to {@code step}. */
-    NDArray gatherKeys(int layer, NDManager step, NDArray slots) {
-        return k[layer].get(step, new NDIndex(":, {}", slots));
+    NDArray gatherKeys(int layer, NDManager step, int[] slots) {
+        return gather(k[layer], step, slots);
     }
 
-    NDArray gatherValues(int layer, NDManager step, NDArray slots) {
-        return v[layer].get(step, new NDIndex(":, {}", slots));
+    NDArray gatherValues(int layer, NDManager step, int[] slots) {
+        return gather(v[layer], step, slots);
     }
 
     /** Forgets every token; the memory stays allocated for reuse. */
@@ -218,10 +239,9 @@ public final class KvCache implements AutoCloseable {
         length = 0;
     }
 
+    /** The arrays are heap memory: nothing native to free. Kept so that callers scope a cache as before. */
     @Override
-    public void close() {
-        manager.close();
-    }
+    public void close() {}
 
     /** Raised when a batch does not fit; the cache is left unchanged. */
     public static class KvCapacityException extends IllegalStateException {

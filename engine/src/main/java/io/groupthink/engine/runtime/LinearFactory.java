@@ -5,16 +5,54 @@ import java.util.List;
 
 /** Chooses the {@link Linear} implementation for each weight, once, at load time. */
 @FunctionalInterface
-public interface LinearFactory {
+public interface LinearFactory extends AutoCloseable {
 
     /** @param weight [out, in]; @param bias [out] or null */
     Linear create(NDArray weight, NDArray bias);
+
+    /**
+     * The factory one model builds its operators with. Resources its operators share (the kernel's
+     * helper threads) belong to that model alone, which closes them with {@link #close()}.
+     */
+    default LinearFactory forModel() {
+        return this;
+    }
+
+    /** Releases what the operators built here share; they must not run afterwards. */
+    @Override
+    default void close() {}
 
     /** LibTorch's product for every weight. */
     LinearFactory TORCH = TorchLinear::new;
 
     /** The names a configuration may give, for {@link #named}. */
     List<String> NAMES = List.of("auto", "kernel", "kernel-fp32", "torch");
+
+    /** The weight quantizations a configuration may ask for at load, for {@link #named(String, int, String)}. */
+    List<String> QUANTIZE = List.of("none", "q8_0", "q4_0");
+
+    /**
+     * The factory a configuration names, with weights quantized at load when {@code quantize} is
+     * q8_0 or q4_0: only the kernel computes on quantized weights, so auto then means the kernel,
+     * and torch or kernel-fp32 with a quantization is refused.
+     */
+    static LinearFactory named(String name, int threads, String quantize) {
+        WeightStorage storage = switch (quantize == null ? "none" : quantize) {
+            case "none" -> null;
+            case "q8_0" -> WeightStorage.Q8_0;
+            case "q4_0" -> WeightStorage.Q4_0;
+            default -> throw new IllegalArgumentException("quantize must be one of " + QUANTIZE + ", got '"
+                    + quantize + "'");
+        };
+        if (storage == null) {
+            return named(name, threads);
+        }
+        if (!name.equals("auto") && !name.equals("kernel")) {
+            throw new IllegalArgumentException("quantize " + quantize + " needs the kernel (linear auto or kernel), got '"
+                    + name + "'");
+        }
+        return vector(threads, storage);
+    }
 
     /**
      * The factory a configuration names: kernel (bf16 weights kept as bf16), kernel-fp32, torch,

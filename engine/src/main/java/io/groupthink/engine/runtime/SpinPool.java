@@ -1,23 +1,37 @@
 package io.groupthink.engine.runtime;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A tiny fork-join for the kernel: the caller runs one part, helper threads the others. A decode
- * step issues about a hundred products back to back, each well under a millisecond, so waking a
- * parked pool thread per product (tens of microseconds each) costs more than the work. Helpers
- * spin briefly after each task and park only when the engine goes quiet.
+ * A tiny fork-join for the kernel, one per model: the caller and helper threads take the parts of
+ * a product from a shared counter. A decode step issues about a hundred products back to back,
+ * each well under a millisecond, so waking a parked thread per product (tens of microseconds)
+ * costs more than the work: helpers spin briefly after each product and park when the engine
+ * goes quiet.
+ *
+ * <p>Parts are claimed, never assigned: when another process holds a helper's core, the caller
+ * runs the parts that helper has not started instead of waiting for it to be scheduled. A second
+ * caller arriving while the pool is busy runs its parts itself; the pool never mixes two callers'
+ * work. Closed with the model that owns it.
  */
-final class SpinPool {
+final class SpinPool implements AutoCloseable {
 
-    private static final long SPIN_NANOS = 2_000_000; // stay hot across the small ops between products
+    /** How long a helper spins for the next product, and the caller for helpers to finish, before parking. */
+    private static final long SPIN_NANOS = 200_000;
+    private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final Worker[] workers;
+    private final ReentrantLock busy = new ReentrantLock();
+    private volatile Job job;
+    private volatile boolean closed;
 
     SpinPool(int threads) {
         workers = new Worker[Math.max(0, threads - 1)];
+        int id = POOLS.incrementAndGet();
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker("groupthink-kernel-" + (i + 1));
+            workers[i] = new Worker("groupthink-kernel-" + id + "-" + (i + 1));
             workers[i].start();
         }
     }
@@ -26,63 +40,118 @@ final class SpinPool {
         return workers.length + 1;
     }
 
-    /** Runs {@code parts[0]} on the calling thread and the rest on the helpers; returns when all are done. */
+    /** The helper threads (for tests: they end after {@link #close()}). */
+    java.util.List<Thread> helpers() {
+        return java.util.List.of(workers);
+    }
+
+    /** Runs every part, on the calling thread and the helpers; returns when all are done. */
     void invoke(Runnable[] parts) {
-        int helpers = Math.min(parts.length - 1, workers.length);
-        for (int i = 0; i < helpers; i++) {
-            workers[i].submit(parts[i + 1]);
+        if (workers.length == 0 || closed || !busy.tryLock()) {
+            for (Runnable p : parts) {
+                p.run();
+            }
+            return;
         }
-        for (int i = helpers + 1; i < parts.length; i++) {
-            parts[i].run(); // more parts than threads: the caller takes the surplus
-        }
-        parts[0].run();
-        for (int i = 0; i < helpers; i++) {
-            workers[i].await();
+        try {
+            Job j = new Job(parts, Thread.currentThread());
+            job = j;
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w);
+                }
+            }
+            j.work();
+            j.await();
+            job = null;
+            if (j.failure != null) {
+                throw new IllegalStateException("kernel worker failed", j.failure);
+            }
+        } finally {
+            busy.unlock();
         }
     }
 
-    private static final class Worker extends Thread {
-        private volatile Runnable task;
+    /** Stops the helpers; later products run on the caller alone. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** One product's parts: claimed by index, counted when done. */
+    private static final class Job {
+        private final Runnable[] parts;
+        private final Thread caller;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private volatile boolean callerParked;
         private volatile Throwable failure;
+
+        Job(Runnable[] parts, Thread caller) {
+            this.parts = parts;
+            this.caller = caller;
+        }
+
+        void work() {
+            for (int i = next.getAndIncrement(); i < parts.length; i = next.getAndIncrement()) {
+                try {
+                    parts[i].run();
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                if (done.incrementAndGet() == parts.length && Thread.currentThread() != caller && callerParked) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+
+        /** Spins briefly for parts running on helpers, then parks until the last one wakes the caller. */
+        void await() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (done.get() < parts.length) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    callerParked = true;
+                    if (done.get() < parts.length) {
+                        LockSupport.parkNanos(this, 1_000_000);
+                    }
+                }
+            }
+        }
+    }
+
+    private final class Worker extends Thread {
+        private volatile boolean parked;
 
         Worker(String name) {
             super(name);
             setDaemon(true);
         }
 
-        void submit(Runnable r) {
-            failure = null;
-            task = r;
-            LockSupport.unpark(this);
-        }
-
-        void await() {
-            while (task != null) {
-                Thread.onSpinWait();
-            }
-            Throwable f = failure;
-            if (f != null) {
-                throw new IllegalStateException("kernel worker failed", f);
-            }
-        }
-
         @Override
         public void run() {
+            Job last = null;
             long idleSince = System.nanoTime();
-            while (true) {
-                Runnable t = task;
-                if (t != null) {
-                    try {
-                        t.run();
-                    } catch (Throwable e) {
-                        failure = e;
-                    }
-                    task = null;
+            while (!closed) {
+                Job j = job;
+                if (j != null && j != last) {
+                    last = j;
+                    j.work();
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 10_000_000);
+                    parked = true;
+                    Job now = job;
+                    if ((now == null || now == last) && !closed) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    idleSince = System.nanoTime();
                 }
             }
         }

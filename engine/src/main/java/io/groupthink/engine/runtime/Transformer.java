@@ -31,42 +31,62 @@ public final class Transformer implements AutoCloseable {
     private final NDArray cosTable; // [maxPositions, headDim], halves repeated for rotate_half
     private final NDArray sinTable; // [maxPositions, headDim]
     private final NDArray rotateHalf; // [headDim, headDim]: x @ R = cat(-x2, x1)
-    private final VectorLinear embedRows; // a tied head's packed weight serves lookups, or null
+    private final float[] cosRows; // the same tables on the heap, for the decode path
+    private final float[] sinRows;
+    private final boolean onHeap; // every product is a heap kernel: small batches skip LibTorch entirely
+    private final HeapLinear embedRows; // a tied head's packed weight serves lookups, or null
+    private final LinearFactory linears; // this model's own: its kernel threads close with it
 
     /** The linear operators of one layer and the norms before them (qNorm, kNorm: Qwen3 only, else null). */
     private record LayerOps(RmsNorm attnNorm, Linear qkv, RmsNorm qNorm, RmsNorm kNorm, Linear o, RmsNorm mlpNorm,
             Linear gateUp, Linear down) {}
 
-    public Transformer(ModelConfig config, Weights weights, NDManager parent, LinearFactory linears) {
+    public Transformer(ModelConfig config, Weights weights, NDManager parent, LinearFactory shared) {
+        LinearFactory linears = shared.forModel();
+        this.linears = linears;
         this.c = config;
         this.w = weights;
         this.manager = parent.newSubManager();
         this.layers = new LayerOps[c.numLayers()];
-        double eps = c.rmsNormEps();
-        for (int l = 0; l < layers.length; l++) {
-            Weights.Layer lw = w.layers[l];
-            layers[l] = new LayerOps(RmsNorm.of(lw.attnNorm(), eps), take(linears, lw.wqkv(), lw.bqkv()),
-                    lw.qNorm() == null ? null : RmsNorm.of(lw.qNorm(), eps),
-                    lw.kNorm() == null ? null : RmsNorm.of(lw.kNorm(), eps), take(linears, lw.wo(), null),
-                    RmsNorm.of(lw.mlpNorm(), eps), take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
-        }
-        this.finalNorm = RmsNorm.of(w.finalNorm, eps);
-        boolean tied = w.lmHead == w.embed;
-        this.head = linears.create(w.lmHead, null);
-        if (head.ownsWeights()) {
-            // The packed copy is now the only one needed: a tied head also serves embedding lookups.
-            this.embedRows = tied && head instanceof VectorLinear v ? v : null;
-            if (!tied || embedRows != null) {
-                w.lmHead.close();
+        try {
+            double eps = c.rmsNormEps();
+            for (int l = 0; l < layers.length; l++) {
+                Weights.Layer lw = w.layers[l];
+                layers[l] = new LayerOps(RmsNorm.of(lw.attnNorm(), eps), take(linears, lw.wqkv(), lw.bqkv()),
+                        lw.qNorm() == null ? null : RmsNorm.of(lw.qNorm(), eps),
+                        lw.kNorm() == null ? null : RmsNorm.of(lw.kNorm(), eps), take(linears, lw.wo(), null),
+                        RmsNorm.of(lw.mlpNorm(), eps), take(linears, lw.wGateUp(), null), take(linears, lw.wDown(), null));
             }
-        } else {
-            this.embedRows = null;
+            this.finalNorm = RmsNorm.of(w.finalNorm, eps);
+            boolean tied = w.lmHead == w.embed;
+            this.head = linears.create(w.lmHead, null);
+            if (head.ownsWeights()) {
+                // The packed copy is now the only one needed: a tied head also serves embedding lookups.
+                this.embedRows = tied && head instanceof HeapLinear h ? h : null;
+                if (!tied || embedRows != null) {
+                    w.lmHead.close();
+                }
+            } else {
+                this.embedRows = null;
+            }
+            float[][] tables = Rope.tables(c);
+            this.cosRows = tables[0];
+            this.sinRows = tables[1];
+            boolean heap = head instanceof HeapLinear;
+            for (LayerOps ops : layers) {
+                heap &= ops.qkv() instanceof HeapLinear && ops.o() instanceof HeapLinear
+                        && ops.gateUp() instanceof HeapLinear && ops.down() instanceof HeapLinear;
+            }
+            this.onHeap = heap;
+            int hd = c.headDim();
+            this.cosTable = manager.create(tables[0], new Shape(c.maxPositions(), hd));
+            this.sinTable = manager.create(tables[1], new Shape(c.maxPositions(), hd));
+            this.rotateHalf = manager.create(Rope.rotateHalfMatrix(hd), new Shape(hd, hd));
+        } catch (RuntimeException | Error e) {
+            linears.close(); // the operators built so far live on the heap; the kernel threads do not
+            manager.close();
+            throw e;
         }
-        float[][] tables = Rope.tables(c);
-        int hd = c.headDim();
-        this.cosTable = manager.create(tables[0], new Shape(c.maxPositions(), hd));
-        this.sinTable = manager.create(tables[1], new Shape(c.maxPositions(), hd));
-        this.rotateHalf = manager.create(Rope.rotateHalfMatrix(hd), new Shape(hd, hd));
     }
 
     /** Builds an operator; when it copied the weight, the original is freed so it is not held twice. */
@@ -112,10 +132,13 @@ public final class Transformer implements AutoCloseable {
         }
         int start = cache.reserve(batch);
         int keys = start + t;
+        List<AttentionGroup> groups = attentionGroups(batch, cache, keys, maskOperator);
+        if (onHeap && t <= HEAP_ROWS) {
+            return forwardOnHeap(batch, positions, groups, cache, start);
+        }
         try (NDManager step = manager.newSubManager()) {
             NDArray ids = step.create(batch.tokenArray());
             NDArray pos = step.create(positions);
-            List<AttentionGroup> groups = attentionGroups(batch, cache, keys, maskOperator, step);
             NDArray cos = cosTable.get(step, new NDIndex("{}", pos)).expandDims(1); // [T, 1, hd]
             NDArray sin = sinTable.get(step, new NDIndex("{}", pos)).expandDims(1);
 
@@ -124,18 +147,95 @@ public final class Transformer implements AutoCloseable {
                 x = block(l, x, cos, sin, groups, cache, start, keys, step);
             }
             int[] rows = batch.logitRows();
-            float[][] out = new float[t][];
             if (rows.length == 0) {
-                return out;
+                return new float[t][];
             }
             NDArray picked = rows.length == t ? x : x.get(new NDIndex("{}", step.create(rows)));
-            float[] flat = head.applyToArray(picked, finalNorm); // [R, vocab]
-            for (int r = 0; r < rows.length; r++) {
-                out[rows[r]] = new float[c.vocabSize()];
-                System.arraycopy(flat, r * c.vocabSize(), out[rows[r]], 0, c.vocabSize());
-            }
-            return out;
+            return byRow(t, rows, head.applyToArray(picked, finalNorm));
         }
+    }
+
+    /** Logits [R, vocab] of the rows that asked for them, indexed by batch row. */
+    private float[][] byRow(int t, int[] rows, float[] flat) {
+        float[][] out = new float[t][];
+        for (int r = 0; r < rows.length; r++) {
+            out[rows[r]] = java.util.Arrays.copyOfRange(flat, r * c.vocabSize(), (r + 1) * c.vocabSize());
+        }
+        return out;
+    }
+
+    /**
+     * Batches of at most this many rows (decode steps) run on the Java heap when every product is a
+     * heap kernel: RoPE, the cache writes, attention and residuals are a few microseconds of Java
+     * each, where each LibTorch call costs about 5 µs of overhead, and a step makes hundreds.
+     */
+    static final int HEAP_ROWS = 16;
+
+    /** The forward pass on the heap, in llama2.c's order; x is [T, dim] row-major. */
+    private float[][] forwardOnHeap(Batch batch, long[] positions, List<AttentionGroup> groups, KvCache cache,
+            int start) {
+        int t = batch.size();
+        int d = c.hiddenSize();
+        int[] tokens = batch.tokenArray();
+        float[] x = new float[t * d];
+        if (embedRows != null) {
+            for (int r = 0; r < t; r++) {
+                embedRows.row(tokens[r], x, r * d);
+            }
+        } else {
+            try (NDManager step = manager.newSubManager()) {
+                x = w.embed.get(step, new NDIndex("{}", step.create(tokens))).toFloatArray();
+            }
+        }
+        for (int l = 0; l < layers.length; l++) {
+            blockOnHeap(l, x, t, positions, groups, cache, start);
+        }
+        int[] rows = batch.logitRows();
+        if (rows.length == 0) {
+            return new float[t][];
+        }
+        float[] picked = new float[rows.length * d];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(x, rows[r] * d, picked, r * d, d);
+        }
+        return byRow(t, rows, ((HeapLinear) head).multiply(picked, rows.length, finalNorm));
+    }
+
+    /** One transformer block on the heap; updates x [T, dim] in place. */
+    private void blockOnHeap(int l, float[] x, int t, long[] positions, List<AttentionGroup> groups, KvCache cache,
+            int start) {
+        LayerOps ops = layers[l];
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        int width = qDim + 2 * kvDim;
+
+        // attention
+        float[] qkv = ((HeapLinear) ops.qkv()).multiply(x, t, ops.attnNorm()); // rms_norm, then [T, qDim + 2 kvDim]
+        float[] q = new float[t * qDim];
+        float[] k = new float[t * kvDim];
+        float[] values = cache.valueArray(l);
+        for (int r = 0; r < t; r++) {
+            System.arraycopy(qkv, r * width, q, r * qDim, qDim);
+            System.arraycopy(qkv, r * width + qDim, k, r * kvDim, kvDim);
+            System.arraycopy(qkv, r * width + qDim + kvDim, values, (start + r) * kvDim, kvDim);
+        }
+        if (ops.qNorm() != null) {
+            ops.qNorm().applyInPlace(q, t * c.numHeads());
+            ops.kNorm().applyInPlace(k, t * c.numKvHeads());
+        }
+        HeapAttention.rope(q, t, c.numHeads(), c.headDim(), positions, cosRows, sinRows);
+        HeapAttention.rope(k, t, c.numKvHeads(), c.headDim(), positions, cosRows, sinRows);
+        System.arraycopy(k, 0, cache.keyArray(l), start * kvDim, t * kvDim);
+        float[] att = new float[t * qDim];
+        for (AttentionGroup g : groups) {
+            HeapAttention.attend(c, q, att, g.row0(), g.row1(), g.slots(), g.mask(), cache.keyArray(l), values);
+        }
+        HeapAttention.addInPlace(x, ((HeapLinear) ops.o()).multiply(att, t));
+
+        // feed-forward
+        HeapLinear gateUp = (HeapLinear) ops.gateUp();
+        float[] hidden = gateUp.swiGlu(gateUp.multiply(x, t, ops.mlpNorm()), t); // silu(gate) * up, [T, ffn]
+        HeapAttention.addInPlace(x, ((HeapLinear) ops.down()).multiply(hidden, t));
     }
 
     private NDArray embed(NDManager step, int[] tokens, NDArray ids) {
@@ -185,12 +285,11 @@ public final class Transformer implements AutoCloseable {
      * so attention work grows with its own tokens, not with every session's.
      *
      * @param slots the session's cache slots (null: the whole prefix [0, keys))
-     * @param mask  [rows, keys of this group], 0 or -inf
+     * @param mask  [rows, keys of this group] row-major, 0 or -inf
      */
-    private record AttentionGroup(int row0, int row1, NDArray slots, NDArray mask) {}
+    private record AttentionGroup(int row0, int row1, int[] slots, float[] mask, int keys) {}
 
-    private static List<AttentionGroup> attentionGroups(Batch batch, KvCache cache, int keys, AttentionMask op,
-            NDManager step) {
+    private static List<AttentionGroup> attentionGroups(Batch batch, KvCache cache, int keys, AttentionMask op) {
         Owner[] owners = cache.ownerSlots();
         long first = owners[0].session();
         boolean oneSession = !cache.lends();
@@ -201,7 +300,7 @@ public final class Transformer implements AutoCloseable {
         List<AttentionGroup> groups = new ArrayList<>();
         if (oneSession) {
             float[] mask = op.build(queries, owners, keys);
-            groups.add(new AttentionGroup(0, queries.length, null, step.create(mask, new Shape(queries.length, keys))));
+            groups.add(new AttentionGroup(0, queries.length, null, mask, keys));
             return groups;
         }
         int row0 = 0;
@@ -230,8 +329,7 @@ public final class Transformer implements AutoCloseable {
             }
             own = java.util.Arrays.copyOf(own, n);
             float[] mask = op.build(java.util.Arrays.copyOfRange(queries, row0, row1), own, n);
-            groups.add(new AttentionGroup(row0, row1, step.create(java.util.Arrays.copyOf(slots, n)),
-                    step.create(mask, new Shape(row1 - row0, n))));
+            groups.add(new AttentionGroup(row0, row1, java.util.Arrays.copyOf(slots, n), mask, n));
             row0 = row1;
         }
         return groups;
@@ -242,15 +340,19 @@ public final class Transformer implements AutoCloseable {
             NDManager step) {
         if (groups.size() == 1 && groups.get(0).slots() == null) {
             AttentionGroup g = groups.get(0);
-            return attention(q, cache.keys(layer, step, keys), cache.values(layer, step, keys), g.mask());
+            return attention(q, cache.keys(layer, step, keys), cache.values(layer, step, keys), mask(g, step));
         }
         NDList parts = new NDList();
         for (AttentionGroup g : groups) {
             NDArray qg = groups.size() == 1 ? q : q.get(new NDIndex("{}:{}", g.row0(), g.row1()));
             parts.add(attention(qg, cache.gatherKeys(layer, step, g.slots()), cache.gatherValues(layer, step, g.slots()),
-                    g.mask()));
+                    mask(g, step)));
         }
         return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+    }
+
+    private static NDArray mask(AttentionGroup g, NDManager step) {
+        return step.create(g.mask(), new Shape(g.row1() - g.row0(), g.keys()));
     }
 
     /** Hugging Face rotate-half RoPE: x cos + rotate_half(x) sin; x is [T, heads, hd]. */
@@ -284,6 +386,7 @@ public final class Transformer implements AutoCloseable {
             ops.down().close();
         }
         head.close();
+        linears.close();
         manager.close();
     }
 }

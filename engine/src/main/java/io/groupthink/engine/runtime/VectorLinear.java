@@ -1,7 +1,6 @@
 package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -23,29 +22,16 @@ import jdk.incubator.vector.VectorSpecies;
  * checkpoint: half the bytes to stream per token, widened to fp32 in registers (a shift), so the
  * products are bit-for-bit those of the fp32 weights.
  */
-public final class VectorLinear implements Linear {
+public final class VectorLinear extends HeapLinear {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = S.withLanes(int.class);
-    private static final int L = S.length();
 
-    private final int in;
-    private final int out;
-    private final int blocks;
     private final Packed packed; // [blocks][in][L]
-    private final float[] bias; // [out] or null
-    private final SpinPool pool;
-    private final int parts;
 
     /** Packs a [out, in] weight given row-major; {@code bias} may be null. */
     VectorLinear(float[] weight, int out, int in, float[] bias, SpinPool pool, int parts, WeightStorage storage) {
-        this.in = in;
-        this.out = out;
-        this.blocks = (out + L - 1) / L;
-        this.bias = bias;
-        this.pool = pool;
-        this.parts = Math.max(1, parts);
+        super(in, out, bias, pool, parts);
         long size = (long) blocks * in * L;
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("weight [" + out + ", " + in + "] is too large to pack in one array");
@@ -147,125 +133,14 @@ public final class VectorLinear implements Linear {
         return packed.bytes();
     }
 
-    @Override
-    public NDArray apply(NDArray x) {
-        int rows = (int) x.getShape().get(0);
-        float[] xs = x.toFloatArray();
-        float[] y = multiply(xs, rows);
-        return x.getManager().create(y, new Shape(rows, out));
-    }
-
-    @Override
-    public NDArray apply(NDArray x, RmsNorm norm) {
-        int rows = (int) x.getShape().get(0);
-        return x.getManager().create(multiply(normed(x, norm), rows), new Shape(rows, out));
-    }
-
-    /** Skips the round trip through native memory: the product is computed on the Java heap. */
-    @Override
-    public float[] applyToArray(NDArray x, RmsNorm norm) {
-        return multiply(normed(x, norm), (int) x.getShape().get(0));
-    }
-
-    /** silu(gate) * up on the Java heap (vectorised exp), so only [rows, out / 2] goes back to native memory. */
-    @Override
-    public NDArray applySwiGlu(NDArray x, RmsNorm norm) {
-        int rows = (int) x.getShape().get(0);
-        float[] h = swiGlu(multiply(normed(x, norm), rows), rows);
-        return x.getManager().create(h, new Shape(rows, out / 2));
-    }
-
-    /** x copied out of native memory, normalised on the way. */
-    private static float[] normed(NDArray x, RmsNorm norm) {
-        float[] xs = x.toFloatArray();
-        norm.applyInPlace(xs, (int) x.getShape().get(0));
-        return xs;
-    }
-
-    /** silu(g) * u = g / (1 + e^-g) * u for each row of [gate | up]. */
-    float[] swiGlu(float[] gateUp, int rows) {
-        int half = out / 2;
-        float[] h = new float[rows * half];
-        for (int r = 0; r < rows; r++) {
-            int g = r * out;
-            int u = g + half;
-            int o = r * half;
-            int j = 0;
-            for (; j + L <= half; j += L) {
-                FloatVector gv = FloatVector.fromArray(S, gateUp, g + j);
-                FloatVector uv = FloatVector.fromArray(S, gateUp, u + j);
-                gv.div(gv.neg().lanewise(VectorOperators.EXP).add(1f)).mul(uv).intoArray(h, o + j);
-            }
-            for (; j < half; j++) {
-                float gj = gateUp[g + j];
-                h[o + j] = gj / (1f + (float) Math.exp(-gj)) * gateUp[u + j];
-            }
-        }
-        return h;
-    }
-
-    /** y[rows][out] for x[rows][in], both row-major. */
-    public float[] multiply(float[] x, int rows) {
-        int tiled = tiledRows(rows);
-        if (tiled != rows) {
-            // zero rows fill the last tile: one pass over the weights instead of two or three
-            float[] y = multiply(java.util.Arrays.copyOf(x, tiled * in), tiled);
-            return java.util.Arrays.copyOf(y, rows * out);
-        }
-        float[] y = new float[rows * out];
-        float[] xt = rows >= 8 ? interleave8(x, rows) : null;
-        if (parts == 1 || blocks < 2 * parts) {
-            range(x, xt, rows, y, 0, blocks);
-        } else {
-            Runnable[] tasks = new Runnable[parts];
-            int per = (blocks + parts - 1) / parts;
-            for (int p = 0; p < parts; p++) {
-                int b0 = Math.min(blocks, p * per);
-                int b1 = Math.min(blocks, b0 + per);
-                tasks[p] = () -> range(x, xt, rows, y, b0, b1);
-            }
-            pool.invoke(tasks);
-        }
-        if (bias != null) {
-            for (int r = 0; r < rows; r++) {
-                for (int o = 0; o < out; o++) {
-                    y[r * out + o] += bias[o];
-                }
-            }
-        }
-        return y;
-    }
-
-    /**
-     * The full 8-row groups of x with their inputs interleaved: group g holds, for each input i,
-     * the 8 rows' x[i] side by side, so the 8 broadcasts of one step read one cache line. Row-major
-     * x has them a row apart, 8 streams that no longer fit in L1 from 16 rows on (the 16-row
-     * product ran at 131 GFLOP/s against 210 at 8 rows on cached weights).
-     */
-    private float[] interleave8(float[] x, int rows) {
-        int groups = rows / 8;
-        float[] xt = new float[groups * 8 * in];
-        for (int g = 0; g < groups; g++) {
-            for (int k = 0; k < 8; k++) {
-                int src = (g * 8 + k) * in;
-                int dst = g * 8 * in + k;
-                for (int i = 0; i < in; i++) {
-                    xt[dst + i * 8] = x[src + i];
-                }
-            }
-        }
-        return xt;
-    }
-
     /**
      * Rows rounded up so that the last group is one register tile (1, 2, 4 or 8 rows): 3 rows as
      * a 2-row and a 1-row pass read the weights twice and took 1.8x the time of 4 rows in one
      * pass on the 151936-row head; 5-7 rows likewise run as 8.
      */
-    static int tiledRows(int rows) {
-        int rest = rows % 8;
-        int pad = rest <= 2 ? rest : rest <= 4 ? 4 : 8;
-        return rows - rest + pad;
+    @Override
+    int tiledRows(int rows) {
+        return padded(rows, 2);
     }
 
     /**
@@ -273,7 +148,8 @@ public final class VectorLinear implements Linear {
      * inside the block loop, so for long prefills a block's weights are re-read from cache, not
      * from memory.
      */
-    private void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
+    @Override
+    void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
         int b = b0;
         if (rows > 1) {
             // two column blocks per pass: each broadcast input feeds two FMAs
@@ -451,17 +327,6 @@ public final class VectorLinear implements Linear {
         store(c7, y, r + 7, b + 1);
     }
 
-    private void store(FloatVector acc, float[] y, int row, int b) {
-        int col = b * L;
-        if (col + L <= out) {
-            acc.intoArray(y, row * out + col);
-        } else {
-            float[] tmp = new float[L];
-            acc.intoArray(tmp, 0);
-            System.arraycopy(tmp, 0, y, row * out + col, out - col);
-        }
-    }
-
     /**
      * One row: four accumulators over interleaved inputs, so consecutive FMAs do not wait on each
      * other (a single chain is bound by FMA latency, not by memory).
@@ -558,27 +423,12 @@ public final class VectorLinear implements Linear {
         store(a7, y, r + 7, b);
     }
 
-    /** Row {@code o} of W (for embedding lookups on a tied head whose only copy is packed here). */
-    public void row(int o, float[] dst, int offset) {
+    @Override
+    void row(int o, float[] dst, int offset) {
         int base = (o / L) * in * L + o % L;
         for (int i = 0; i < in; i++) {
             dst[offset + i] = packed.get(base + i * L);
         }
-    }
-
-    @Override
-    public boolean ownsWeights() {
-        return true;
-    }
-
-    @Override
-    public int in() {
-        return in;
-    }
-
-    @Override
-    public int out() {
-        return out;
     }
 
     /**
@@ -601,6 +451,11 @@ public final class VectorLinear implements Linear {
                 full.multiply(x, rows);
             }
         }
+    }
+
+    /** Nanoseconds all kernel products took so far, counted only under -Dgroupthink.kernel.profile=true. */
+    public static long productNanos() {
+        return PRODUCT_NANOS.sum();
     }
 
     /** Builds from an NDArray weight [out, in] (copied out of native memory). */

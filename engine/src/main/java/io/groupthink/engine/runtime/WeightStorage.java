@@ -8,5 +8,9 @@ public enum WeightStorage {
      * bf16 when every weight of the matrix is exactly a bf16 value (a bf16 checkpoint), fp32
      * otherwise: 2 bytes per weight and the same products, since widening bf16 is exact.
      */
-    BF16_WHERE_EXACT
+    BF16_WHERE_EXACT,
+    /** ggml's Q8_0, quantized at load: 32 weights share a scale, 8-bit codes (1.125 bytes per weight). */
+    Q8_0,
+    /** ggml's Q4_0, quantized at load: 32 weights share a scale, 4-bit codes (0.625 bytes per weight). */
+    Q4_0
 }

@@ -21,11 +21,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Incremental decoding with the KV cache equals a from-scratch recompute by the plain-Java
- * reference (no cache), on random models of every architecture.
+ * reference (no cache), on random models of every architecture, with LibTorch's products and with
+ * the kernel's (whose decode steps run RoPE, the cache and attention on the Java heap).
  */
 class CacheVsRecomputeTest {
 
     static Stream<Arguments> architectures() {
+        return Stream.of(false, true).flatMap(kernel -> specs().map(a -> Arguments.of(
+                a.get()[0] + (kernel ? " (vector kernel)" : ""), a.get()[1], kernel)));
+    }
+
+    private static Stream<Arguments> specs() {
         return Stream.of(
                 Arguments.of("llama GQA, untied head", RandomModel.Spec.tiny("llama")),
                 Arguments.of("llama tied head, llama3 rope scaling", RandomModel.Spec.tiny("llama").tied(true).ropeScaling(true)),
@@ -37,9 +43,9 @@ class CacheVsRecomputeTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("architectures")
-    void cachedDecodingEqualsFullRecompute(String name, RandomModel.Spec spec) {
+    void cachedDecodingEqualsFullRecompute(String name, RandomModel.Spec spec, boolean kernel) {
         Path dir = TestModels.random(spec);
-        GroupThinkModel model = TestModels.load(dir);
+        GroupThinkModel model = TestModels.load(dir, kernel);
         List<float[]> cached = new ArrayList<>();
         StepHook capture = capturing(model, cached);
         int steps = 32;

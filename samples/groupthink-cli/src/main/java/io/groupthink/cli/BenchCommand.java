@@ -94,7 +94,7 @@ final class BenchCommand implements Command {
                         + "(default on)"),
                 Options.Spec.flag("--mixed", "with --sessions, also run a mix where every other session is a plain chat"),
                 Common.JSON_FLAG,
-                Common.THREADS, Common.LINEAR);
+                Common.THREADS, Common.LINEAR, Common.QUANTIZE);
     }
 
     private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, StepHook forceBudget,

@@ -29,13 +29,15 @@ final class Common {
             "matrix products: auto (measure once, default), kernel (Vector API few-row kernel, bf16 weights "
                     + "kept as bf16; needs --add-modules jdk.incubator.vector), kernel-fp32 (the kernel, all fp32) "
                     + "or torch (LibTorch)");
+    static final Options.Spec QUANTIZE = Options.Spec.value("--quantize", "TYPE",
+            "quantize the weights at load for the kernel: none (default), q8_0 or q4_0 (ggml's block formats)");
     static final Options.Spec THREADS = Options.Spec.value("--threads", "N",
             "LibTorch intra-op threads (default: all cores)");
     static final Options.Spec JSON_FLAG = Options.Spec.flag("--json", "print one JSON object on stdout instead of text");
     static final Options.Spec LOGITS = Options.Spec.value("--logits", "K",
             "with --json, record the top-K [id, logit] pairs of every generated step");
     /** Output and engine options shared by the commands that run a model. */
-    static final List<Options.Spec> RUN_OPTIONS = List.of(JSON_FLAG, LOGITS, THREADS, LINEAR);
+    static final List<Options.Spec> RUN_OPTIONS = List.of(JSON_FLAG, LOGITS, THREADS, LINEAR, QUANTIZE);
     static final List<Options.Spec> SAMPLING = List.of(
             Options.Spec.flag("--greedy", "greedy decoding (the default when no --temperature is given)"),
             Options.Spec.value("--temperature", "T", "sample at temperature T (0 = greedy)"),
@@ -51,13 +53,14 @@ final class Common {
         String given = o.required("--model");
         int threads = o.intValue("--threads", 0, 1, 4096);
         String linear = o.choice("--linear", "auto", LinearFactory.NAMES);
+        String quantize = o.choice("--quantize", "none", LinearFactory.QUANTIZE);
         Path dir = resolveModel(given, err);
         err.print("Loading model " + given + " ... ");
         err.flush();
         long t0 = System.nanoTime();
         GroupThinkModel model;
         try {
-            LinearFactory linears = LinearFactory.named(linear, threads); // null: the engine measures and picks
+            LinearFactory linears = LinearFactory.named(linear, threads, quantize); // null: the engine measures and picks
             model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears));
         } catch (RuntimeException | Error e) {
             err.println("failed");

@@ -435,6 +435,22 @@ class GroupThinkCliTest {
     }
 
     @Test
+    void weightsAreQuantizedAtLoadOnRequest() {
+        String model = CliRun.shared().resolve("models/stories260K-hf").toString();
+        // Q8_0 keeps the F32 model's top token at every golden step (QuantizationDriftTest), so greedy output is the same
+        CliRun q8 = CliRun.of("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "6", "--json",
+                "--linear", "kernel", "--quantize", "q8_0");
+        assertThat(q8.code()).as(q8.toString()).isZero();
+        assertThat(q8.out()).contains("\"generated_ids\":[432,383,286,261,376,298]");
+        CliRun bad = CliRun.of("generate", "--model", model, "--prompt", "p", "--quantize", "q3_k");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--quantize");
+        CliRun torch = CliRun.of("generate", "--model", model, "--prompt", "p", "--linear", "torch", "--quantize", "q4_0");
+        assertThat(torch.code()).as(torch.toString()).isNotZero();
+        assertThat(torch.err()).contains("quantize q4_0 needs the kernel").doesNotContain("\tat ");
+    }
+
+    @Test
     void evalIsACommandOfTheCli() {
         CliRun help = CliRun.of("eval", "--help");
         assertThat(help.code()).isZero();

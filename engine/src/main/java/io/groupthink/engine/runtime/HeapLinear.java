@@ -1,0 +1,235 @@
+package io.groupthink.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * What the few-row kernels share, whatever their weight format: products computed on the Java
+ * heap over column blocks of {@link #L} outputs, split over the model's kernel threads, with the
+ * input norm, bias and SwiGLU applied on the way in and out. A subclass holds the weights in its
+ * format and multiplies column blocks.
+ */
+abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLinear {
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    final int in;
+    final int out;
+    final int blocks; // column blocks of L outputs, the last one padded
+    private final float[] bias; // [out] or null
+    private final SpinPool pool;
+    private final int parts;
+
+    HeapLinear(int in, int out, float[] bias, SpinPool pool, int parts) {
+        this.in = in;
+        this.out = out;
+        this.blocks = (out + L - 1) / L;
+        this.bias = bias;
+        this.pool = pool;
+        this.parts = Math.max(1, parts);
+    }
+
+    /** Column blocks [b0, b1) of y for rows of x (rows a multiple of the tile {@link #tiledRows} gives). */
+    abstract void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1);
+
+    /** The rows a product runs as: a few zero rows complete the last register tile. */
+    abstract int tiledRows(int rows);
+
+    /** Rows as full 8-row tiles and a last tile of up to {@code asIs} rows, or 4, or 8. */
+    static int padded(int rows, int asIs) {
+        int rest = rows % 8;
+        int pad = rest <= asIs ? rest : rest <= 4 ? 4 : 8;
+        return rows - rest + pad;
+    }
+
+    /** Row {@code o} of W as the kernel holds it (embedding lookups on a tied head whose only copy is here). */
+    abstract void row(int o, float[] dst, int offset);
+
+    @Override
+    public NDArray apply(NDArray x) {
+        int rows = (int) x.getShape().get(0);
+        return x.getManager().create(multiply(x.toFloatArray(), rows), new Shape(rows, out));
+    }
+
+    @Override
+    public NDArray apply(NDArray x, RmsNorm norm) {
+        int rows = (int) x.getShape().get(0);
+        return x.getManager().create(multiply(normed(x, norm), rows), new Shape(rows, out));
+    }
+
+    /** Skips the round trip through native memory: the product is computed on the Java heap. */
+    @Override
+    public float[] applyToArray(NDArray x, RmsNorm norm) {
+        return multiply(normed(x, norm), (int) x.getShape().get(0));
+    }
+
+    /** silu(gate) * up on the Java heap (vectorised exp), so only [rows, out / 2] goes back to native memory. */
+    @Override
+    public NDArray applySwiGlu(NDArray x, RmsNorm norm) {
+        int rows = (int) x.getShape().get(0);
+        float[] h = swiGlu(multiply(normed(x, norm), rows), rows);
+        return x.getManager().create(h, new Shape(rows, out / 2));
+    }
+
+    /** The product of rms_norm(x), x left as it was. */
+    float[] multiply(float[] x, int rows, RmsNorm norm) {
+        float[] normed = x.clone();
+        norm.applyInPlace(normed, rows);
+        return multiply(normed, rows);
+    }
+
+    /** x copied out of native memory, normalised on the way. */
+    private static float[] normed(NDArray x, RmsNorm norm) {
+        float[] xs = x.toFloatArray();
+        norm.applyInPlace(xs, (int) x.getShape().get(0));
+        return xs;
+    }
+
+    /** silu(g) * u = g / (1 + e^-g) * u for each row of [gate | up]. */
+    float[] swiGlu(float[] gateUp, int rows) {
+        int half = out / 2;
+        float[] h = new float[rows * half];
+        for (int r = 0; r < rows; r++) {
+            int g = r * out;
+            int u = g + half;
+            int o = r * half;
+            int j = 0;
+            for (; j + L <= half; j += L) {
+                FloatVector gv = FloatVector.fromArray(S, gateUp, g + j);
+                FloatVector uv = FloatVector.fromArray(S, gateUp, u + j);
+                gv.div(exp(gv.neg()).add(1f)).mul(uv).intoArray(h, o + j);
+            }
+            for (; j < half; j++) {
+                float gj = gateUp[g + j];
+                float e = exp(FloatVector.broadcast(S, -gj)).lane(0);
+                h[o + j] = gj / (1f + e) * gateUp[u + j];
+            }
+        }
+        return h;
+    }
+
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f; // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in few bits
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;
+
+    /**
+     * e^x from adds, multiplies and FMAs only (Cephes' expf: x = n ln2 + r, a degree-6 polynomial
+     * for e^r, 2^n from the exponent bits), to about 2 ulp. Not VectorOperators.EXP: its
+     * intrinsic and its interpreted fallback differ in the last bits, so a product computed before
+     * the JIT had compiled it gave other logits than the same product after.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87.3f).min(88.7f);
+        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND); // round to nearest: 1.5 * 2^23 leaves no fraction bits
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.mul(r).add(1.3981999507e-3f);
+        p = p.mul(r).add(8.3334519073e-3f);
+        p = p.mul(r).add(4.1665795894e-2f);
+        p = p.mul(r).add(1.6666665459e-1f);
+        p = p.mul(r).add(5.0000001201e-1f);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        FloatVector twoN = ((jdk.incubator.vector.IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(twoN);
+    }
+
+    /** Whether products count their time (benchmarks/ProfileStep sets -Dgroupthink.kernel.profile=true). */
+    private static final boolean PROFILE = Boolean.getBoolean("groupthink.kernel.profile");
+    static final java.util.concurrent.atomic.LongAdder PRODUCT_NANOS = new java.util.concurrent.atomic.LongAdder();
+
+    /** y[rows][out] for x[rows][in], both row-major. */
+    public float[] multiply(float[] x, int rows) {
+        if (!PROFILE) {
+            return product(x, rows);
+        }
+        long t0 = System.nanoTime();
+        float[] y = product(x, rows);
+        PRODUCT_NANOS.add(System.nanoTime() - t0);
+        return y;
+    }
+
+    private float[] product(float[] x, int rows) {
+        int tiled = tiledRows(rows);
+        if (tiled != rows) {
+            // zero rows fill the last tile: one pass over the weights instead of two or three
+            float[] y = product(java.util.Arrays.copyOf(x, tiled * in), tiled);
+            return java.util.Arrays.copyOf(y, rows * out);
+        }
+        float[] y = new float[rows * out];
+        float[] xt = rows >= 8 ? interleave8(x, rows) : null;
+        if (parts == 1 || blocks < 2 * parts) {
+            range(x, xt, rows, y, 0, blocks);
+        } else {
+            Runnable[] tasks = new Runnable[parts];
+            int per = (blocks + parts - 1) / parts;
+            for (int p = 0; p < parts; p++) {
+                int b0 = Math.min(blocks, p * per);
+                int b1 = Math.min(blocks, b0 + per);
+                tasks[p] = () -> range(x, xt, rows, y, b0, b1);
+            }
+            pool.invoke(tasks);
+        }
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < out; o++) {
+                    y[r * out + o] += bias[o];
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * The full 8-row groups of x with their inputs interleaved: group g holds, for each input i,
+     * the 8 rows' x[i] side by side, so the 8 broadcasts of one step read one cache line. Row-major
+     * x has them a row apart, 8 streams that no longer fit in L1 from 16 rows on (the 16-row
+     * product ran at 131 GFLOP/s against 210 at 8 rows on cached weights).
+     */
+    private float[] interleave8(float[] x, int rows) {
+        int groups = rows / 8;
+        float[] xt = new float[groups * 8 * in];
+        for (int g = 0; g < groups; g++) {
+            for (int k = 0; k < 8; k++) {
+                int src = (g * 8 + k) * in;
+                int dst = g * 8 * in + k;
+                for (int i = 0; i < in; i++) {
+                    xt[dst + i * 8] = x[src + i];
+                }
+            }
+        }
+        return xt;
+    }
+
+    /** Stores the L columns of block b for one row, the last block cut to out. */
+    final void store(FloatVector acc, float[] y, int row, int b) {
+        int col = b * L;
+        if (col + L <= out) {
+            acc.intoArray(y, row * out + col);
+        } else {
+            float[] tmp = new float[L];
+            acc.intoArray(tmp, 0);
+            System.arraycopy(tmp, 0, y, row * out + col, out - col);
+        }
+    }
+
+    @Override
+    public boolean ownsWeights() {
+        return true;
+    }
+
+    @Override
+    public int in() {
+        return in;
+    }
+
+    @Override
+    public int out() {
+        return out;
+    }
+}

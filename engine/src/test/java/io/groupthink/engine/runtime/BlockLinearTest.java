@@ -1,0 +1,104 @@
+package io.groupthink.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import io.groupthink.engine.quant.Q4_0;
+import io.groupthink.engine.quant.Q8_0;
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The quantized kernels against a slow reference: a double-precision product over the weights as
+ * the format's own dequantize (quant.Q8_0 / Q4_0, ggml's layout) gives them. Random shapes include
+ * odd sizes, rows whose in is not a multiple of 32 (a zero-padded last block) and 1 to 20 rows.
+ */
+class BlockLinearTest {
+
+    @Test
+    void q8_0ProductEqualsTheProductOverDequantizedWeights() {
+        check(true);
+    }
+
+    @Test
+    void q4_0ProductEqualsTheProductOverDequantizedWeights() {
+        check(false);
+    }
+
+    private static void check(boolean q8) {
+        SplittableRandom r = new SplittableRandom(q8 ? 8 : 4);
+        int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2}};
+        try (SpinPool pool = new SpinPool(2)) {
+            for (int trial = 0; trial < 40; trial++) {
+                int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(700);
+                int out = trial < fixed.length ? fixed[trial][1] : 1 + r.nextInt(200);
+                int rows = trial < fixed.length ? fixed[trial][2] : 1 + r.nextInt(20);
+                float[] w = new float[out * in];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) r.nextGaussian();
+                }
+                float[] bias = r.nextBoolean() ? random(r, out) : null;
+                float[] x = random(r, rows * in);
+                int parts = 1 + r.nextInt(3);
+                BlockLinear kernel = q8 ? Q8_0Linear.quantized(w, out, in, bias, pool, parts)
+                        : Q4_0Linear.quantized(w, out, in, bias, pool, parts);
+                float[] dq = dequantized(w, out, in, q8);
+
+                float[] got = kernel.multiply(x, rows);
+                assertThat(got).hasSize(rows * out);
+                for (int row = 0; row < rows; row++) {
+                    for (int o = 0; o < out; o++) {
+                        double expected = bias == null ? 0 : bias[o];
+                        double magnitude = Math.abs(expected);
+                        for (int i = 0; i < in; i++) {
+                            expected += (double) dq[o * in + i] * x[row * in + i];
+                            magnitude += Math.abs((double) dq[o * in + i] * x[row * in + i]);
+                        }
+                        // relative to the terms' magnitude: a sum that cancels to near zero has no relative error to speak of
+                        assertThat((double) got[row * out + o]).as("%s [%d x %d] x %d rows, y[%d][%d]",
+                                q8 ? "Q8_0" : "Q4_0", out, in, rows, row, o)
+                                .isCloseTo(expected, offset(1e-4 * Math.max(1e-3, magnitude)));
+                    }
+                }
+                int o = r.nextInt(out);
+                float[] row = new float[in];
+                kernel.row(o, row, 0);
+                assertThat(row).as("row %d as held", o).containsExactly(java.util.Arrays.copyOfRange(dq, o * in, o * in + in));
+                int inBlocks = (in + 31) / 32;
+                int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+                long columns = (long) Math.ceil(out / (double) lanes) * lanes;
+                assertThat(kernel.weightBytes()).isEqualTo(columns * inBlocks * ((q8 ? 32 : 16) + 4));
+            }
+        }
+    }
+
+    /** The reference weights: each row zero padded to whole blocks, quantized and dequantized by the format's own code. */
+    private static float[] dequantized(float[] w, int out, int in, boolean q8) {
+        int padded = (in + 31) / 32 * 32;
+        float[] result = new float[out * in];
+        float[] row = new float[padded];
+        float[] back = new float[padded];
+        for (int o = 0; o < out; o++) {
+            System.arraycopy(w, o * in, row, 0, in);
+            ByteBuffer blocks = ByteBuffer.allocate(padded / 32 * (q8 ? Q8_0.BYTES : Q4_0.BYTES));
+            if (q8) {
+                Q8_0.quantize(row, 0, padded, blocks);
+                Q8_0.dequantize(blocks, 0, padded, back, 0);
+            } else {
+                Q4_0.quantize(row, 0, padded, blocks);
+                Q4_0.dequantize(blocks, 0, padded, back, 0);
+            }
+            System.arraycopy(back, 0, result, o * in, in);
+        }
+        return result;
+    }
+
+    private static float[] random(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+}
