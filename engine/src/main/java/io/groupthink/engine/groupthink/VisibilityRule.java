@@ -1,6 +1,7 @@
 package io.groupthink.engine.groupthink;
 
 import io.groupthink.engine.runtime.Owner;
+import io.groupthink.engine.runtime.Visibility;
 
 /**
  * The Group Think visibility rule. A query (s, n, k) may attend a key (s', m, j) iff s = s' and:
@@ -14,13 +15,14 @@ import io.groupthink.engine.runtime.Owner;
  * The synthesis lane reads every thinker's header and tokens. INDEPENDENT and COT drop the third
  * line. Tokens of different sessions never see each other.
  */
-public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInstructions) {
+public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInstructions) implements Visibility {
 
     /** Step value of a lane's private instruction tokens (id, role). */
     public static final int INSTRUCTION = -2;
     /** Step value of a lane's header (its label). */
     public static final int HEADER = Owner.PROMPT;
 
+    @Override
     public boolean sees(Owner q, Owner k) {
         if (q.session() != k.session()) {
             return false;

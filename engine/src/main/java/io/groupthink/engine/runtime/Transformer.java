@@ -96,9 +96,10 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * Runs one batch: appends its K/V to {@code cache} and returns logits indexed by batch row:
-     * a float[vocab] for each of {@link Batch#logitRows()}, null for the other rows.
+     * a float[vocab] for each of {@link Batch#logitRows()}, null for the other rows. The mask comes
+     * from the visibility rules the batch carries.
      */
-    public float[][] forward(Batch batch, KvCache cache, AttentionMask maskOperator) {
+    public float[][] forward(Batch batch, KvCache cache) {
         int t = batch.size();
         if (t == 0) {
             return new float[0][];
@@ -115,7 +116,7 @@ public final class Transformer implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             NDArray ids = step.create(batch.tokenArray());
             NDArray pos = step.create(positions);
-            List<AttentionGroup> groups = attentionGroups(batch, cache, keys, maskOperator, step);
+            List<AttentionGroup> groups = attentionGroups(batch, cache, keys, batch.mask(), step);
             NDArray cos = cosTable.get(step, new NDIndex("{}", pos)).expandDims(1); // [T, 1, hd]
             NDArray sin = sinTable.get(step, new NDIndex("{}", pos)).expandDims(1);
 
