@@ -45,6 +45,11 @@ final class Outbox {
         schedule();
     }
 
+    /** Drops the events not yet delivered: their consumer was cancelled for lagging, only the outcome still goes. */
+    synchronized void discard() {
+        queue.clear();
+    }
+
     synchronized int backlog() {
         return queue.size();
     }

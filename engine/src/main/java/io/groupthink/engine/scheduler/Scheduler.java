@@ -308,7 +308,7 @@ public final class Scheduler implements AutoCloseable {
                     + options.queueTimeout().toMillis() + " ms for KV memory and was rejected");
             h.session().fail(busy);
             later(() -> h.outbox.postFinal(() -> h.future().completeExceptionally(busy)));
-            later(() -> h.outbox.postFinal(() -> listener.onRejected(h.session(), busy)));
+            later(() -> h.outbox.postFinal(() -> guarded(() -> listener.onRejected(h.session(), busy))));
         }
         for (long id : plan.cancelled()) {
             byId.get(id).session().stopCancelled();
@@ -353,7 +353,7 @@ public final class Scheduler implements AutoCloseable {
             h.kvGranted = s.maxTokens();
             active.add(h);
             double queued = (System.nanoTime() - h.enqueuedNanos) / 1e6;
-            later(() -> h.outbox.postFinal(() -> listener.onAdmitted(s, queued)));
+            later(() -> h.outbox.postFinal(() -> guarded(() -> listener.onAdmitted(s, queued))));
         }
         if (plan.runsForward()) {
             forward(plan, byId);
@@ -435,13 +435,18 @@ public final class Scheduler implements AutoCloseable {
     /** The session's outcome, off the engine thread: the future first, then its listener, then the engine's. */
     private void end(SessionHandle h, GroupThinkResult result, Throwable error) {
         GroupThinkSession s = h.session();
-        deliver(h, s.takeEvents());
+        if (error instanceof SlowConsumerException) {
+            s.takeEvents();
+            later(h.outbox::discard); // its outcome need not wait behind events it will never take
+        } else {
+            deliver(h, s.takeEvents());
+        }
         if (error == null) {
             completed++;
             later(() -> {
                 h.outbox.postFinal(() -> h.future().complete(result));
                 h.outbox.postFinal(() -> s.listener().onComplete(result));
-                h.outbox.postFinal(() -> listener.onCompleted(s, result));
+                h.outbox.postFinal(() -> guarded(() -> listener.onCompleted(s, result)));
             });
         } else {
             if (!(error instanceof CancellationException)) {
@@ -450,7 +455,7 @@ public final class Scheduler implements AutoCloseable {
             later(() -> {
                 h.outbox.postFinal(() -> h.future().completeExceptionally(error));
                 h.outbox.postFinal(() -> s.listener().onError(s.id(), error));
-                h.outbox.postFinal(() -> listener.onFailed(s, error));
+                h.outbox.postFinal(() -> guarded(() -> listener.onFailed(s, error)));
             });
         }
     }
@@ -636,7 +641,7 @@ public final class Scheduler implements AutoCloseable {
 
     private boolean cacheClosed;
 
-    /** User code on the caller's thread (a rejection at submit): logged, never in the way of the answer. */
+    /** An engine listener's call: observability, so a failure is logged and never touches a session. */
     private static void guarded(Runnable r) {
         try {
             r.run();

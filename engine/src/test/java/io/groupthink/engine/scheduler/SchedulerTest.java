@@ -309,6 +309,10 @@ class SchedulerTest {
     }
 
     StepHook noStop(int unused) {
+        return noStopHook();
+    }
+
+    static StepHook noStopHook() {
         return new StepHook() {
             @Override
             public int override(int lane, int index, int sampled) {
