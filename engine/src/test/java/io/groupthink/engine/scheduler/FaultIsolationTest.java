@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,13 +31,8 @@ class FaultIsolationTest {
 
     @BeforeAll
     static void load() {
-        model = TestModels.load(TestModels.stories());
+        model = TestModels.load(TestModels.stories()); // shared by the JVM's tests: not closed here
         solo = model.think(request("Tom had a red ball."));
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     static GroupThinkRequest request(String q) {
