@@ -20,6 +20,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.convert.converter.Converter;
 
@@ -88,6 +90,14 @@ public class GroupThinkAutoConfiguration {
             ObjectProvider<EngineListener> listeners) {
         return new Scheduler(model, properties.getEngine().toOptions(),
                 new CompositeEngineListener(listeners.orderedStream().toList()));
+    }
+
+    /** On context close: readiness DOWN first, then running sessions get groupthink.engine.drain-time. */
+    @Bean
+    @ConditionalOnMissingBean(name = "groupThinkEngineDrain")
+    public SmartLifecycle groupThinkEngineDrain(Scheduler scheduler, GroupThinkProperties properties,
+            ApplicationEventPublisher events) {
+        return new EngineDrain(scheduler, properties.getEngine().getDrainTime(), events);
     }
 
     @Bean

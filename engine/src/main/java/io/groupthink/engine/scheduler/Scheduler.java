@@ -451,6 +451,9 @@ public final class Scheduler implements AutoCloseable {
         } else {
             if (!(error instanceof CancellationException)) {
                 failed++;
+                if (!(error instanceof EngineClosedException)) {
+                    lastError = error; // for health's detail; a session's failure leaves health UP
+                }
             }
             later(() -> {
                 h.outbox.postFinal(() -> h.future().completeExceptionally(error));
