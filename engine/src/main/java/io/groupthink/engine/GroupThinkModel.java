@@ -49,9 +49,18 @@ public final class GroupThinkModel implements AutoCloseable {
      * @param checkFinite refuse weights holding NaN or infinity
      * @param linears     the linear-operator implementation; null picks one by measurement at load
      *                    ({@link LinearFactory#auto})
+     * @param ownsTorchThreads opt-in JVM-wide side effect: with the few-row kernel on the cores, set
+     *                    LibTorch's intra-op pool (one per process) to 1 thread, so its idle OpenMP workers
+     *                    do not spin on the kernel's cores. For a JVM that runs only this model (the CLI);
+     *                    off by default, since it changes every LibTorch user in the process
      */
-    public record Options(int threads, boolean checkFinite, LinearFactory linears) {
+    public record Options(int threads, boolean checkFinite, LinearFactory linears, boolean ownsTorchThreads) {
         public static final Options DEFAULT = new Options(0, false, null);
+
+        /** Without JVM-wide side effects. */
+        public Options(int threads, boolean checkFinite, LinearFactory linears) {
+            this(threads, checkFinite, linears, false);
+        }
 
         LinearFactory linearsOrAuto() {
             return linears != null ? linears : LinearFactory.auto(threads);
@@ -75,20 +84,21 @@ public final class GroupThinkModel implements AutoCloseable {
         this.dir = dir;
         this.config = folder.config();
         this.tokenizer = Tokenizer.load(folder.file(ModelFolder.TOKENIZER), config.vocabSize());
-        this.chatTemplate = ChatTemplate.read(folder.file(ModelFolder.TOKENIZER_CONFIG));
-        this.generationConfig = GenerationConfig.read(folder.file(ModelFolder.GENERATION_CONFIG));
-        // Choose the linear operator first: with the few-row kernel on the cores, LibTorch keeps one
-        // thread for the small ops (its OpenMP workers would otherwise spin on the kernel's cores).
-        LinearFactory linears = options.linearsOrAuto();
-        NDManager m = TorchRuntime.newManager(options.threads());
-        if (linears instanceof KernelSelector.Vector) {
-            TorchRuntime.setIntraOpThreads(1);
-        }
-        try {
+        NDManager m = null;
+        try { // whatever fails part-way, what was opened so far is closed
+            this.chatTemplate = ChatTemplate.read(folder.file(ModelFolder.TOKENIZER_CONFIG));
+            this.generationConfig = GenerationConfig.read(folder.file(ModelFolder.GENERATION_CONFIG));
+            LinearFactory linears = options.linearsOrAuto();
+            m = TorchRuntime.newManager(options.threads());
+            if (options.ownsTorchThreads() && linears instanceof KernelSelector.Vector) {
+                TorchRuntime.setIntraOpThreads(1); // opt-in, see Options#ownsTorchThreads
+            }
             this.weights = Weights.load(folder, m.newSubManager(), options.checkFinite());
             this.transformer = new Transformer(config, weights, m, linears);
-        } catch (RuntimeException e) {
-            m.close();
+        } catch (RuntimeException | Error e) {
+            if (m != null) {
+                m.close();
+            }
             tokenizer.close();
             throw e;
         }
@@ -238,12 +248,12 @@ public final class GroupThinkModel implements AutoCloseable {
 
     /**
      * The scheduler driving this model: the attached one, else a default one started now (KV
-     * budget: 8 contexts, at most {@link SchedulerOptions#DEFAULT}'s), closed with the model.
+     * budget: 8 contexts, at most 8192 tokens), closed with the model. For more, attach a scheduler of your own.
      */
     public synchronized Scheduler scheduler() {
         ensureOpen();
         if (scheduler == null) {
-            int kv = Math.min(SchedulerOptions.DEFAULT.kvTokens(), 8 * config.maxPositions());
+            int kv = Math.min(8192, 8 * config.maxPositions());
             new Scheduler(this, new SchedulerOptions(kv, Integer.MAX_VALUE, Duration.ofDays(1),
                     SchedulerOptions.DEFAULT.prefillTokensPerStep()), null);
             ownScheduler = true;

@@ -85,7 +85,7 @@ final class Common {
         GroupThinkModel model;
         try {
             LinearFactory linears = LinearFactory.named(linear, threads); // null: the engine measures and picks
-            model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears));
+            model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears, true)); // the CLI owns its JVM
         } catch (RuntimeException | Error e) {
             err.println("failed");
             throw e;
