@@ -451,7 +451,7 @@ public final class Scheduler implements AutoCloseable {
         } else {
             if (!(error instanceof CancellationException)) {
                 failed++;
-                if (!(error instanceof EngineClosedException)) {
+                if (!(error instanceof EngineClosedException || error instanceof EngineFaultException)) {
                     lastError = error; // for health's detail; a session's failure leaves health UP
                 }
             }

@@ -34,17 +34,7 @@ class TraceReferenceTest {
                     .mode(mode).layout(layout).synthesize(synthesize).synthesisTokens(6)
                     .template(DenseReferenceTest.SHORT).build();
             Map<String, float[]> seen = new HashMap<>();
-            StepHook hook = new StepHook() {
-                @Override
-                public void logits(int lane, int index, float[] l) {
-                    seen.put(lane + "/" + index, l.clone());
-                }
-
-                @Override
-                public int override(int lane, int index, int sampled) {
-                    return model.stopIds().contains(sampled) ? 5 + lane : sampled;
-                }
-            };
+            StepHook hook = DenseReferenceTest.recording(model, seen);
             GroupThinkSession session = model.newSession(request, null, hook).traced();
             engine.submit(session).await();
             List<StoredToken> trace = session.trace();

@@ -170,12 +170,7 @@ class FaultIsolationTest {
     @Test
     void aBlockedListenerOrDependantDelaysOnlyItsOwnSession() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        SessionListener blocking = new SessionListener() {
-            @Override
-            public void onToken(ThinkerEvent e) {
-                await(release);
-            }
-        };
+        SessionListener blocking = blockedUntil(release);
         try (Scheduler s = engine(4096, null)) {
             SessionHandle slow = s.submit(model.newSession(request("Tom had a red ball."), blocking, null));
             SessionHandle dependant = bystander(s);
@@ -195,12 +190,7 @@ class FaultIsolationTest {
     @Test
     void aConsumerPastTheEventBufferIsCancelledWithAClearReason() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        SessionListener stuck = new SessionListener() {
-            @Override
-            public void onToken(ThinkerEvent e) {
-                await(release);
-            }
-        };
+        SessionListener stuck = blockedUntil(release);
         try (Scheduler s = engine(3, null)) {
             SessionHandle slow = s.submit(model.newSession(request("Tom had a red ball."), stuck, null));
             SessionHandle good = bystander(s);
@@ -244,6 +234,16 @@ class FaultIsolationTest {
             assertThat(s.stats().lastError()).hasMessage("injected engine fault");
             assertServes(s);
         }
+    }
+
+    /** A consumer that blocks on every token until {@code release} opens. */
+    static SessionListener blockedUntil(CountDownLatch release) {
+        return new SessionListener() {
+            @Override
+            public void onToken(ThinkerEvent e) {
+                await(release);
+            }
+        };
     }
 
     static void await(CountDownLatch latch) {
