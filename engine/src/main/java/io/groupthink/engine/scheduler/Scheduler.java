@@ -49,6 +49,7 @@ public final class Scheduler implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     private static final AtomicInteger ENGINES = new AtomicInteger();
+    private static final EngineListener NO_LISTENER = new EngineListener() {};
     /** How long health stays DOWN after a recoverable fault before the loop takes work again. */
     static final long RESTART_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -93,7 +94,7 @@ public final class Scheduler implements AutoCloseable {
         this.model = model;
         this.options = options;
         this.planner = new Planner(options);
-        this.listener = listener == null ? new EngineListener() {} : listener;
+        this.listener = listener == null ? NO_LISTENER : listener;
         int n = ENGINES.incrementAndGet();
         this.events = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> {
@@ -384,7 +385,9 @@ public final class Scheduler implements AutoCloseable {
         recovering = false;
         int rows = batch.size();
         int sessions = inBatch.size();
-        later(() -> engineEvents.post(() -> listener.onStep(rows, sessions, ms))); // dropped if far behind
+        if (listener != NO_LISTENER) {
+            later(() -> engineEvents.post(() -> listener.onStep(rows, sessions, ms))); // dropped if far behind
+        }
         for (SessionHandle h : inBatch) {
             GroupThinkSession s = h.session();
             s.accept(logits, ms);
@@ -394,7 +397,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Posts a step's listener events; a consumer too far behind cancels its session. */
     private void deliver(SessionHandle h, List<GroupThinkSession.Event> out) {
-        if (!out.isEmpty()) {
+        if (!out.isEmpty() && h.session().listener() != SessionListener.NONE) { // no hand-off when nobody listens
             later(() -> post(h, out));
         }
     }
