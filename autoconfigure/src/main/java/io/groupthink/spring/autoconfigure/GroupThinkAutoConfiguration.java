@@ -29,9 +29,10 @@ import org.springframework.core.convert.converter.Converter;
  * Core Group Think beans: the model (loaded once, closed on shutdown), the scheduler that owns the
  * engine thread, the session facade every surface goes through, and {@link GroupThinkChatClient}.
  *
- * <p>Shutdown order matters: the scheduler takes the model as a constructor argument, so Spring
- * destroys the scheduler first (failing in-flight sessions with "shutting down") and closes the
- * model after it.
+ * <p>Shutdown order matters: first the engine drains (readiness DOWN, then up to
+ * {@code groupthink.engine.drain-time} for running sessions), then, as the scheduler takes the model
+ * as a constructor argument, Spring destroys the scheduler (failing what is left with "shutting
+ * down") and closes the model after it. Each closes once.
  */
 @AutoConfiguration
 @ConditionalOnClass(GroupThinkModel.class)
