@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
-import io.groupthink.engine.groupthink.MaskOperator;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptPlan;
 import io.groupthink.engine.groupthink.SessionListener;
@@ -14,15 +13,19 @@ import io.groupthink.engine.model.GenerationConfig;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ModelSource;
 import io.groupthink.engine.model.Weights;
-import io.groupthink.engine.runtime.Batch;
 import io.groupthink.engine.runtime.KernelSelector;
 import io.groupthink.engine.runtime.KvCache;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.runtime.TorchRuntime;
 import io.groupthink.engine.runtime.Transformer;
 import io.groupthink.engine.sampling.SamplingOptions;
+import io.groupthink.engine.scheduler.Scheduler;
+import io.groupthink.engine.scheduler.SchedulerOptions;
+import io.groupthink.engine.scheduler.SessionHandle;
 import io.groupthink.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,8 +36,12 @@ import java.util.TreeMap;
 /**
  * A loaded model and the entry points on it: plain generation and Group Think sessions.
  *
- * <p>Runs are serialised: one thread at a time drives the forward pass (DJL managers are not
- * thread-safe). Use after {@link #close()} throws {@link IllegalStateException}.
+ * <p>One driver: every run goes through the model's one {@link Scheduler}, whose engine thread
+ * alone touches tensors (DJL managers are not thread-safe). {@link #think}, {@link #generate} and
+ * {@link #run} submit to the scheduler attached to the model (a Spring context's, a benchmark's),
+ * or to a default one started on first use and closed with the model. Calls from many threads
+ * share batches; there is no model-wide lock. Use after {@link #close()} throws
+ * {@link IllegalStateException}.
  */
 public final class GroupThinkModel implements AutoCloseable {
 
@@ -45,9 +52,18 @@ public final class GroupThinkModel implements AutoCloseable {
      * @param checkFinite refuse weights holding NaN or infinity
      * @param linears     the linear-operator implementation; null picks one by measurement at load
      *                    ({@link LinearFactory#auto})
+     * @param ownsTorchThreads opt-in JVM-wide side effect: with the few-row kernel on the cores, set
+     *                    LibTorch's intra-op pool (one per process) to 1 thread, so its idle OpenMP workers
+     *                    do not spin on the kernel's cores. For a JVM that runs only this model (the CLI);
+     *                    off by default, since it changes every LibTorch user in the process
      */
-    public record Options(int threads, boolean checkFinite, LinearFactory linears) {
+    public record Options(int threads, boolean checkFinite, LinearFactory linears, boolean ownsTorchThreads) {
         public static final Options DEFAULT = new Options(0, false, null);
+
+        /** Without JVM-wide side effects. */
+        public Options(int threads, boolean checkFinite, LinearFactory linears) {
+            this(threads, checkFinite, linears, false);
+        }
 
         LinearFactory linearsOrAuto() {
             return linears != null ? linears : LinearFactory.auto(threads);
@@ -64,28 +80,32 @@ public final class GroupThinkModel implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final Set<Integer> stopIds;
     private final Map<String, Integer> tensorTypes;
-    private final MaskOperator maskOperator = new MaskOperator();
     private volatile boolean closed;
+    private Scheduler scheduler; // guarded by this: the one driver
+    private boolean ownScheduler; // guarded by this: started here on first use
 
     private GroupThinkModel(ModelSource folder, Options options) {
         this.dir = folder.path();
         this.config = folder.config();
         this.tensorTypes = Collections.unmodifiableMap(new TreeMap<>(folder.tensorTypes()));
-        this.chatTemplate = folder.chatTemplate();
-        this.generationConfig = folder.generationConfig();
         this.tokenizer = folder.tokenizer();
-        // Choose the linear operator first: with the few-row kernel on the cores, LibTorch keeps one
-        // thread for the small ops (its OpenMP workers would otherwise spin on the kernel's cores).
-        LinearFactory linears = options.linearsOrAuto();
-        NDManager m = TorchRuntime.newManager(options.threads());
-        if (linears instanceof KernelSelector.Vector) {
-            TorchRuntime.setIntraOpThreads(1);
-        }
-        try {
+        NDManager m = null;
+        try { // whatever fails part-way, what was opened so far is closed
+            this.chatTemplate = folder.chatTemplate();
+            this.generationConfig = folder.generationConfig();
+            // Choose the linear operator first: with the few-row kernel on the cores, LibTorch keeps one
+            // thread for the small ops (its OpenMP workers would otherwise spin on the kernel's cores).
+            LinearFactory linears = options.linearsOrAuto();
+            m = TorchRuntime.newManager(options.threads());
+            if (options.ownsTorchThreads() && linears instanceof KernelSelector.Vector) {
+                TorchRuntime.setIntraOpThreads(1); // opt-in, see Options#ownsTorchThreads
+            }
             this.weights = Weights.load(folder, m.newSubManager(), options.checkFinite());
             this.transformer = new Transformer(config, weights, m, linears);
-        } catch (RuntimeException e) {
-            m.close();
+        } catch (RuntimeException | Error e) {
+            if (m != null) {
+                m.close();
+            }
             tokenizer.close();
             throw e;
         }
@@ -148,10 +168,6 @@ public final class GroupThinkModel implements AutoCloseable {
 
     public Transformer transformer() {
         return transformer;
-    }
-
-    public MaskOperator maskOperator() {
-        return maskOperator;
     }
 
     /** Builds (and validates) a Group Think session; nothing runs until {@link #run}. */
@@ -236,31 +252,57 @@ public final class GroupThinkModel implements AutoCloseable {
     }
 
     /**
-     * Runs sessions to completion, all of them in one batch per step, over a KV cache sized for
-     * their worst case. The cache is freed before returning.
+     * Runs sessions to completion through the model's scheduler, submitted together so that they
+     * share one batch per step when they fit its KV budget. Throws the first failure.
      */
-    public synchronized List<GroupThinkResult> run(List<GroupThinkSession> sessions) {
+    public List<GroupThinkResult> run(List<GroupThinkSession> sessions) {
+        List<SessionHandle> handles = scheduler().submitAll(sessions);
+        List<GroupThinkResult> results = new ArrayList<>();
+        for (SessionHandle h : handles) {
+            results.add(h.await());
+        }
+        return results;
+    }
+
+    /**
+     * The scheduler driving this model: the attached one, else a default one started now (KV
+     * budget: 8 contexts, at most 8192 tokens), closed with the model. For more, attach a scheduler of your own.
+     */
+    public synchronized Scheduler scheduler() {
         ensureOpen();
-        int capacity = sessions.stream().mapToInt(GroupThinkSession::maxTokens).sum();
-        sessions.forEach(s -> maskOperator.register(s.id(), s.rule()));
-        try (KvCache cache = new KvCache(config, manager, capacity)) {
-            while (sessions.stream().anyMatch(s -> !s.isDone())) {
-                Batch batch = new Batch();
-                sessions.forEach(s -> s.contribute(batch));
-                if (batch.isEmpty()) {
-                    continue; // sessions that just completed (e.g. cancelled) contribute nothing
-                }
-                long t0 = System.nanoTime();
-                float[][] logits = transformer.forward(batch, cache, maskOperator);
-                double ms = (System.nanoTime() - t0) / 1e6;
-                sessions.forEach(s -> s.accept(logits, ms));
+        if (scheduler == null) {
+            int kv = Math.min(8192, 8 * config.maxPositions());
+            new Scheduler(this, new SchedulerOptions(kv, Integer.MAX_VALUE, Duration.ofDays(1),
+                    SchedulerOptions.DEFAULT.prefillTokensPerStep()), null);
+            ownScheduler = true;
+        }
+        return scheduler;
+    }
+
+    /**
+     * Called by a new {@link Scheduler}: it becomes this model's one driver. An idle default one
+     * steps aside; another caller's scheduler still open is an error (two loops on one model).
+     */
+    public synchronized void attach(Scheduler s) {
+        ensureOpen();
+        if (scheduler != null && scheduler != s) {
+            if (!ownScheduler) {
+                throw new IllegalStateException("model " + dir + " is already driven by a scheduler; close it first,"
+                        + " or submit to model.scheduler()");
             }
-            return sessions.stream().map(s -> s.result(cache.bytesPerToken())).toList();
-        } catch (RuntimeException | Error e) {
-            sessions.forEach(s -> s.fail(e));
-            throw e;
-        } finally {
-            sessions.forEach(s -> maskOperator.unregister(s.id()));
+            Scheduler old = scheduler;
+            scheduler = null;
+            old.close();
+        }
+        scheduler = s;
+        ownScheduler = false;
+    }
+
+    /** Called by a closing {@link Scheduler}. */
+    public synchronized void detach(Scheduler s) {
+        if (scheduler == s) {
+            scheduler = null;
+            ownScheduler = false;
         }
     }
 
@@ -287,11 +329,23 @@ public final class GroupThinkModel implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        Scheduler driver;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            driver = scheduler;
         }
-        closed = true;
+        if (driver != null) {
+            driver.close(); // its loop ends before the weights go
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         transformer.close();
         weights.close();
         manager.close();

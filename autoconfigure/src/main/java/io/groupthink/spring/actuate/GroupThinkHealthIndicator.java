@@ -9,7 +9,8 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * UP while the model is loaded, the engine thread is alive and (when Resilience4j guards the
- * sessions) the circuit breaker is not open; DOWN otherwise, with the reason.
+ * sessions) the circuit breaker is not open; DOWN otherwise, with the reason: also while the
+ * engine recovers from a fault, and from the start of a drain on shutdown.
  */
 public class GroupThinkHealthIndicator extends AbstractHealthIndicator {
 
@@ -42,7 +43,8 @@ public class GroupThinkHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("queuedSessions", stats.queued())
                 .withDetail("kvTokensInUse", stats.kvTokensInUse())
                 .withDetail("kvTokensCapacity", stats.kvTokensCapacity())
-                .withDetail("failedSessions", stats.failed());
+                .withDetail("failedSessions", stats.failed())
+                .withDetail("engineFaults", stats.faults());
         if (stats.lastError() != null) {
             builder.withDetail("lastError", stats.lastError().toString());
         }

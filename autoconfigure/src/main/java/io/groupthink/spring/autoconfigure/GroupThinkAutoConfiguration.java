@@ -27,6 +27,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.convert.converter.Converter;
 
@@ -34,9 +36,10 @@ import org.springframework.core.convert.converter.Converter;
  * Core Group Think beans: the model (loaded once, closed on shutdown), the scheduler that owns the
  * engine thread, the session facade every surface goes through, and {@link GroupThinkChatClient}.
  *
- * <p>Shutdown order matters: the scheduler takes the model as a constructor argument, so Spring
- * destroys the scheduler first (failing in-flight sessions with "shutting down") and closes the
- * model after it.
+ * <p>Shutdown order matters: first the engine drains (readiness DOWN, then up to
+ * {@code groupthink.engine.drain-time} for running sessions), then, as the scheduler takes the model
+ * as a constructor argument, Spring destroys the scheduler (failing what is left with "shutting
+ * down") and closes the model after it. Each closes once.
  */
 @AutoConfiguration
 @ConditionalOnClass(GroupThinkModel.class)
@@ -107,6 +110,14 @@ public class GroupThinkAutoConfiguration {
             ObjectProvider<EngineListener> listeners) {
         return new Scheduler(model, properties.getEngine().toOptions(),
                 new CompositeEngineListener(listeners.orderedStream().toList()));
+    }
+
+    /** On context close: readiness DOWN first, then running sessions get groupthink.engine.drain-time. */
+    @Bean
+    @ConditionalOnMissingBean(name = "groupThinkEngineDrain")
+    public SmartLifecycle groupThinkEngineDrain(Scheduler scheduler, GroupThinkProperties properties,
+            ApplicationEventPublisher events) {
+        return new EngineDrain(scheduler, properties.getEngine().getDrainTime(), events);
     }
 
     @Bean

@@ -273,8 +273,37 @@ public class GroupThinkProperties implements InitializingBean {
          */
         private boolean prefixSharing = true;
 
+        /**
+         * On shutdown, how long running sessions may take to finish after readiness goes DOWN;
+         * those still running then fail with "engine is shutting down".
+         */
+        private Duration drainTime = Duration.ofSeconds(10);
+
+        /**
+         * Events a session's listener or stream subscriber may fall behind the engine before the
+         * session is cancelled as a slow consumer.
+         */
+        private int eventBuffer = 4096;
+
         public SchedulerOptions toOptions() {
-            return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, prefixSharing);
+            return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, prefixSharing,
+                    eventBuffer);
+        }
+
+        public Duration getDrainTime() {
+            return drainTime;
+        }
+
+        public void setDrainTime(Duration drainTime) {
+            this.drainTime = drainTime;
+        }
+
+        public int getEventBuffer() {
+            return eventBuffer;
+        }
+
+        public void setEventBuffer(int eventBuffer) {
+            this.eventBuffer = eventBuffer;
         }
 
         public boolean isPrefixSharing() {

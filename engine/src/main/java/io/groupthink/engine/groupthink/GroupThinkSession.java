@@ -4,20 +4,24 @@ import io.groupthink.engine.runtime.Batch;
 import io.groupthink.engine.runtime.Owner;
 import io.groupthink.engine.sampling.Sampler;
 import io.groupthink.engine.sampling.SamplingOptions;
+import io.groupthink.engine.scheduler.SessionStatus;
 import io.groupthink.engine.tokenizer.TextStream;
 import io.groupthink.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One Group Think request as a state machine that holds no tensors: each step it
- * {@link #contribute contributes} its tokens (with owners and positions) to a shared batch, and
- * {@link #accept accepts} the logits of its rows. A driver or scheduler runs the forward pass in
- * between, so several sessions can share one batch.
+ * One Group Think request as a state machine that holds no tensors and runs no user callbacks.
+ * The scheduler's planner reads its {@link #status() status} and prompt progress; its runner asks
+ * it to {@link #placePrompt place a prompt chunk} or {@link #placeDecode place its lanes' tokens}
+ * in a shared batch, runs the forward pass, and hands back the logits ({@link #accept}). What a
+ * step produced for listeners is taken with {@link #takeEvents()} and delivered off the engine
+ * thread; only the {@link StepHook}, which chooses tokens, runs inline, guarded.
  *
  * <p>Step k feeds every live thinker's k-th token; thinker n's query sees the prompt, its own
  * instructions and every thinker's tokens of steps <= k, so all N next tokens come out of one
@@ -28,7 +32,12 @@ public final class GroupThinkSession {
 
     private static final AtomicLong IDS = new AtomicLong(1);
 
-    private enum Phase { PREFILL, DECODE, DONE }
+    /** What a step produced for the session's listener, delivered later, in order, off the engine thread. */
+    public sealed interface Event permits Token, LaneFinished {}
+
+    public record Token(ThinkerEvent event) implements Event {}
+
+    public record LaneFinished(int lane, FinishReason reason) implements Event {}
 
     private final long id = IDS.getAndIncrement();
     private final GroupThinkRequest request;
@@ -47,7 +56,7 @@ public final class GroupThinkSession {
     private final List<Double> stepMillis = new ArrayList<>();
     private final List<Integer> batchRows = new ArrayList<>();
     private final long startNanos = System.nanoTime();
-    private Phase phase = Phase.PREFILL;
+    private volatile SessionStatus status = SessionStatus.WAITING;
     private boolean synthesisStarted;
     private int ordinal;
     private int arrival;
@@ -58,9 +67,13 @@ public final class GroupThinkSession {
     private boolean placedThisStep;
     private int tokensStored;
     private int decodeSteps;
+    private int passes; // forward passes this session took part in
     private volatile boolean cancelRequested;
-    private volatile Throwable listenerError;
+    private volatile Throwable fault; // a failure raised off the engine thread (listener, slow consumer)
+    private Throwable error;
     private GroupThinkResult result;
+    private List<Event> events = new ArrayList<>();
+    private List<StoredToken> trace; // null unless traced
 
     /** A thinker (or the synthesis lane). */
     private final class Lane {
@@ -72,6 +85,7 @@ public final class GroupThinkSession {
         final String label;
         final List<Integer> tokens = new ArrayList<>();
         final List<float[][]> top = new ArrayList<>();
+        final Set<Integer> seen = new LinkedHashSet<>(); // ids the repetition penalty applies to: prompt and tokens
         int placed; // tokens this lane has put in position space (header included)
         boolean reasoning; // inside <think>...</think>: hidden from the others when they see only visible text
         int pending = -1; // sampled, not yet fed
@@ -141,11 +155,21 @@ public final class GroupThinkSession {
             lanes[n] = new Lane(n, false, request.maxTokens(), request.sampling(), context,
                     tokenizer.decodeText(header));
             lanes[n].reasoning = thinkOpen >= 0 && opensReasoning(n);
+            addAll(lanes[n].seen, plan.shared(), plan.instructions()[n], header);
         }
         if (request.synthesize()) {
             int[] s = plan.synthesis();
             lanes[thinkers] = new Lane(thinkers, true, request.synthesisTokens(), request.sampling(), s[s.length - 1],
                     tokenizer.decodeText(s));
+            addAll(lanes[thinkers].seen, plan.shared(), s);
+        }
+    }
+
+    private static void addAll(Set<Integer> set, int[]... parts) {
+        for (int[] part : parts) {
+            for (int id : part) {
+                set.add(id);
+            }
         }
     }
 
@@ -165,6 +189,14 @@ public final class GroupThinkSession {
         return request;
     }
 
+    public SessionListener listener() {
+        return listener;
+    }
+
+    public SessionStatus status() {
+        return status;
+    }
+
     /** Upper bound of the K/V slots this session can fill. */
     public int maxTokens() {
         int n = plan.shared().length;
@@ -174,11 +206,12 @@ public final class GroupThinkSession {
         return n + (request.synthesize() ? plan.synthesis().length + request.synthesisTokens() : 0);
     }
 
+    /** In a terminal state: finished, cancelled or failed. */
     public boolean isDone() {
-        return phase == Phase.DONE;
+        return status.terminal();
     }
 
-    /** Asks the session to stop; it ends at its next step, keeping what it produced. */
+    /** Asks the session to stop (any thread); it ends CANCELLED at its next step, keeping what it produced. */
     public void cancel() {
         cancelRequested = true;
     }
@@ -187,18 +220,85 @@ public final class GroupThinkSession {
         return cancelRequested;
     }
 
+    /**
+     * Asks the engine to fail this session with {@code cause} at its next step (any thread): a
+     * listener threw, or its consumer fell too far behind. The first cause wins.
+     */
+    public void requestFailure(Throwable cause) {
+        if (fault == null) {
+            fault = cause;
+        }
+    }
+
+    /** The failure asked for off the engine thread, or null. */
+    public Throwable requestedFailure() {
+        return fault;
+    }
+
+    /** Why the session failed, once FAILED; null otherwise. */
+    public Throwable error() {
+        return error;
+    }
+
     /** K/V slots this session occupies. */
     public int tokensStored() {
         return tokensStored;
     }
 
+    /** Records every stored token (see {@link #trace()}); before the first step. */
+    public GroupThinkSession traced() {
+        if (passes > 0) {
+            throw new IllegalStateException("session " + id + " has already run; trace it before it starts");
+        }
+        trace = new ArrayList<>();
+        return this;
+    }
+
+    /** Every token this session stored, in arrival order, borrowed prompt tokens included; null unless traced. */
+    public List<StoredToken> trace() {
+        return trace == null ? null : List.copyOf(trace);
+    }
+
+    /** The admission: WAITING to PREFILLING. */
+    public void admit() {
+        expect(SessionStatus.WAITING, "be admitted");
+        status = SessionStatus.PREFILLING;
+    }
+
+    /**
+     * Preemption while prefilling: the stored prompt is dropped (the caller frees its slots) and the
+     * session waits again, to recompute it later. Nothing was produced yet, so nothing is lost.
+     */
+    public void preempt() {
+        expect(SessionStatus.PREFILLING, "be preempted");
+        status = SessionStatus.WAITING;
+        sharedPlaced = -1;
+        borrowedPrompt = 0;
+        ordinal = 0;
+        tokensStored = 0;
+        promptTokens = 0;
+        prefillPasses = 0;
+        passes = 0;
+        stepMillis.clear();
+        if (trace != null) {
+            trace.clear();
+        }
+    }
+
+    private void expect(SessionStatus s, String what) {
+        if (status != s) {
+            throw new IllegalStateException("session " + id + " is " + status + "; only a " + s + " session can "
+                    + what);
+        }
+    }
+
     /**
      * Skips computing the first {@code tokens} shared-prompt tokens because their K/V are already
      * stored (lent by a session whose prompt starts the same way, see KvCache#lend). At least the
-     * last shared token is computed, since its logits may be needed. Only before the first step.
+     * last shared token is computed, since its logits may be needed. Only before the first chunk.
      */
     public void borrowPrompt(int tokens) {
-        if (phase != Phase.PREFILL || sharedPlaced >= 0) {
+        if (status.terminal() || status == SessionStatus.DECODING || sharedPlaced >= 0) {
             throw new IllegalStateException("session " + id + " has already started; it can no longer borrow a prompt");
         }
         if (tokens < 0 || tokens >= plan.shared().length) {
@@ -206,6 +306,12 @@ public final class GroupThinkSession {
                     + " shared-prompt tokens, not " + tokens);
         }
         borrowedPrompt = tokens;
+        if (trace != null) {
+            trace.clear();
+            for (int i = 0; i < tokens; i++) {
+                trace.add(new StoredToken(plan.shared()[i], i, new Owner(id, Owner.SHARED, Owner.PROMPT, i), 0));
+            }
+        }
     }
 
     /** Leading shared-prompt tokens this session did not compute (see {@link #borrowPrompt}). */
@@ -213,42 +319,76 @@ public final class GroupThinkSession {
         return borrowedPrompt;
     }
 
-    /** Adds this step's tokens to {@code batch}, the whole prompt at once. Does nothing once done. */
-    public void contribute(Batch batch) {
-        contribute(batch, Integer.MAX_VALUE);
+    /** Shared-prompt tokens stored so far, borrowed ones included: the prefix another session can borrow. */
+    public int sharedStored() {
+        return sharedPlaced < 0 ? borrowedPrompt : sharedPlaced;
+    }
+
+    /** Prompt tokens that come with the last prompt chunk: every lane's instructions and header. */
+    public int promptTail() {
+        int tail = 0;
+        for (int n = 0; n < thinkers; n++) {
+            tail += plan.instructions()[n].length + plan.headers()[n].length;
+        }
+        return tail;
+    }
+
+    /** Lanes still producing (the synthesis lane counts once it may start). */
+    public int lanesAlive() {
+        int alive = 0;
+        for (Lane lane : lanes) {
+            alive += lane.done() ? 0 : 1;
+        }
+        return alive;
     }
 
     /**
-     * Adds this step's tokens to {@code batch}. While prefilling, at most {@code promptBudget}
-     * prompt tokens are placed (at least one if the budget allows any): a long shared prompt is
-     * prefilled in chunks over several steps, each chunk attending to the ones before through the
-     * cache, and the lanes' instructions and headers come with the last chunk. Returns the prompt
-     * tokens placed. Does nothing once done.
+     * Places a prompt chunk: the next {@code sharedTokens} shared-prompt tokens and, when
+     * {@code last}, the rest of the shared prompt and every lane's instructions and header, whose
+     * last rows want logits. Each chunk attends to the ones before through the cache. A session
+     * whose whole prompt is stored moves to DECODING. Returns the tokens placed.
      */
-    public int contribute(Batch batch, int promptBudget) {
-        wanted.clear();
-        placedThisStep = false;
-        if (phase == Phase.DONE) {
-            return 0;
-        }
-        if (cancelRequested) {
-            for (Lane lane : lanes) {
-                if (!lane.done()) {
-                    finish(lane, FinishReason.CANCELLED);
-                }
-            }
-            complete();
-            return 0;
-        }
+    public int placePrompt(Batch batch, int sharedTokens, boolean last) {
+        expect(SessionStatus.PREFILLING, "prefill");
+        begin(batch);
         int before = batch.size();
-        if (phase == Phase.PREFILL) {
-            if (promptBudget > 0) {
-                prefill(batch, promptBudget);
-            }
-            placedThisStep = batch.size() > before;
-            return batch.size() - before;
+        int[] shared = plan.shared();
+        if (sharedPlaced < 0) {
+            sharedPlaced = borrowedPrompt;
+            ordinal = borrowedPrompt; // the borrowed tokens hold ordinals and positions [0, borrowed)
         }
-        placedThisStep = true;
+        int end = last ? shared.length : Math.min(shared.length, sharedPlaced + Math.max(0, sharedTokens));
+        int lastShared = -1;
+        for (int i = sharedPlaced; i < end; i++) {
+            lastShared = store(batch, shared[i], i, new Owner(id, Owner.SHARED, Owner.PROMPT, ordinal++));
+        }
+        sharedPlaced = end;
+        prefillPasses++;
+        if (last) {
+            for (int n = 0; n < thinkers; n++) {
+                int row = lastShared;
+                int[] instructions = plan.instructions()[n];
+                for (int i = 0; i < instructions.length; i++) {
+                    row = store(batch, instructions[i], shared.length + i,
+                            new Owner(id, n, VisibilityRule.INSTRUCTION, ordinal++));
+                }
+                for (int token : plan.headers()[n]) {
+                    row = place(batch, lanes[n], token, VisibilityRule.HEADER);
+                }
+                batch.wantLogits(row);
+                wanted.put(n, row);
+            }
+            status = SessionStatus.DECODING;
+        }
+        promptTokens += batch.size() - before;
+        return batch.size() - before;
+    }
+
+    /** Places this step's decode tokens: every live lane's last sampled token (or the synthesis prompt). */
+    public void placeDecode(Batch batch) {
+        expect(SessionStatus.DECODING, "decode");
+        begin(batch);
+        int before = batch.size();
         boolean thinkersLive = false;
         for (int n = 0; n < thinkers; n++) {
             thinkersLive |= !lanes[n].done();
@@ -273,54 +413,12 @@ public final class GroupThinkSession {
             feedPending(batch, lanes[thinkers]);
         }
         batchRows.add(batch.size() - before);
-        return 0;
     }
 
-    /** True until the whole prompt is stored. */
-    public boolean prefilling() {
-        return phase == Phase.PREFILL;
-    }
-
-    private void prefill(Batch batch, int budget) {
-        int before = batch.size();
-        int[] shared = plan.shared();
-        if (sharedPlaced < 0) {
-            sharedPlaced = borrowedPrompt;
-            ordinal = borrowedPrompt; // the borrowed tokens hold ordinals and positions [0, borrowed)
-        }
-        int tail = 0;
-        for (int n = 0; n < thinkers; n++) {
-            tail += plan.instructions()[n].length + plan.headers()[n].length;
-        }
-        boolean last = shared.length - sharedPlaced + tail <= budget;
-        int end = last ? shared.length : Math.min(shared.length, sharedPlaced + budget);
-        int lastShared = -1;
-        for (int i = sharedPlaced; i < end; i++) {
-            lastShared = batch.add(shared[i], i, new Owner(id, Owner.SHARED, Owner.PROMPT, ordinal++), false);
-            tokensStored++;
-        }
-        sharedPlaced = end;
-        prefillPasses++;
-        if (!last && end < shared.length) {
-            promptTokens += batch.size() - before;
-            return; // more chunks to come; no logits yet
-        }
-        for (int n = 0; n < thinkers; n++) {
-            int row = lastShared;
-            int[] instructions = plan.instructions()[n];
-            for (int i = 0; i < instructions.length; i++) {
-                row = batch.add(instructions[i], shared.length + i,
-                        new Owner(id, n, VisibilityRule.INSTRUCTION, ordinal++), false);
-                tokensStored++;
-            }
-            for (int token : plan.headers()[n]) {
-                row = place(batch, lanes[n], token, VisibilityRule.HEADER);
-            }
-            batch.wantLogits(row);
-            wanted.put(n, row);
-        }
-        promptTokens += batch.size() - before;
-        phase = Phase.DECODE;
+    private void begin(Batch batch) {
+        wanted.clear();
+        placedThisStep = true;
+        batch.rule(id, rule);
     }
 
     /** The id of a tag the tokenizer keeps as one token (reasoning models' think tags), or -1. */
@@ -343,8 +441,15 @@ public final class GroupThinkSession {
     /** Puts one lane token in position space and in the batch; returns its row. */
     private int place(Batch batch, Lane lane, int token, int step) {
         int pos = positions.position(lane.index, lane.placed++, arrival++);
+        return store(batch, token, pos, new Owner(id, lane.index, step, ordinal++));
+    }
+
+    private int store(Batch batch, int token, int position, Owner owner) {
         tokensStored++;
-        return batch.add(token, pos, new Owner(id, lane.index, step, ordinal++), false);
+        if (trace != null) {
+            trace.add(new StoredToken(token, position, owner, passes));
+        }
+        return batch.add(token, position, owner, false);
     }
 
     private void feedPending(Batch batch, Lane lane) {
@@ -367,60 +472,87 @@ public final class GroupThinkSession {
 
     /**
      * Takes the logits of this session's rows ({@code logits[row]}, indexed by batch row) and
-     * chooses each live lane's next token.
+     * chooses each live lane's next token. A hook that throws (any Throwable) or returns a token
+     * outside the vocabulary fails this session only.
      */
     public void accept(float[][] logits, double millis) {
-        if (phase == Phase.DONE || !placedThisStep) {
-            return; // nothing of this session was in the pass (a prefill waiting for budget)
+        if (!placedThisStep || status.terminal()) {
+            return; // nothing of this session was in the pass
         }
+        placedThisStep = false;
+        passes++;
         stepMillis.add(millis);
         decodeSteps = stepMillis.size() - prefillPasses;
-        for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
-            Lane lane = lanes[e.getKey()];
-            float[] l = logits[e.getValue()];
-            int index = lane.tokens.size();
-            hook.logits(lane.index, index, l);
-            if (request.topLogits() > 0) {
-                lane.top.add(Sampler.topK(l, request.topLogits()));
+        try {
+            for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
+                sample(lanes[e.getKey()], logits[e.getValue()]);
             }
-            int token = hook.override(lane.index, index, lane.sampler.sample(l, lane.tokens));
-            if (stopIds.contains(token)) {
-                finish(lane, FinishReason.EOS);
-                continue;
-            }
-            lane.tokens.add(token);
-            lane.pending = token;
-            String delta = lane.text.push(token);
-            notifyToken(new ThinkerEvent(id, lane.index, index, token, delta, lane.synthesis));
-            if (hitStopString(lane)) {
-                finish(lane, FinishReason.STOP);
-            } else if (lane.tokens.size() >= lane.budget) {
-                finish(lane, FinishReason.LENGTH);
-            }
+        } catch (Throwable t) { // user code (the hook) failed: this session ends, the batch goes on
+            fail(t);
+            return;
+        } finally {
+            wanted.clear();
         }
-        wanted.clear();
         boolean allDone = true;
         for (int n = 0; n < thinkers; n++) {
             allDone &= lanes[n].done();
         }
         if (allDone && (!request.synthesize() || lanes[thinkers].done())) {
-            complete();
+            complete(SessionStatus.FINISHED);
         }
     }
 
-    /** A listener that throws ends its own session (at the next step), never the shared batch. */
-    private void notifyToken(ThinkerEvent event) {
-        try {
-            listener.onToken(event);
-        } catch (RuntimeException e) {
-            listenerError = e;
-            cancelRequested = true;
+    private void sample(Lane lane, float[] l) {
+        int index = lane.tokens.size();
+        hook.logits(lane.index, index, l);
+        if (request.topLogits() > 0) {
+            lane.top.add(Sampler.topK(l, request.topLogits()));
+        }
+        int token = hook.override(lane.index, index, lane.sampler.sample(l, lane.seen));
+        if (token < 0 || token >= l.length) {
+            throw new IllegalArgumentException("StepHook.override returned token id " + token + " for lane "
+                    + lane.index + ", outside the vocabulary [0, " + l.length + ")");
+        }
+        if (stopIds.contains(token)) {
+            finish(lane, FinishReason.EOS);
+            return;
+        }
+        lane.tokens.add(token);
+        lane.seen.add(token);
+        lane.pending = token;
+        String delta = lane.text.push(token);
+        events.add(new Token(new ThinkerEvent(id, lane.index, index, token, delta, lane.synthesis)));
+        if (hitStopString(lane)) {
+            finish(lane, FinishReason.STOP);
+        } else if (lane.tokens.size() >= lane.budget) {
+            finish(lane, FinishReason.LENGTH);
         }
     }
 
-    /** The exception a listener threw, which cancelled this session; null if none. */
-    public Throwable listenerError() {
-        return listenerError;
+    /** The listener events produced since the last call, in order. */
+    public List<Event> takeEvents() {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        List<Event> out = events;
+        events = new ArrayList<>();
+        return out;
+    }
+
+    /**
+     * Ends a running or waiting session as CANCELLED: live lanes finish CANCELLED and the result
+     * keeps what was produced.
+     */
+    public void stopCancelled() {
+        if (status.terminal()) {
+            return;
+        }
+        for (Lane lane : lanes) {
+            if (!lane.done()) {
+                finish(lane, FinishReason.CANCELLED);
+            }
+        }
+        complete(SessionStatus.CANCELLED);
     }
 
     private boolean hitStopString(Lane lane) {
@@ -441,23 +573,21 @@ public final class GroupThinkSession {
         if (reason == FinishReason.EOS || reason == FinishReason.CANCELLED) {
             lane.pending = -1;
         }
-        try {
-            listener.onLaneFinished(id, lane.index, reason);
-        } catch (RuntimeException e) {
-            listenerError = e;
+        events.add(new LaneFinished(lane.index, reason));
+    }
+
+    /**
+     * Ends the session FAILED with {@code cause}, unless it already failed or was cancelled; a
+     * finished session fails too (its listener failed to take the result).
+     */
+    public void fail(Throwable cause) {
+        if (status != SessionStatus.FAILED && status != SessionStatus.CANCELLED) {
+            error = cause;
+            status = SessionStatus.FAILED;
         }
     }
 
-    /** Ends the session with an error (the engine failed); listeners hear it once. */
-    public void fail(Throwable error) {
-        if (phase != Phase.DONE) {
-            phase = Phase.DONE;
-            listener.onError(id, error);
-        }
-    }
-
-    private void complete() {
-        phase = Phase.DONE;
+    private void complete(SessionStatus end) {
         List<GroupThinkResult.ThinkerResult> out = new ArrayList<>();
         for (int n = 0; n < thinkers; n++) {
             out.add(resultOf(lanes[n]));
@@ -466,11 +596,7 @@ public final class GroupThinkSession {
         double wall = (System.nanoTime() - startNanos) / 1e6;
         result = new GroupThinkResult(id, List.copyOf(out), synthesis, synthesis == null ? null : synthesis.text(),
                 promptTokens, decodeSteps, List.copyOf(stepMillis), wall, 0, List.copyOf(batchRows));
-        try {
-            listener.onComplete(result);
-        } catch (RuntimeException e) {
-            listenerError = e;
-        }
+        status = end;
     }
 
     private GroupThinkResult.ThinkerResult resultOf(Lane lane) {
@@ -490,7 +616,7 @@ public final class GroupThinkSession {
     /** The result, once done; with {@code kvBytes} filled in from the cache's per-token size. */
     public GroupThinkResult result(long kvBytesPerToken) {
         if (result == null) {
-            throw new IllegalStateException("session " + id + " has not completed");
+            throw new IllegalStateException("session " + id + " is " + status + "; it has no result");
         }
         GroupThinkResult r = result;
         return new GroupThinkResult(r.session(), r.thinkers(), r.synthesis(), r.finalAnswer(), r.promptTokens(),

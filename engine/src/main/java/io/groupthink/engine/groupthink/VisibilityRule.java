@@ -1,6 +1,7 @@
 package io.groupthink.engine.groupthink;
 
 import io.groupthink.engine.runtime.Owner;
+import io.groupthink.engine.runtime.Visibility;
 
 /**
  * The Group Think visibility rule. A query (s, n, k) may attend a key (s', m, j) iff s = s' and:
@@ -16,7 +17,7 @@ import io.groupthink.engine.runtime.Owner;
  * hidden from every other lane when the request says others see only visible text: the session stores
  * them with {@link #hidden(int)} steps.
  */
-public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInstructions) {
+public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInstructions) implements Visibility {
 
     /** Step value of a lane's private instruction tokens (id, role). */
     public static final int INSTRUCTION = -2;
@@ -35,6 +36,7 @@ public record VisibilityRule(Mode mode, int synthesisLane, boolean othersSeeInst
         return o.step() <= HIDDEN ? HIDDEN - o.step() : o.step();
     }
 
+    @Override
     public boolean sees(Owner q, Owner k) {
         if (q.session() != k.session()) {
             return false;

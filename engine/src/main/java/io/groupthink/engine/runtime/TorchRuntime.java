@@ -16,15 +16,17 @@ public final class TorchRuntime {
 
     /**
      * Initialises the engine once. {@code threads} sets LibTorch's intra-op pool (0 = its default)
-     * and only takes effect on the first call in a JVM.
+     * and only takes effect on the first call in a JVM. The DJL system properties it needs (offline
+     * mode, thread counts) are set only where the application has not set them itself: those are
+     * the documented JVM-wide effects of loading a model.
      */
     public static synchronized Engine engine(int threads) {
         if (engine == null) {
-            System.setProperty("ai.djl.offline", "true");
+            setIfAbsent("ai.djl.offline", "true");
             if (threads > 0) {
-                System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+                setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
             }
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+            setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
             try {
                 engine = Engine.getEngine(PtEngine.ENGINE_NAME);
             } catch (RuntimeException | Error e) {
@@ -43,6 +45,12 @@ public final class TorchRuntime {
     public static synchronized void setIntraOpThreads(int threads) {
         engine(threads);
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     public static NDManager newManager(int threads) {

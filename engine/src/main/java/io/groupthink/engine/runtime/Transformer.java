@@ -116,9 +116,10 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * Runs one batch: appends its K/V to {@code cache} and returns logits indexed by batch row:
-     * a float[vocab] for each of {@link Batch#logitRows()}, null for the other rows.
+     * a float[vocab] for each of {@link Batch#logitRows()}, null for the other rows. The mask comes
+     * from the visibility rules the batch carries.
      */
-    public float[][] forward(Batch batch, KvCache cache, AttentionMask maskOperator) {
+    public float[][] forward(Batch batch, KvCache cache) {
         int t = batch.size();
         if (t == 0) {
             return new float[0][];
@@ -132,7 +133,7 @@ public final class Transformer implements AutoCloseable {
         }
         int start = cache.reserve(batch);
         int keys = start + t;
-        List<AttentionGroup> groups = attentionGroups(batch, cache, keys, maskOperator);
+        List<AttentionGroup> groups = attentionGroups(batch, cache, keys, batch.mask());
         if (onHeap && t <= HEAP_ROWS) {
             return forwardOnHeap(batch, positions, groups, cache, start);
         }

@@ -25,14 +25,22 @@ public final class Sampler {
         return best;
     }
 
-    /** @param previous tokens the repetition penalty applies to */
+    /**
+     * @param previous the context the repetition penalty applies to (prompt and generated ids); as
+     *                 in Hugging Face's RepetitionPenaltyLogitsProcessor, each distinct id is
+     *                 penalised once however often it occurs
+     */
     public int sample(float[] logits, Collection<Integer> previous) {
         float[] l = logits;
         if (options.repetitionPenalty() != 1 && !previous.isEmpty()) {
             l = logits.clone();
             float p = (float) options.repetitionPenalty();
+            boolean[] done = new boolean[l.length];
             for (int id : previous) {
-                l[id] = l[id] > 0 ? l[id] / p : l[id] * p;
+                if (!done[id]) {
+                    done[id] = true;
+                    l[id] = l[id] > 0 ? l[id] / p : l[id] * p;
+                }
             }
         }
         if (options.greedy()) {

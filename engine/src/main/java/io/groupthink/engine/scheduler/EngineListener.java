@@ -3,7 +3,10 @@ package io.groupthink.engine.scheduler;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
 
-/** Observability hooks, called on the engine thread: return quickly. */
+/**
+ * Observability hooks. They run off the engine thread, in order per session (onStep in engine
+ * order on its own lane); one that throws is logged and harms no session.
+ */
 public interface EngineListener {
 
     /** A forward pass ran: rows in the batch, sessions in it, its wall time. */

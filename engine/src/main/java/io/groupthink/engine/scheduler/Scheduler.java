@@ -3,16 +3,23 @@ package io.groupthink.engine.scheduler;
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
+import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.runtime.Batch;
 import io.groupthink.engine.runtime.KvCache;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,69 +27,92 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Continuous batching: one engine thread gathers the live lanes of every active session into one
- * forward pass per step, over one KV cache.
+ * The engine: continuous batching of every admitted session's live lanes into one forward pass
+ * per step, over one KV cache, on one engine thread that owns every tensor.
  *
- * <p>Policy, in short:
- * <ul>
- *   <li><b>Admission.</b> A session reserves its worst case of KV slots (prompt, every lane's
- *       budget, synthesis) when admitted, so memory cannot run out mid-generation: a session
- *       that does not fit waits in a bounded FIFO queue, and is rejected with
- *       {@link EngineBusyException} when the queue is full or its wait exceeds the timeout. A
- *       session larger than the whole budget is refused at once.</li>
- *   <li><b>Fairness.</b> Every admitted session advances one token per live lane at every step,
- *       so a long session slows others by its rows in the batch but never blocks them. The queue
- *       is FIFO with no overtaking, so a large session is not starved by small ones.</li>
- *   <li><b>Joining and leaving.</b> New sessions are prefilled in the same pass as the others'
- *       decode rows, at most {@code prefillTokensPerStep} prompt tokens per step across sessions,
- *       handed out in admission order: a longer prompt is prefilled in chunks over several steps,
- *       so an arriving long prompt delays the running sessions' next token by one bounded chunk,
- *       not by its whole prefill. Finished or cancelled sessions leave at the step's end and
- *       their slots are compacted away.</li>
- *   <li><b>Prefix sharing.</b> A newcomer whose shared prompt starts with at least
- *       {@link SchedulerOptions#MIN_SHARED_PREFIX} tokens of a running session's prompt borrows
- *       those slots (the K/V of identical tokens at identical positions are identical) and
- *       prefills only the rest; the slots stay stored while a borrower lives. A newcomer that
- *       would share more with another newcomer of the same step waits one step for it to be
- *       stored. Admission still reserves a borrower's whole worst case, so lending never makes
- *       memory run out.</li>
- *   <li><b>Failure.</b> If a forward pass throws, the sessions of that step fail with the error,
- *       their memory is freed, and the loop goes on.</li>
- * </ul>
+ * <p>Each step is planned apart from its execution, as in vLLM: the {@link Planner} reads
+ * {@link SessionView}s and returns a {@link StepPlan} (ends, admissions, prefix borrowing, prompt
+ * chunks, decodes, preemption); this runner applies it: it frees and lends cache slots, has each
+ * session place its tokens in a {@link Batch} (which carries each session's visibility rule), runs
+ * the forward pass and hands the logits back.
+ *
+ * <p>Faults stay in their session. User code never runs on the engine thread: listener events,
+ * futures and engine-listener calls go through a bounded per-session {@link Outbox} on a pool
+ * thread, so a slow consumer delays only its own session, and one that falls
+ * {@link SchedulerOptions#eventBuffer()} events behind is cancelled ({@link SlowConsumerException}).
+ * A callback that throws (any Throwable) fails its own session; a {@code StepHook} that throws
+ * fails its session inside the step. If the loop itself meets a fault (the forward pass throws),
+ * every session it holds and every queued one fails with the cause at once, health goes DOWN,
+ * and the loop restarts with an empty cache unless the fault is a VirtualMachineError.
  */
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+    private static final AtomicInteger ENGINES = new AtomicInteger();
+    private static final EngineListener NO_LISTENER = new EngineListener() {};
+    /** How long health stays DOWN after a recoverable fault before the loop takes work again. */
+    static final long RESTART_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final GroupThinkModel model;
     private final SchedulerOptions options;
+    private final Planner planner;
     private final EngineListener listener;
     private final KvCache cache;
+    private final ExecutorService events;
+    private final Outbox engineEvents;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
-    private final ArrayDeque<Waiting> queue = new ArrayDeque<>(); // guarded by lock
+    private final Condition idle = lock.newCondition();
+    private final ArrayDeque<SessionHandle> queue = new ArrayDeque<>(); // guarded by lock
+    private long signals; // guarded by lock: submits and cancels, so the loop never sleeps through one
     private final List<SessionHandle> active = new ArrayList<>(); // engine thread only
+    private final List<Runnable> outgoing = new ArrayList<>(); // engine thread: posts made after the stats are published
     private final Thread thread;
+    private volatile boolean accepting = true;
     private volatile boolean closing;
-    private volatile int activeCount;
-    private volatile int lastBatchRows;
-    private volatile long reservedTokens;
-    private final AtomicLong sharedPrefixTokens = new AtomicLong();
-    private final AtomicLong steps = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean recovering;
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
     private final AtomicLong submitted = new AtomicLong();
-    private volatile Throwable lastError;
+    private final AtomicLong rejected = new AtomicLong();
+    private volatile Runnable faultInjector; // tests: runs at the start of each step on the engine thread
 
-    private record Waiting(SessionHandle handle, long enqueuedNanos, long deadlineNanos) {}
+    /** What the engine thread last published: read by stats() as one consistent picture. */
+    private record Snapshot(int active, int lastBatchRows, int kvTokensInUse, long kvBytesInUse, long reserved,
+            long steps, long completed, long failed, long sharedPrefixTokens, Throwable lastError, long faults) {
+        static final Snapshot EMPTY = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0);
+    }
+
+    private int lastBatchRows;
+    private long steps;
+    private long completed;
+    private long failed;
+    private long sharedPrefixTokens;
+    private long faults;
+    private Throwable lastError;
 
     public Scheduler(GroupThinkModel model, SchedulerOptions options, EngineListener listener) {
         this.model = model;
         this.options = options;
-        this.listener = listener == null ? new EngineListener() {} : listener;
-        this.cache = model.newKvCache(options.kvTokens());
-        this.thread = new Thread(this::loop, "groupthink-engine");
+        this.planner = new Planner(options);
+        this.listener = listener == null ? NO_LISTENER : listener;
+        int n = ENGINES.incrementAndGet();
+        this.events = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "groupthink-events-" + n);
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.engineEvents = new Outbox(events, options.eventBuffer(),
+                t -> log.warn("engine listener failed; no session is affected", t));
+        model.attach(this);
+        try {
+            this.cache = model.newKvCache(options.kvTokens());
+        } catch (RuntimeException | Error e) {
+            model.detach(this);
+            events.shutdown();
+            throw e;
+        }
+        this.thread = new Thread(this::loop, "groupthink-engine-" + n);
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -93,44 +123,75 @@ public final class Scheduler implements AutoCloseable {
      * session can never fit the KV budget.
      */
     public SessionHandle submit(GroupThinkSession session) {
-        SessionHandle handle = new SessionHandle(session, this);
-        if (session.maxTokens() > options.kvTokens()) {
-            rejected.incrementAndGet();
-            IllegalArgumentException tooLarge = new IllegalArgumentException("session needs up to "
-                    + session.maxTokens() + " KV tokens but the engine's KV budget is " + options.kvTokens()
-                    + " tokens; lower thinkers or max tokens, or raise the budget");
-            listener.onRejected(session, tooLarge);
-            throw tooLarge;
+        return submitAll(List.of(session)).get(0);
+    }
+
+    /** Queues sessions together, so they are admitted in one step when they fit: one batch. */
+    public List<SessionHandle> submitAll(List<GroupThinkSession> sessions) {
+        for (GroupThinkSession s : sessions) {
+            if (s.maxTokens() > options.kvTokens()) {
+                rejected.incrementAndGet();
+                IllegalArgumentException tooLarge = new IllegalArgumentException("session needs up to "
+                        + s.maxTokens() + " KV tokens but the engine's KV budget is " + options.kvTokens()
+                        + " tokens; lower thinkers or max tokens, or raise the budget");
+                guarded(() -> listener.onRejected(s, tooLarge));
+                throw tooLarge;
+            }
+            if (s.status() != SessionStatus.WAITING) {
+                throw new IllegalStateException("session " + s.id() + " is " + s.status() + "; submit a new one");
+            }
         }
+        List<SessionHandle> handles = new ArrayList<>();
         lock.lock();
         try {
-            if (closing) {
+            if (!accepting || closing) {
                 throw new EngineClosedException("engine is shutting down");
             }
-            long demand = reservedTokens + session.maxTokens();
-            for (Waiting w : queue) {
-                demand += w.handle().session().maxTokens();
+            long demand = reservedLocked();
+            for (GroupThinkSession s : sessions) {
+                demand += s.maxTokens();
             }
-            if (demand > options.kvTokens() && queue.size() >= options.maxQueue()) {
+            if (demand > options.kvTokens() && queue.size() + sessions.size() > options.maxQueue()) {
                 rejected.incrementAndGet();
                 EngineBusyException busy = new EngineBusyException("engine busy: " + queue.size()
                         + " sessions already waiting for KV memory (queue limit " + options.maxQueue() + ")");
-                listener.onRejected(session, busy);
+                sessions.forEach(s -> guarded(() -> listener.onRejected(s, busy)));
                 throw busy;
             }
             long now = System.nanoTime();
-            queue.add(new Waiting(handle, now, now + options.queueTimeout().toNanos()));
-            submitted.incrementAndGet();
+            for (GroupThinkSession s : sessions) {
+                SessionHandle[] self = new SessionHandle[1];
+                Outbox outbox = new Outbox(events, options.eventBuffer(), t -> {
+                    self[0].session().requestFailure(t);
+                    wake();
+                });
+                SessionHandle h = new SessionHandle(s, this, outbox, now, now + options.queueTimeout().toNanos());
+                self[0] = h;
+                queue.add(h);
+                handles.add(h);
+                submitted.incrementAndGet();
+            }
+            signals++;
             work.signalAll();
         } finally {
             lock.unlock();
         }
-        return handle;
+        return handles;
+    }
+
+    /** Reserved KV plus queued demand, as last published (submit's view of the engine). */
+    private long reservedLocked() {
+        long demand = snapshot.reserved();
+        for (SessionHandle h : queue) {
+            demand += h.session().maxTokens();
+        }
+        return demand;
     }
 
     void wake() {
         lock.lock();
         try {
+            signals++;
             work.signalAll();
         } finally {
             lock.unlock();
@@ -138,238 +199,359 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void loop() {
-        try {
-            while (true) {
-                List<SessionHandle> admitted = admit();
-                if (admitted == null) {
-                    break; // closing
-                }
-                if (active.isEmpty()) {
-                    continue;
-                }
-                step();
-            }
-        } catch (Throwable t) {
-            log.error("engine loop died", t);
-            lastError = t;
-        } finally {
-            shutdownSessions();
-        }
-    }
-
-    /** A running session's stored prompt slots a newcomer can borrow. */
-    private record Donor(int[] slots) {
-        static final Donor NONE = new Donor(new int[0]);
-
-        int tokens() {
-            return slots.length;
-        }
-    }
-
-    /** The running session whose stored prompt shares the longest prefix with {@code s}'s, if long enough. */
-    private Donor donor(GroupThinkSession s) {
-        int[] prompt = s.plan().shared();
-        Donor best = Donor.NONE;
-        for (SessionHandle h : active) {
-            GroupThinkSession d = h.session();
-            if (d.isDone()) {
-                continue;
-            }
-            int common = borrowable(prompt, d.plan().shared());
-            if (common >= SchedulerOptions.MIN_SHARED_PREFIX && common > best.tokens()) {
-                int[] slots = cache.promptSlots(d.id(), common); // fewer if not all stored
-                if (slots.length >= SchedulerOptions.MIN_SHARED_PREFIX && slots.length > best.tokens()) {
-                    best = new Donor(slots);
-                }
-            }
-        }
-        return best;
-    }
-
-    private static int sharedWithNewcomers(GroupThinkSession s, List<SessionHandle> admitted) {
-        int best = 0;
-        for (SessionHandle h : admitted) {
-            best = Math.max(best, borrowable(s.plan().shared(), h.session().plan().shared()));
-        }
-        return best;
-    }
-
-    /**
-     * Leading tokens of {@code prompt} that {@code other} also starts with, less the last prompt
-     * token, which is always computed: its logits may be needed.
-     */
-    private static int borrowable(int[] prompt, int[] other) {
-        int n = Math.min(prompt.length - 1, other.length);
-        int i = 0;
-        while (i < n && prompt[i] == other[i]) {
-            i++;
-        }
-        return i;
-    }
-
-    /** Moves queued sessions into the active set; waits while there is nothing to do. Null when closing. */
-    private List<SessionHandle> admit() throws InterruptedException {
-        List<SessionHandle> admitted = new ArrayList<>();
-        lock.lock();
-        try {
-            while (true) {
-                if (closing) {
-                    return null;
-                }
-                long now = System.nanoTime();
-                for (Iterator<Waiting> it = queue.iterator(); it.hasNext(); ) {
-                    Waiting w = it.next();
-                    if (w.handle().session().isCancelled()) {
-                        it.remove();
-                        CancellationException cancelled = new CancellationException("session " + w.handle().id()
-                                + " cancelled while queued");
-                        listener.onFailed(w.handle().session(), cancelled);
-                        w.handle().future().completeExceptionally(cancelled);
-                    } else if (now > w.deadlineNanos()) {
-                        it.remove();
-                        rejected.incrementAndGet();
-                        EngineBusyException busy = new EngineBusyException("engine busy: session waited "
-                                + options.queueTimeout().toMillis() + " ms for KV memory and was rejected");
-                        listener.onRejected(w.handle().session(), busy);
-                        w.handle().future().completeExceptionally(busy);
-                    }
-                }
-                int prefill = 0;
-                while (!queue.isEmpty()) {
-                    Waiting w = queue.peek();
-                    GroupThinkSession s = w.handle().session();
-                    if (reservedTokens + s.maxTokens() > options.kvTokens()) {
-                        break; // FIFO: no overtaking
-                    }
-                    Donor donor = options.prefixSharing() ? donor(s) : Donor.NONE;
-                    if (!admitted.isEmpty() && options.prefixSharing()
-                            && sharedWithNewcomers(s, admitted) >= Math.max(SchedulerOptions.MIN_SHARED_PREFIX,
-                                    donor.tokens() + 1)) {
-                        break; // next step it can borrow what a newcomer of this step computes
-                    }
-                    int toCompute = s.plan().base() - donor.tokens();
-                    if (!admitted.isEmpty() && prefill + toCompute > options.prefillTokensPerStep()) {
-                        break;
-                    }
-                    queue.poll();
-                    reservedTokens += s.maxTokens();
-                    prefill += toCompute;
-                    if (donor.tokens() > 0) {
-                        cache.lend(s.id(), donor.slots());
-                        s.borrowPrompt(donor.tokens());
-                        sharedPrefixTokens.addAndGet(donor.tokens());
-                    }
-                    admitted.add(w.handle());
-                    model.maskOperator().register(s.id(), s.rule());
-                    listener.onAdmitted(s, (now - w.enqueuedNanos()) / 1e6);
-                }
-                if (!admitted.isEmpty() || !active.isEmpty()) {
+        while (true) {
+            try {
+                if (!step()) {
                     break;
                 }
-                long wait = queue.isEmpty() ? TimeUnit.SECONDS.toNanos(1)
-                        : Math.max(1, queue.peek().deadlineNanos() - now);
+            } catch (InterruptedException e) {
+                break;
+            } catch (Throwable t) {
+                if (!fault(t)) {
+                    break;
+                }
+            }
+        }
+        shutdownSessions(new EngineClosedException("engine is shutting down"));
+    }
+
+    /** Plans and runs one step; waits when there is nothing to do. False once closing. */
+    private boolean step() throws InterruptedException {
+        List<SessionHandle> waiting;
+        long seen;
+        lock.lock();
+        try {
+            if (closing) {
+                return false;
+            }
+            if (!accepting) { // draining: what has not started never will
+                failQueuedLocked(new EngineClosedException("engine is shutting down"));
+            }
+            waiting = new ArrayList<>(queue);
+            seen = signals;
+        } finally {
+            lock.unlock();
+        }
+        Runnable inject = faultInjector;
+        if (inject != null) {
+            inject.run();
+        }
+        List<SessionView> waitingViews = new ArrayList<>(waiting.size());
+        for (SessionHandle h : waiting) {
+            waitingViews.add(view(h));
+        }
+        List<SessionView> runningViews = new ArrayList<>(active.size());
+        for (SessionHandle h : active) {
+            runningViews.add(view(h));
+        }
+        long now = System.nanoTime();
+        StepPlan plan = planner.plan(waitingViews, runningViews, now);
+        if (plan.isEmpty()) {
+            publish();
+            flush();
+            awaitWork(waiting, now, seen);
+            return true;
+        }
+        apply(plan, waiting);
+        publish();
+        flush();
+        return true;
+    }
+
+    private SessionView view(SessionHandle h) {
+        GroupThinkSession s = h.session();
+        return new SessionView(s.id(), s.status(), s.maxTokens(), h.kvGranted, s.plan().shared(), s.sharedStored(),
+                s.promptTail(), s.lanesAlive(), s.isCancelled(), s.requestedFailure() != null, h.deadlineNanos);
+    }
+
+    private void awaitWork(List<SessionHandle> waiting, long now, long seen) throws InterruptedException {
+        long wait = active.isEmpty() ? TimeUnit.SECONDS.toNanos(1) : TimeUnit.MILLISECONDS.toNanos(5);
+        for (SessionHandle h : waiting) {
+            wait = Math.min(wait, Math.max(1, h.deadlineNanos - now));
+        }
+        lock.lock();
+        try {
+            idle.signalAll();
+            if (!closing && signals == seen) { // nothing arrived or was cancelled since the plan
                 work.awaitNanos(wait);
             }
         } finally {
             lock.unlock();
         }
-        active.addAll(admitted);
-        activeCount = active.size();
-        return admitted;
     }
 
-    private void step() {
-        Batch batch = new Batch();
-        int promptBudget = options.prefillTokensPerStep(); // handed out in admission order
-        for (SessionHandle h : active) {
-            promptBudget -= h.session().contribute(batch, Math.max(0, promptBudget));
+    private void apply(StepPlan plan, List<SessionHandle> waiting) {
+        Map<Long, SessionHandle> byId = new HashMap<>();
+        waiting.forEach(h -> byId.put(h.id(), h));
+        active.forEach(h -> byId.put(h.id(), h));
+        Set<Long> leaving = new HashSet<>(plan.dropped());
+        leaving.addAll(plan.expired());
+        plan.admitted().forEach(a -> leaving.add(a.session()));
+        lock.lock();
+        try {
+            queue.removeIf(h -> leaving.contains(h.id()));
+        } finally {
+            lock.unlock();
         }
-        if (!batch.isEmpty()) {
-            try {
-                long t0 = System.nanoTime();
-                float[][] logits;
-                synchronized (model) { // the model's own run() may not interleave with a step
-                    logits = model.transformer().forward(batch, cache, model.maskOperator());
-                }
-                double ms = (System.nanoTime() - t0) / 1e6;
-                lastBatchRows = batch.size();
-                steps.incrementAndGet();
-                listener.onStep(batch.size(), active.size(), ms);
-                for (SessionHandle h : active) {
-                    h.session().accept(logits, ms);
-                }
-            } catch (RuntimeException | Error e) {
-                lastError = e;
-                log.warn("forward pass failed; failing {} session(s) of this step", active.size(), e);
-                for (SessionHandle h : active) {
-                    h.session().fail(e);
-                    failed.incrementAndGet();
-                    listener.onFailed(h.session(), e);
-                    h.future().completeExceptionally(e);
-                }
-            }
-        }
-        retire();
-    }
 
-    /** Completes finished sessions and frees their slots. */
-    private void retire() {
-        boolean any = false;
-        Set<Long> live = new HashSet<>();
-        for (Iterator<SessionHandle> it = active.iterator(); it.hasNext(); ) {
-            SessionHandle h = it.next();
-            GroupThinkSession s = h.session();
-            if (!s.isDone() && !h.future().isDone()) {
-                live.add(s.id());
-                continue;
+        for (long id : plan.dropped()) {
+            SessionHandle h = byId.get(id);
+            Throwable fault = h.session().requestedFailure();
+            Throwable why = fault != null ? fault
+                    : new CancellationException("session " + id + " cancelled while queued");
+            h.session().fail(why);
+            end(h, null, why);
+        }
+        for (long id : plan.expired()) {
+            SessionHandle h = byId.get(id);
+            rejected.incrementAndGet();
+            EngineBusyException busy = new EngineBusyException("engine busy: session waited "
+                    + options.queueTimeout().toMillis() + " ms for KV memory and was rejected");
+            h.session().fail(busy);
+            later(() -> h.outbox.postFinal(() -> h.future().completeExceptionally(busy)));
+            later(() -> h.outbox.postFinal(() -> guarded(() -> listener.onRejected(h.session(), busy))));
+        }
+        for (long id : plan.cancelled()) {
+            byId.get(id).session().stopCancelled();
+        }
+        Set<Long> gone = new HashSet<>(plan.retired());
+        gone.addAll(plan.preempted());
+        if (!gone.isEmpty()) {
+            active.removeIf(h -> gone.contains(h.id()));
+            Set<Long> live = new HashSet<>();
+            active.forEach(h -> live.add(h.id()));
+            cache.retain(live::contains);
+            for (long id : plan.retired()) {
+                retire(byId.get(id));
             }
-            it.remove();
-            any = true;
-            model.maskOperator().unregister(s.id());
+        }
+        if (!plan.preempted().isEmpty()) {
             lock.lock();
             try {
-                reservedTokens -= s.maxTokens();
-                work.signalAll();
+                for (int i = plan.preempted().size() - 1; i >= 0; i--) {
+                    SessionHandle h = byId.get(plan.preempted().get(i));
+                    h.session().preempt();
+                    h.kvGranted = 0;
+                    h.deadlineNanos = System.nanoTime() + options.queueTimeout().toNanos();
+                    queue.addFirst(h);
+                }
             } finally {
                 lock.unlock();
             }
-            if (!h.future().isDone()) {
-                GroupThinkResult r = s.result(cache.bytesPerToken());
-                completed.incrementAndGet();
-                listener.onCompleted(s, r);
-                h.future().complete(r);
+        }
+        for (StepPlan.Admission a : plan.admitted()) {
+            SessionHandle h = byId.get(a.session());
+            GroupThinkSession s = h.session();
+            if (a.borrowed() > 0) {
+                int[] slots = cache.promptSlots(a.donor(), a.borrowed());
+                if (slots.length == a.borrowed()) {
+                    cache.lend(s.id(), slots);
+                    s.borrowPrompt(a.borrowed());
+                    sharedPrefixTokens += a.borrowed();
+                }
             }
+            s.admit();
+            h.kvGranted = s.maxTokens();
+            active.add(h);
+            double queued = (System.nanoTime() - h.enqueuedNanos) / 1e6;
+            later(() -> h.outbox.postFinal(() -> guarded(() -> listener.onAdmitted(s, queued))));
         }
-        if (any) {
-            cache.retain(live::contains);
+        if (plan.runsForward()) {
+            forward(plan, byId);
         }
-        activeCount = active.size();
     }
 
-    private void shutdownSessions() {
-        EngineClosedException closed = new EngineClosedException("engine is shutting down");
+    private void forward(StepPlan plan, Map<Long, SessionHandle> byId) {
+        Batch batch = new Batch();
+        List<SessionHandle> inBatch = new ArrayList<>();
+        for (StepPlan.Chunk c : plan.prefill()) {
+            SessionHandle h = byId.get(c.session());
+            h.session().placePrompt(batch, c.sharedTokens(), c.last());
+            inBatch.add(h);
+        }
+        for (long id : plan.decode()) {
+            SessionHandle h = byId.get(id);
+            h.session().placeDecode(batch);
+            inBatch.add(h);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        float[][] logits = model.transformer().forward(batch, cache);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        steps++;
+        lastBatchRows = batch.size();
+        recovering = false;
+        int rows = batch.size();
+        int sessions = inBatch.size();
+        if (listener != NO_LISTENER) {
+            later(() -> engineEvents.post(() -> listener.onStep(rows, sessions, ms))); // dropped if far behind
+        }
+        for (SessionHandle h : inBatch) {
+            GroupThinkSession s = h.session();
+            s.accept(logits, ms);
+            deliver(h, s.takeEvents());
+        }
+    }
+
+    /** Posts a step's listener events; a consumer too far behind cancels its session. */
+    private void deliver(SessionHandle h, List<GroupThinkSession.Event> out) {
+        if (!out.isEmpty() && h.session().listener() != SessionListener.NONE) { // no hand-off when nobody listens
+            later(() -> post(h, out));
+        }
+    }
+
+    private void post(SessionHandle h, List<GroupThinkSession.Event> out) {
+        SessionListener l = h.session().listener();
+        for (GroupThinkSession.Event e : out) {
+            Runnable call = e instanceof GroupThinkSession.Token t ? () -> l.onToken(t.event())
+                    : () -> {
+                        GroupThinkSession.LaneFinished f = (GroupThinkSession.LaneFinished) e;
+                        l.onLaneFinished(h.id(), f.lane(), f.reason());
+                    };
+            if (!h.outbox.post(call)) {
+                h.session().requestFailure(new SlowConsumerException("session " + h.id() + " cancelled: its listener"
+                        + " fell " + options.eventBuffer() + " events behind the engine (event buffer)"));
+                return;
+            }
+        }
+    }
+
+    /** Ends a session that left the batch with its outcome: a failure raised for it wins over its result. */
+    private void retire(SessionHandle h) {
+        GroupThinkSession s = h.session();
+        Throwable raised = s.requestedFailure();
+        if (raised instanceof SlowConsumerException) {
+            s.stopCancelled();
+            end(h, null, raised);
+        } else if (raised != null) {
+            s.fail(raised);
+            end(h, null, raised);
+        } else if (s.status() == SessionStatus.FAILED) {
+            end(h, null, s.error());
+        } else {
+            end(h, s.result(cache.bytesPerToken()), null);
+        }
+    }
+
+    /** The session's outcome, off the engine thread: the future first, then its listener, then the engine's. */
+    private void end(SessionHandle h, GroupThinkResult result, Throwable error) {
+        GroupThinkSession s = h.session();
+        if (error instanceof SlowConsumerException) {
+            s.takeEvents();
+            later(h.outbox::discard); // its outcome need not wait behind events it will never take
+        } else {
+            deliver(h, s.takeEvents());
+        }
+        if (error == null) {
+            completed++;
+            later(() -> {
+                h.outbox.postFinal(() -> h.future().complete(result));
+                h.outbox.postFinal(() -> s.listener().onComplete(result));
+                h.outbox.postFinal(() -> guarded(() -> listener.onCompleted(s, result)));
+            });
+        } else {
+            if (!(error instanceof CancellationException)) {
+                failed++;
+                if (!(error instanceof EngineClosedException || error instanceof EngineFaultException)) {
+                    lastError = error; // for health's detail; a session's failure leaves health UP
+                }
+            }
+            later(() -> {
+                h.outbox.postFinal(() -> h.future().completeExceptionally(error));
+                h.outbox.postFinal(() -> s.listener().onError(s.id(), error));
+                h.outbox.postFinal(() -> guarded(() -> listener.onFailed(s, error)));
+            });
+        }
+    }
+
+    /** Queues a post until the step's stats are published, so a caller woken by it sees them. */
+    private void later(Runnable post) {
+        outgoing.add(post);
+    }
+
+    private void flush() {
+        for (Runnable post : outgoing) {
+            post.run();
+        }
+        outgoing.clear();
+    }
+
+    /**
+     * The loop met a fault: every session held or queued ends with it at once, the cache is
+     * emptied, health is DOWN for a moment, and the loop goes on unless the fault is fatal.
+     */
+    private boolean fault(Throwable t) {
+        lastError = t;
+        faults++;
+        recovering = true;
+        log.error("engine fault; failing {} running and queued session(s)", active.size() + queue.size(), t);
+        boolean fatal = t instanceof VirtualMachineError;
+        EngineFaultException cause = new EngineFaultException("engine fault" + (fatal ? " (the engine stopped)" : "")
+                + ": " + t, t);
+        shutdownSessions(cause);
+        publish();
+        if (fatal) {
+            accepting = false;
+            return false;
+        }
+        try {
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(RESTART_NANOS));
+        } catch (InterruptedException e) {
+            return false;
+        }
+        recovering = false;
+        publish();
+        return true;
+    }
+
+    private void failQueuedLocked(Throwable cause) {
+        for (SessionHandle h : queue) {
+            h.session().fail(cause);
+            end(h, null, cause);
+        }
+        queue.clear();
+    }
+
+    private void shutdownSessions(Throwable cause) {
         lock.lock();
         try {
-            closing = true;
-            for (Waiting w : queue) {
-                w.handle().future().completeExceptionally(closed);
-            }
-            queue.clear();
+            failQueuedLocked(cause);
         } finally {
             lock.unlock();
         }
         for (SessionHandle h : active) {
-            h.session().fail(closed);
-            model.maskOperator().unregister(h.id());
-            h.future().completeExceptionally(closed);
+            SessionStatus status = h.session().status();
+            if (status == SessionStatus.FINISHED || status == SessionStatus.CANCELLED) {
+                retire(h); // it ended before the engine did
+            } else {
+                h.session().fail(cause);
+                end(h, null, cause);
+            }
         }
         active.clear();
-        activeCount = 0;
-        reservedTokens = 0;
         cache.clear();
+        publish();
+        flush();
+        lock.lock();
+        try {
+            idle.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** A snapshot for metrics and health. */
+    private void publish() {
+        long reserved = 0;
+        for (SessionHandle h : active) {
+            reserved += h.kvGranted;
+        }
+        snapshot = new Snapshot(active.size(), lastBatchRows, cache.length(), cache.bytesUsed(), reserved, steps,
+                completed, failed, sharedPrefixTokens, lastError, faults);
+    }
+
+    /** A consistent snapshot for metrics and health: the engine's figures as of its last step. */
     public EngineStats stats() {
         int waiting;
         lock.lock();
@@ -378,14 +560,59 @@ public final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return new EngineStats(waiting, activeCount, lastBatchRows, cache.length(),
-                cache.bytesUsed(), reservedTokens, options.kvTokens(),
-                options.kvTokens() * cache.bytesPerToken(), steps.get(), submitted.get(), completed.get(),
-                rejected.get(), failed.get(), sharedPrefixTokens.get(), thread.isAlive() && !closing, lastError);
+        Snapshot s = snapshot;
+        return new EngineStats(waiting, s.active(), s.lastBatchRows(), s.kvTokensInUse(), s.kvBytesInUse(),
+                s.reserved(), options.kvTokens(), options.kvTokens() * cache.bytesPerToken(), s.steps(),
+                submitted.get(), s.completed(), rejected.get(), s.failed(), s.sharedPrefixTokens(),
+                thread.isAlive() && accepting && !closing && !recovering, s.lastError(), s.faults());
     }
 
     public SchedulerOptions options() {
         return options;
+    }
+
+    /** Whether new sessions are taken: false once a drain or close began. */
+    public boolean accepting() {
+        return accepting && !closing && thread.isAlive();
+    }
+
+    /** Tests: runs on the engine thread at the start of every step (null: none). */
+    void injectFault(Runnable r) {
+        faultInjector = r;
+    }
+
+    /**
+     * Drains, then closes: new sessions are refused and queued ones fail with "shutting down" at
+     * once; running ones get up to {@code drainTime} to finish; the rest then fail with "engine is
+     * shutting down". Returns whether every running session finished in time.
+     */
+    public boolean shutdown(Duration drainTime) {
+        long deadline = System.nanoTime() + drainTime.toNanos();
+        boolean drained;
+        lock.lock();
+        try {
+            accepting = false;
+            work.signalAll();
+            while (true) {
+                if (!thread.isAlive() || (queue.isEmpty() && snapshot.active() == 0)) {
+                    drained = true;
+                    break;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    drained = false;
+                    break;
+                }
+                idle.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained = false;
+        } finally {
+            lock.unlock();
+        }
+        close();
+        return drained;
     }
 
     /** Fails queued and running sessions with "shutting down", stops the thread, frees the cache. Idempotent. */
@@ -393,21 +620,39 @@ public final class Scheduler implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            if (closing && !thread.isAlive()) {
-                return;
-            }
+            accepting = false;
             closing = true;
             work.signalAll();
         } finally {
             lock.unlock();
         }
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (!thread.isAlive()) {
-            cache.close();
+            synchronized (this) {
+                if (!cacheClosed) {
+                    cacheClosed = true;
+                    cache.close();
+                    events.shutdown();
+                    model.detach(this);
+                }
+            }
+        }
+    }
+
+    private boolean cacheClosed;
+
+    /** An engine listener's call: observability, so a failure is logged and never touches a session. */
+    private static void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            log.warn("engine listener failed", t);
         }
     }
 }

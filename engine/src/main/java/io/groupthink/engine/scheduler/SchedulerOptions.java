@@ -14,9 +14,13 @@ import java.time.Duration;
  * @param prefixSharing     a new session whose prompt starts with at least {@link #MIN_SHARED_PREFIX}
  *                          of a running session's prompt tokens borrows their K/V instead of
  *                          computing them again
+ * @param eventBuffer       events a session's listener may fall behind the engine before the session
+ *                          is cancelled as a slow consumer ({@link SlowConsumerException})
  */
 public record SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout, int prefillTokensPerStep,
-        boolean prefixSharing) {
+        boolean prefixSharing, int eventBuffer) {
+
+    public static final int DEFAULT_EVENT_BUFFER = 4096;
 
     /** Shorter common prefixes are computed again: lending them saves less than it costs to track. */
     public static final int MIN_SHARED_PREFIX = 16;
@@ -28,8 +32,22 @@ public record SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout
         this(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, true);
     }
 
+    /** With the default event buffer. */
+    public SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout, int prefillTokensPerStep,
+            boolean prefixSharing) {
+        this(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, prefixSharing, DEFAULT_EVENT_BUFFER);
+    }
+
     public SchedulerOptions withPrefixSharing(boolean on) {
-        return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, on);
+        return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, on, eventBuffer);
+    }
+
+    public SchedulerOptions withEventBuffer(int events) {
+        return new SchedulerOptions(kvTokens, maxQueue, queueTimeout, prefillTokensPerStep, prefixSharing, events);
+    }
+
+    public SchedulerOptions withKvTokens(int tokens) {
+        return new SchedulerOptions(tokens, maxQueue, queueTimeout, prefillTokensPerStep, prefixSharing, eventBuffer);
     }
 
     public SchedulerOptions {
@@ -44,6 +62,9 @@ public record SchedulerOptions(int kvTokens, int maxQueue, Duration queueTimeout
         }
         if (prefillTokensPerStep <= 0) {
             throw new IllegalArgumentException("prefillTokensPerStep must be positive");
+        }
+        if (eventBuffer <= 0) {
+            throw new IllegalArgumentException("eventBuffer must be positive, got " + eventBuffer);
         }
     }
 }

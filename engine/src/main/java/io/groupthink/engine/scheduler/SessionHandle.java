@@ -5,16 +5,24 @@ import io.groupthink.engine.groupthink.GroupThinkSession;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
-/** A submitted session: its result, and a way to cancel it. */
+/** A submitted session: its status, its result, and a way to cancel it. */
 public final class SessionHandle {
 
     private final GroupThinkSession session;
     private final CompletableFuture<GroupThinkResult> result = new CompletableFuture<>();
     private final Scheduler scheduler;
+    final Outbox outbox;
+    final long enqueuedNanos;
+    long deadlineNanos; // engine thread after submit
+    int kvGranted; // engine thread
 
-    SessionHandle(GroupThinkSession session, Scheduler scheduler) {
+    SessionHandle(GroupThinkSession session, Scheduler scheduler, Outbox outbox, long enqueuedNanos,
+            long deadlineNanos) {
         this.session = session;
         this.scheduler = scheduler;
+        this.outbox = outbox;
+        this.enqueuedNanos = enqueuedNanos;
+        this.deadlineNanos = deadlineNanos;
     }
 
     public GroupThinkSession session() {
@@ -25,7 +33,15 @@ public final class SessionHandle {
         return session.id();
     }
 
-    /** Completes with the result (partial, lanes CANCELLED, after a cancel), or exceptionally. */
+    public SessionStatus status() {
+        return session.status();
+    }
+
+    /**
+     * Completes with the result (partial, lanes CANCELLED, after a cancel), or exceptionally with
+     * the cause of a failure. Completed off the engine thread, before the session's listeners hear
+     * the outcome, so dependants may block without stalling the engine.
+     */
     public CompletableFuture<GroupThinkResult> result() {
         return result;
     }
@@ -46,6 +62,9 @@ public final class SessionHandle {
             if (cause instanceof RuntimeException re) {
                 throw re;
             }
+            if (cause instanceof Error err) {
+                throw err;
+            }
             throw new IllegalStateException(cause);
         }
     }
@@ -57,6 +76,11 @@ public final class SessionHandle {
     public void cancel() {
         session.cancel();
         scheduler.wake();
+    }
+
+    /** Events waiting for this session's listener. */
+    public int backlog() {
+        return outbox.backlog();
     }
 
     CompletableFuture<GroupThinkResult> future() {

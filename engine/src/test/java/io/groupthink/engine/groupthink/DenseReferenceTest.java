@@ -54,17 +54,7 @@ class DenseReferenceTest {
         GroupThinkRequest request = GroupThinkRequest.builder("Tom had a red ball.").thinkers(n).maxTokens(STEPS)
                 .mode(mode).layout(layout).template(SHORT).build();
         Map<String, float[]> logits = new HashMap<>();
-        StepHook hook = new StepHook() {
-            @Override
-            public void logits(int lane, int index, float[] l) {
-                logits.put(lane + "/" + index, l.clone());
-            }
-
-            @Override
-            public int override(int lane, int index, int sampled) {
-                return model.stopIds().contains(sampled) ? 5 + lane + index : sampled; // run the full budget
-            }
-        };
+        StepHook hook = recording(model, logits);
         GroupThinkSession session = model.newSession(request, SessionListener.NONE, hook);
         GroupThinkResult result = model.run(List.of(session)).get(0);
         PromptPlan plan = session.plan();
@@ -87,6 +77,21 @@ class DenseReferenceTest {
         }
         assertThat(compared).isEqualTo(n * STEPS);
         assertThat(maxDelta).as("max |logit delta| over %d thinker-steps", compared).isLessThanOrEqualTo(1e-4);
+    }
+
+    /** Keeps every lane's logits under "lane/index" and never lets a lane stop early: it runs its full budget. */
+    static StepHook recording(GroupThinkModel model, Map<String, float[]> into) {
+        return new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                into.put(lane + "/" + index, l.clone());
+            }
+
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return model.stopIds().contains(sampled) ? 5 + lane + index : sampled;
+            }
+        };
     }
 
     /** The explicit token list: shared prompt, each lane's instructions and header, then tokens by step. */

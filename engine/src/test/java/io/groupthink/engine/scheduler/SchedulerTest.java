@@ -263,8 +263,9 @@ class SchedulerTest {
             GroupThinkRequest r = request("Tom had a red ball.", 2, 20, Mode.GROUP_THINK, Layout.SLOTTED);
             SessionHandle rudeOne = scheduler.submit(model.newSession(r, rude, null));
             SessionHandle fine = scheduler.submit(model.newSession(r, null, null));
-            assertThat(rudeOne.await().thinkers()).allMatch(t -> t.finishReason() == FinishReason.CANCELLED);
-            assertThat(rudeOne.session().listenerError()).hasMessage("client went away");
+            assertThatThrownBy(rudeOne::await).hasMessage("client went away");
+            assertThat(rudeOne.status()).isEqualTo(SessionStatus.FAILED);
+            assertThat(rudeOne.session().error()).hasMessage("client went away");
             assertThat(fine.await().thinkers().get(0).tokens()).containsExactly(model.think(r).thinkers().get(0).tokens());
         }
     }
@@ -308,6 +309,10 @@ class SchedulerTest {
     }
 
     StepHook noStop(int unused) {
+        return noStopHook();
+    }
+
+    static StepHook noStopHook() {
         return new StepHook() {
             @Override
             public int override(int lane, int index, int sampled) {

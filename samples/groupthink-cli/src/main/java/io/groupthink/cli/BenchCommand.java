@@ -299,11 +299,17 @@ final class BenchCommand implements Command {
         return new GroupRow(n, group, pool, s.model().transformer().weightBytesPerStep() * 1000 / step);
     }
 
-    /** N plain generations, each on its own thread of a fixed pool of N threads. */
+    /**
+     * N plain generations, each on its own thread of a fixed pool of N threads, through an engine
+     * without prefix sharing: each generation stores its own prompt, as separate runs would.
+     */
     private static Run pool(Setup s, List<int[]> prompts) throws InterruptedException, ExecutionException {
         List<GroupThinkSession> sessions = plainSessions(s, prompts);
         ExecutorService executor = Executors.newFixedThreadPool(sessions.size());
-        try {
+        int kvTokens = sessions.stream().mapToInt(GroupThinkSession::maxTokens).sum();
+        try (io.groupthink.engine.scheduler.Scheduler separate = new io.groupthink.engine.scheduler.Scheduler(
+                s.model(), new io.groupthink.engine.scheduler.SchedulerOptions(kvTokens, sessions.size(),
+                        java.time.Duration.ofHours(1), 1 << 20).withPrefixSharing(false), null)) {
             long t0 = System.nanoTime();
             List<Future<GroupThinkResult>> futures = new ArrayList<>();
             for (GroupThinkSession session : sessions) {

@@ -9,7 +9,12 @@ import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.sampling.SamplingOptions;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -38,6 +43,30 @@ final class Common {
             "with --json, record the top-K [id, logit] pairs of every generated step");
     /** Output and engine options shared by the commands that run a model. */
     static final List<Options.Spec> RUN_OPTIONS = List.of(JSON_FLAG, LOGITS, THREADS, LINEAR, QUANTIZE);
+    static final Options.Spec PROMPT_FILE = Options.Spec.value("--prompt-file", "FILE", "read the text from FILE (UTF-8)"
+            + ", or from standard input with -: for texts too long for an argument");
+
+    /** The text given inline with {@code option}, or read with --prompt-file: exactly one of the two. */
+    static String text(Options o, String option) {
+        boolean inline = o.has(option);
+        boolean file = o.has("--prompt-file");
+        if (inline == file) {
+            throw new UsageException("give " + option + " TEXT or --prompt-file FILE (- for standard input), "
+                    + (inline ? "not both" : "one of them is required"));
+        }
+        if (inline) {
+            return o.string(option, null);
+        }
+        String f = o.string("--prompt-file", null);
+        try {
+            byte[] bytes = f.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(f));
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UsageException("--prompt-file " + f + ": not UTF-8 text");
+        } catch (IOException | UncheckedIOException | java.nio.file.InvalidPathException e) {
+            throw new UsageException("--prompt-file " + f + ": cannot read it (" + e.getMessage() + ")");
+        }
+    }
     static final List<Options.Spec> SAMPLING = List.of(
             Options.Spec.flag("--greedy", "greedy decoding (the default when no --temperature is given)"),
             Options.Spec.value("--temperature", "T", "sample at temperature T (0 = greedy)"),
@@ -61,7 +90,7 @@ final class Common {
         GroupThinkModel model;
         try {
             LinearFactory linears = LinearFactory.named(linear, threads, quantize); // null: the engine measures and picks
-            model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears));
+            model = GroupThinkModel.load(dir, new GroupThinkModel.Options(threads, false, linears, true)); // the CLI owns its JVM
         } catch (RuntimeException | Error e) {
             err.println("failed");
             throw e;

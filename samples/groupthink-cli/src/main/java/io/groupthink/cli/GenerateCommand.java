@@ -27,7 +27,7 @@ final class GenerateCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR|FILE --prompt TEXT --max-tokens N [--greedy | --temperature T --top-p P --seed S] "
+        return "--model DIR|FILE (--prompt TEXT | --prompt-file FILE|-) --max-tokens N [--greedy | --temperature T --top-p P --seed S] "
                 + "[--top-k K] [--repetition-penalty R] [--stop STR]... [--json] [--logits K]";
     }
 
@@ -48,7 +48,8 @@ final class GenerateCommand implements Command {
     public List<Options.Spec> options() {
         List<Options.Spec> specs = new ArrayList<>();
         specs.add(Common.MODEL);
-        specs.add(Options.Spec.value("--prompt", "TEXT", "the text to continue (required)"));
+        specs.add(Options.Spec.value("--prompt", "TEXT", "the text to continue (this or --prompt-file)"));
+        specs.add(Common.PROMPT_FILE);
         specs.add(Options.Spec.value("--max-tokens", "N", "most tokens to generate (default 128)"));
         specs.addAll(Common.SAMPLING);
         specs.add(Options.Spec.multi("--stop", "STR", "stop after this text (repeatable)"));
@@ -59,7 +60,7 @@ final class GenerateCommand implements Command {
     @Override
     public int execute(Options o, Io io) {
         o.required("--model");
-        String prompt = o.required("--prompt");
+        String prompt = Common.text(o, "--prompt");
         int maxTokens = o.intValue("--max-tokens", 128, 1, Integer.MAX_VALUE);
         SamplingOptions sampling = Common.sampling(o);
         List<String> stops = o.all("--stop");

@@ -10,6 +10,8 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.groupthink.StoredToken;
+import io.groupthink.engine.groupthink.VisibilityRule;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +32,9 @@ final class ThinkCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR|FILE --question TEXT --thinkers N --mode group|independent|cot --layout slotted|interleaved "
+        return "--model DIR|FILE (--question TEXT | --prompt-file FILE|-) --thinkers N --mode group|independent|cot --layout slotted|interleaved "
                 + "--max-tokens K [--greedy | --temperature T --top-p P --seed S] [--synthesize "
-                + "[--synthesis-tokens M]] [--role TEXT]... [--json] [--logits K]";
+                + "[--synthesis-tokens M]] [--role TEXT]... [--json [--trace]] [--logits K]";
     }
 
     @Override
@@ -47,14 +49,19 @@ final class ThinkCommand implements Command {
                 With --json, prints one JSON object: thinkers [{lane, label, generated_ids, text,
                 finish_reason, logits}], final_answer, decode_steps, prompt_tokens, generated_tokens, kv_bytes,
                 batch_rows, sampling and timings {load_ms, prefill_ms, decode_ms_per_step, tokens_per_second,
-                wall_ms, total_ms}.""";
+                wall_ms, total_ms}. With --json --trace it adds the visibility rule {mode, synthesis_lane,
+                others_see_instructions} and trace: every token the session stored, in arrival order, as {id,
+                position, owner: prompt | instructions | header | lane, lane, step, ordinal, pass}, where pass
+                is the forward pass that stored it; pass p's queries see tokens of passes <= p that the rule
+                allows, so an outside implementation can recompute any step's logits.""";
     }
 
     @Override
     public List<Options.Spec> options() {
         List<Options.Spec> specs = new ArrayList<>();
         specs.add(Common.MODEL);
-        specs.add(Options.Spec.value("--question", "TEXT", "the question every thinker works on (required)"));
+        specs.add(Options.Spec.value("--question", "TEXT", "the question every thinker works on (this or --prompt-file)"));
+        specs.add(Common.PROMPT_FILE);
         specs.add(Options.Spec.value("--thinkers", "N", "number of thinkers, 1 to " + GroupThinkRequest.MAX_THINKERS
                 + " (default 4, or the number of --role options; 1 with --mode cot)"));
         specs.add(Options.Spec.value("--mode", "MODE", "group (default), independent or cot"));
@@ -72,6 +79,7 @@ final class ThinkCommand implements Command {
         specs.add(Options.Spec.flag("--hide-reasoning", "other thinkers see only the text after a thinker's "
                 + "</think>, not its reasoning (default: they see it all)"));
         specs.addAll(Common.RUN_OPTIONS);
+        specs.add(Options.Spec.flag("--trace", "with --json: every stored token with its owner, position and pass"));
         return specs;
     }
 
@@ -82,12 +90,19 @@ final class ThinkCommand implements Command {
         if (request.topLogits() > 0 && !json) {
             throw new UsageException("--logits only applies with --json");
         }
+        boolean trace = o.flag("--trace");
+        if (trace && !json) {
+            throw new UsageException("--trace only applies with --json");
+        }
         try (Common.Loaded loaded = Common.load(o, io.err())) {
             GroupThinkModel model = loaded.model();
             LanePrinter printer = json ? null : new LanePrinter(io, request);
             GroupThinkSession session;
             try {
                 session = model.newSession(request, json ? SessionListener.NONE : printer, StepHook.NONE);
+                if (trace) {
+                    session.traced();
+                }
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage() + (e.getMessage().contains("context")
                         ? " (lower --thinkers, --max-tokens or --synthesis-tokens, or shorten --question)" : ""));
@@ -100,7 +115,7 @@ final class ThinkCommand implements Command {
             double forwardMillis = prefill + decodeTotal;
             double tokensPerSecond = forwardMillis > 0 ? generated * 1000 / forwardMillis : 0;
             if (json) {
-                printJson(io, loaded, request, result, prefill, step, tokensPerSecond);
+                printJson(io, loaded, request, result, prefill, step, tokensPerSecond, trace ? session : null);
             } else {
                 printer.finish(result);
                 io.out().printf(Locale.ROOT,
@@ -120,7 +135,7 @@ final class ThinkCommand implements Command {
     /** Builds and validates the request from the options, before any model is loaded. */
     static GroupThinkRequest request(Options o) {
         o.required("--model");
-        String question = o.required("--question");
+        String question = Common.text(o, "--question");
         if (question.isBlank()) {
             throw new UsageException("--question must not be empty");
         }
@@ -172,7 +187,7 @@ final class ThinkCommand implements Command {
     }
 
     private static void printJson(Io io, Common.Loaded loaded, GroupThinkRequest request, GroupThinkResult result,
-            double prefill, double step, double tokensPerSecond) {
+            double prefill, double step, double tokensPerSecond, GroupThinkSession traced) {
         ObjectNode n = Common.JSON.createObjectNode();
         n.put("model", loaded.path());
         n.set("tensor_types", Common.tensorTypes(loaded.model()));
@@ -202,6 +217,24 @@ final class ThinkCommand implements Command {
         t.put("tokens_per_second", Common.round(tokensPerSecond, 3));
         t.put("wall_ms", Common.round(result.wallMillis(), 3));
         t.put("total_ms", Common.round(io.elapsedMillis(), 3));
+        if (traced != null) {
+            VisibilityRule rule = traced.rule();
+            ObjectNode v = n.putObject("visibility");
+            v.put("mode", mode(rule.mode()));
+            v.put("synthesis_lane", rule.synthesisLane() < 0 ? -1 : rule.synthesisLane());
+            v.put("others_see_instructions", rule.othersSeeInstructions());
+            ArrayNode tokens = n.putArray("trace");
+            for (StoredToken s : traced.trace()) {
+                ObjectNode e = tokens.addObject();
+                e.put("id", s.id());
+                e.put("position", s.position());
+                e.put("owner", s.kind());
+                e.put("lane", s.owner().lane());
+                e.put("step", s.owner().step());
+                e.put("ordinal", s.owner().ordinal());
+                e.put("pass", s.pass());
+            }
+        }
         Common.printJson(io.out(), n);
     }
 

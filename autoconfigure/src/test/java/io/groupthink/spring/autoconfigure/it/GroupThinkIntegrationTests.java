@@ -364,6 +364,11 @@ class GroupThinkIntegrationTests {
         caller.join(20_000);
         GroupThinkResponse r = done.get();
         assertThat(r).isNotNull();
+        // engine listeners (the meters) hear an outcome just after the caller's future completes: wait for them
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (tokensCounted() - tokensBefore < r.usage().generatedTokens() && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
 
         assertThat(tokensCounted() - tokensBefore).isEqualTo(r.usage().generatedTokens());
         assertThat(meters.get(GroupThinkMeters.STEP_LATENCY).timer().count() - stepsBefore)

@@ -1,9 +1,10 @@
-package io.groupthink.engine.groupthink;
+package io.groupthink.engine.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.groupthink.engine.runtime.Owner;
+import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.VisibilityRule;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,7 @@ class MaskOperatorTest {
     @Test
     void theWorkedExample() {
         // N = 2 at step 1: prompt, suffix T1, suffix T2, T1@0, T2@0, T1@1, T2@1
-        MaskOperator op = new MaskOperator();
-        op.register(7, new VisibilityRule(Mode.GROUP_THINK, Integer.MIN_VALUE, false));
+        AttentionMask op = new Batch().rule(7, new VisibilityRule(Mode.GROUP_THINK, Integer.MIN_VALUE, false)).mask();
         Owner[] keys = {
             new Owner(7, Owner.SHARED, Owner.PROMPT, 0), new Owner(7, 0, VisibilityRule.INSTRUCTION, 1),
             new Owner(7, 1, VisibilityRule.INSTRUCTION, 2), new Owner(7, 0, 0, 3), new Owner(7, 1, 0, 4),
@@ -25,7 +25,7 @@ class MaskOperatorTest {
         float[] mask = op.build(new Owner[] {keys[5], keys[6]}, keys, keys.length);
         assertThat(mask).containsExactly(0, 0, NO, 0, 0, 0, 0, /* T1@1 */ 0, NO, 0, 0, 0, 0, 0 /* T2@1 */);
 
-        op.register(7, new VisibilityRule(Mode.INDEPENDENT, Integer.MIN_VALUE, false));
+        op = new Batch().rule(7, new VisibilityRule(Mode.INDEPENDENT, Integer.MIN_VALUE, false)).mask();
         mask = op.build(new Owner[] {keys[5], keys[6]}, keys, keys.length);
         assertThat(mask).containsExactly(0, 0, NO, 0, NO, 0, NO, /* T1@1 */ 0, NO, 0, NO, 0, NO, 0 /* T2@1 */);
     }
@@ -54,9 +54,9 @@ class MaskOperatorTest {
 
     @Test
     void aTokenNeverSeesAnotherSessionsTokens() {
-        MaskOperator op = new MaskOperator();
-        op.register(1, new VisibilityRule(Mode.GROUP_THINK, 2, true)); // synthesis lane and instructions visible
-        op.register(2, new VisibilityRule(Mode.GROUP_THINK, Integer.MIN_VALUE, true));
+        AttentionMask op = new Batch()
+                .rule(1, new VisibilityRule(Mode.GROUP_THINK, 2, true)) // synthesis lane and instructions visible
+                .rule(2, new VisibilityRule(Mode.GROUP_THINK, Integer.MIN_VALUE, true)).mask();
         List<Owner> keys = new ArrayList<>();
         int ordinal = 0;
         for (long session : new long[] {1, 2}) {
@@ -87,6 +87,6 @@ class MaskOperatorTest {
         assertThat(crossVisible).isZero();
         assertThat(sameVisible).isGreaterThan(all.length); // and within a session, more than the diagonal
         assertThatThrownBy(() -> op.build(new Owner[] {new Owner(3, 0, 0, 0)}, all, all.length))
-                .hasMessageContaining("no visibility rule registered for session 3");
+                .hasMessageContaining("the batch carries no visibility rule for session 3");
     }
 }

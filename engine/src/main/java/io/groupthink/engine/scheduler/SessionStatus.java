@@ -1,0 +1,18 @@
+package io.groupthink.engine.scheduler;
+
+/**
+ * A session's lifecycle, the one place it is kept. WAITING until admitted; PREFILLING while its
+ * prompt is stored chunk by chunk; DECODING while lanes sample; then exactly one of the three
+ * terminal states.
+ */
+public enum SessionStatus {
+    WAITING, PREFILLING, DECODING, FINISHED, CANCELLED, FAILED;
+
+    public boolean terminal() {
+        return this == FINISHED || this == CANCELLED || this == FAILED;
+    }
+
+    public boolean running() {
+        return this == PREFILLING || this == DECODING;
+    }
+}
