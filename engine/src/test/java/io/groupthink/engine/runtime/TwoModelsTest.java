@@ -1,6 +1,7 @@
 package io.groupthink.engine.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.TestModels;
@@ -18,14 +19,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Two models in one JVM, driven from 4 threads for 100 generations, give the tokens and logits of
- * their solo runs bit for bit: each model has its own kernel threads, and no caller's product can
- * take another's place.
+ * Two models in one JVM, driven from 4 threads for 100 generations, give the tokens of their solo
+ * runs exactly and their logits within rounding: each model has its own kernel threads, and no
+ * caller's product can take another's place.
  */
 class TwoModelsTest {
 
     private static final String[] PROMPTS = {"Once upon a time", "The cat", "Lily wanted", "One day, a big", "Tom"};
     private static final int TOKENS = 12;
+    /**
+     * Concurrent generations on one model share its scheduler's batches, and a product over several
+     * rows sums in another order than a one-row product: logits agree to rounding, not to the bit.
+     * A pool that let one caller take another's task gave wrong tokens, far outside this bound.
+     */
+    private static final float LOGIT_TOLERANCE = 1e-4f;
 
     @ParameterizedTest(name = "linear {0}")
     @ValueSource(strings = {"auto", "kernel"})
@@ -55,7 +62,7 @@ class TwoModelsTest {
                         assertThat(r.logits).as("model %d, prompt %d: steps", m, p).hasSameSizeAs(solo[m][p].logits);
                         for (int s = 0; s < r.logits.size(); s++) {
                             assertThat(r.logits.get(s)).as("model %d, prompt %d, step %d: logits", m, p, s)
-                                    .containsExactly(solo[m][p].logits.get(s));
+                                    .containsExactly(solo[m][p].logits.get(s), within(LOGIT_TOLERANCE));
                         }
                         return null;
                     }));
