@@ -132,7 +132,7 @@ public final class RandomModel {
         return v;
     }
 
-    private static void writeConfig(Spec s, Path dir) throws IOException {
+    public static void writeConfig(Spec s, Path dir) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode c = mapper.createObjectNode();
         String arch = switch (s.modelType()) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.model.ModelConfig;
+import io.groupthink.engine.train.ShippedModel;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.PrintStream;
@@ -44,12 +45,16 @@ final class Common {
 
     private Common() {}
 
-    /** Loads the model named by --model, reporting progress on stderr. */
+    /**
+     * Loads the model named by --model, reporting progress on stderr; without --model, the shipped
+     * enumeration model (commands that allow it).
+     */
     static Loaded load(Options o, PrintStream err) {
-        String given = o.required("--model");
+        boolean shipped = !o.has("--model");
+        String given = shipped ? "the shipped model " + ShippedModel.NAME : o.required("--model");
         int threads = o.intValue("--threads", 0, 1, 4096);
         String linear = o.choice("--linear", "auto", LinearFactory.NAMES);
-        Path dir = resolveModel(given, err);
+        Path dir = shipped ? ShippedModel.path() : resolveModel(given, err);
         err.print("Loading model " + given + " ... ");
         err.flush();
         long t0 = System.nanoTime();

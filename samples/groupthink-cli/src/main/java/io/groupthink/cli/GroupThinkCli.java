@@ -30,7 +30,7 @@ public final class GroupThinkCli {
     }
 
     private static final List<Command> COMMANDS = List.of(new GenerateCommand(), new ThinkCommand(),
-            new BenchCommand(), new RandomModelCommand(), new PullCommand());
+            new BenchCommand(), new RandomModelCommand(), new PullCommand(), new TrainDemoCommand());
 
     private GroupThinkCli() {}
 
@@ -130,7 +130,7 @@ public final class GroupThinkCli {
             }
         }
         throw new UsageException((name.startsWith("-") ? "unknown option " : "unknown command ") + name
-                + "; commands are generate, think, bench, random-model, pull, eval (see " + NAME + " --help)");
+                + "; commands are generate, think, bench, random-model, pull, train-demo, eval (see " + NAME + " --help)");
     }
 
     private static void printHelp(PrintStream out) {
