@@ -1,11 +1,11 @@
 package io.groupthink.engine.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.PromptTemplate;
 import io.groupthink.engine.model.ModelFolder;
+import io.groupthink.engine.model.RandomModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,30 +66,10 @@ public final class ModelFiles {
     public static void write(Path dir, double temperature, double topP) throws IOException {
         Files.createDirectories(dir);
         ObjectMapper mapper = new ObjectMapper();
-        ObjectNode t = mapper.createObjectNode();
-        t.put("version", "1.0");
-        t.putNull("truncation");
-        t.putNull("padding");
-        ArrayNode added = t.putArray("added_tokens");
-        String[] specials = {"<unk>", "<s>", "</s>"};
-        for (int i = 0; i < specials.length; i++) {
-            added.addObject().put("id", i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
-                    .put("rstrip", false).put("normalized", false).put("special", true);
-        }
+        ObjectNode t = RandomModel.tokenizerWithSpecials(mapper); // <unk> 0, <s> 1 (put in front), </s> 2
+        String[] specials = RandomModel.SPECIALS;
         t.putNull("normalizer");
         t.putObject("pre_tokenizer").put("type", "WhitespaceSplit");
-        ObjectNode post = t.putObject("post_processor");
-        post.put("type", "TemplateProcessing");
-        post.putArray("single").addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        ((ArrayNode) post.get("single")).addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        ArrayNode pair = post.putArray("pair");
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        ObjectNode st = post.putObject("special_tokens").putObject("<s>");
-        st.put("id", "<s>");
-        st.putArray("ids").add(BOS);
-        st.putArray("tokens").add("<s>");
         t.putNull("decoder"); // word-level decoding joins tokens with one space
         ObjectNode model = t.putObject("model");
         model.put("type", "WordLevel");
