@@ -32,40 +32,44 @@ public final class Trainer {
     /** Budgets the traces use; the slot width of SLOTTED positions depends on it. */
     static final int CHECKPOINT_EVERY = 250;
 
+    /** Sessions with a synthesis lane, which lists the distinct items the thinkers named. */
+    static final double SYNTHESIS_SHARE = 0.2;
+
     /** Batches a step's sessions are split into by length, so short ones are not padded to the longest. */
     static final int SPLIT = 3;
 
     static final int[] BUDGETS = {16, 24, 32, 48, 64, 96, 128};
 
     public record Config(long seed, int steps, int batch, double lr, int warmup, int hidden, int layers, int heads,
-            int ffn, int maxThinkers, int maxPositions, int threads, DType dtype, int logEvery) {
+            int ffn, int maxThinkers, int categories, int maxPositions, int threads, DType dtype, int logEvery) {
 
         /** The shipped model's recipe. */
         public static Config shipped() {
-            return new Config(19, 1200, 32, 3e-3, 100, 128, 4, 4, 512, 8, 2048, 2, DType.BF16, 50);
+            return new Config(19, 1000, 32, 3e-3, 100, 128, 4, 4, 512, 4, 2, 2048, 2, DType.BF16, 50);
         }
 
         public Config withSteps(int s) {
-            return new Config(seed, s, batch, lr, warmup, hidden, layers, heads, ffn, maxThinkers, maxPositions,
+            return new Config(seed, s, batch, lr, warmup, hidden, layers, heads, ffn, maxThinkers, categories, maxPositions,
                     threads, dtype, logEvery);
         }
 
         public Config withSize(int h, int l, int hs, int f, int b) {
-            return new Config(seed, steps, b, lr, warmup, h, l, hs, f, maxThinkers, maxPositions, threads, dtype,
+            return new Config(seed, steps, b, lr, warmup, h, l, hs, f, maxThinkers, categories, maxPositions, threads, dtype,
                     logEvery);
         }
 
         public Config withSeed(long s) {
-            return new Config(s, steps, batch, lr, warmup, hidden, layers, heads, ffn, maxThinkers, maxPositions,
+            return new Config(s, steps, batch, lr, warmup, hidden, layers, heads, ffn, maxThinkers, categories, maxPositions,
                     threads, dtype, logEvery);
         }
 
         void validate() {
             if (steps < 1 || batch < 1 || hidden < 8 || layers < 1 || heads < 1 || hidden % heads != 0
-                    || (hidden / heads) % 2 != 0 || ffn < 1 || lr <= 0 || maxThinkers < 2 || maxThinkers > 16) {
+                    || (hidden / heads) % 2 != 0 || ffn < 1 || lr <= 0 || maxThinkers < 2 || maxThinkers > 16
+                    || categories < 1 || categories > EnumerationTask.CATEGORIES.size()) {
                 throw new IllegalArgumentException("bad training config " + this
                         + ": need steps, batch >= 1; hidden divisible by heads into an even head size; lr > 0; "
-                        + "maxThinkers 2..16");
+                        + "maxThinkers 2..16; categories 1.." + EnumerationTask.CATEGORIES.size());
             }
         }
     }
@@ -87,15 +91,15 @@ public final class Trainer {
     private Trainer() {}
 
     /** Draws one training session: the mix that makes CoT, Independent and Group Think one model. */
-    static TraceBuilder.Session sample(Random r, int maxThinkers) {
-        List<String> categories = EnumerationTask.categoryNames();
+    static TraceBuilder.Session sample(Random r, int maxThinkers, int categoryCount) {
+        List<String> categories = EnumerationTask.categoryNames().subList(0, categoryCount);
         String category = categories.get(r.nextInt(categories.size()));
         double u = r.nextDouble();
         Mode mode = u < 0.55 ? Mode.GROUP_THINK : u < 0.85 ? Mode.INDEPENDENT : Mode.COT;
         int n = mode == Mode.COT ? 1 : 2 + r.nextInt(maxThinkers - 1);
         Layout layout = r.nextDouble() < 0.7 ? Layout.SLOTTED : Layout.INTERLEAVED;
         int budget = BUDGETS[r.nextInt(BUDGETS.length)];
-        boolean synthesize = r.nextDouble() < 0.2;
+        boolean synthesize = r.nextDouble() < SYNTHESIS_SHARE;
         return new TraceBuilder.Session(category, mode, n, layout, budget, synthesize);
     }
 
@@ -124,7 +128,7 @@ public final class Trainer {
             for (int s = 0; s < cfg.steps(); s++) {
                 List<Trace> batch = new ArrayList<>();
                 for (int i = 0; i < cfg.batch(); i++) {
-                    batch.add(traces.build(sample(random, cfg.maxThinkers()), random));
+                    batch.add(traces.build(sample(random, cfg.maxThinkers(), cfg.categories()), random));
                 }
                 double optimum = new TrainingBatch(batch).optimalLoss();
                 double lr = learningRate(cfg, s);

@@ -22,7 +22,7 @@ class TrainerTest {
 
     /** A small model with a short warm-up, so 20 steps move it. */
     private static Trainer.Config tiny(int steps) {
-        return new Trainer.Config(19, steps, 8, 1e-2, 2, 32, 2, 2, 64, 8, 2048, 2, DType.F32, 5);
+        return new Trainer.Config(19, steps, 8, 1e-2, 2, 32, 2, 2, 64, 8, 4, 2048, 2, DType.F32, 5);
     }
 
     @Test

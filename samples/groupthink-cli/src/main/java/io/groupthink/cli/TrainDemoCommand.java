@@ -70,7 +70,7 @@ final class TrainDemoCommand implements Command {
         Trainer.Config cfg = new Trainer.Config(o.longValue("--seed", shipped.seed()),
                 o.intValue("--steps", shipped.steps(), 1, 1_000_000), shipped.batch(), shipped.lr(), shipped.warmup(),
                 shipped.hidden(), shipped.layers(), shipped.heads(), shipped.ffn(), shipped.maxThinkers(),
-                shipped.maxPositions(), o.intValue("--threads", shipped.threads(), 1, 256),
+                shipped.categories(), shipped.maxPositions(), o.intValue("--threads", shipped.threads(), 1, 256),
                 DType.valueOf(dtype.toUpperCase(Locale.ROOT)), shipped.logEvery());
         int runs = o.intValue("--eval-runs", 24, 0, 10_000);
         if (!o.flag("--eval-only")) {
