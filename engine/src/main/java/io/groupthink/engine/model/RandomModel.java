@@ -171,7 +171,7 @@ public final class RandomModel {
     }
 
     /** The special tokens every generated tokenizer starts with: ids 0, 1 (BOS) and 2 (EOS). */
-    public static final String[] SPECIALS = {"<unk>", "<s>", "</s>"};
+    public static final List<String> SPECIALS = List.of("<unk>", "<s>", "</s>");
 
     /**
      * The parts of a {@code tokenizer.json} that generated tokenizers share: the three special
@@ -183,8 +183,8 @@ public final class RandomModel {
         t.putNull("truncation");
         t.putNull("padding");
         ArrayNode added = t.putArray("added_tokens");
-        for (int i = 0; i < SPECIALS.length; i++) {
-            added.addObject().put("id", i).put("content", SPECIALS[i]).put("single_word", false).put("lstrip", false)
+        for (int i = 0; i < SPECIALS.size(); i++) {
+            added.addObject().put("id", i).put("content", SPECIALS.get(i)).put("single_word", false).put("lstrip", false)
                     .put("rstrip", false).put("normalized", false).put("special", true);
         }
         ObjectNode post = t.putObject("post_processor");
@@ -207,7 +207,6 @@ public final class RandomModel {
     private static void writeTokenizer(Spec s, Path dir) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode t = tokenizerWithSpecials(mapper);
-        String[] specials = SPECIALS;
         ObjectNode normalizer = t.putObject("normalizer");
         normalizer.put("type", "Sequence");
         ArrayNode norms = normalizer.putArray("normalizers");
@@ -235,7 +234,7 @@ public final class RandomModel {
         model.put("byte_fallback", true);
         ObjectNode vocab = model.putObject("vocab");
         for (int i = 0; i < 3; i++) {
-            vocab.put(specials[i], i);
+            vocab.put(SPECIALS.get(i), i);
         }
         for (int b = 0; b < 256; b++) {
             vocab.put(String.format("<0x%02X>", b), 3 + b);

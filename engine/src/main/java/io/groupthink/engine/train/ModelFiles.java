@@ -67,17 +67,17 @@ public final class ModelFiles {
         Files.createDirectories(dir);
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode t = RandomModel.tokenizerWithSpecials(mapper); // <unk> 0, <s> 1 (put in front), </s> 2
-        String[] specials = RandomModel.SPECIALS;
+        List<String> specials = RandomModel.SPECIALS;
         t.putNull("normalizer");
         t.putObject("pre_tokenizer").put("type", "WhitespaceSplit");
         t.putNull("decoder"); // word-level decoding joins tokens with one space
         ObjectNode model = t.putObject("model");
         model.put("type", "WordLevel");
         ObjectNode vocab = model.putObject("vocab");
-        for (int i = 0; i < specials.length; i++) {
-            vocab.put(specials[i], i);
+        for (int i = 0; i < specials.size(); i++) {
+            vocab.put(specials.get(i), i);
         }
-        int id = specials.length;
+        int id = specials.size();
         for (String w : vocabulary()) {
             vocab.put(w, id++);
         }

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code groupthink-cli} command line: generate, think, bench, random-model and pull.
+ * The {@code groupthink-cli} command line: generate, think, bench, random-model, pull and train-demo.
  *
  * <p>Exit codes: 0 success, 1 the model or the engine failed (a bad model folder prints the
  * loader's message, which names the file and the problem), 2 a bad command line (one line that
