@@ -45,7 +45,7 @@ public final class Trainer {
 
         /** The shipped model's recipe. */
         public static Config shipped() {
-            return new Config(19, 1000, 32, 3e-3, 100, 128, 4, 4, 512, 4, 2, 2048, 2, DType.BF16, 50);
+            return new Config(19, 3000, 32, 3e-3, 100, 128, 4, 4, 512, 4, 2, 2048, 2, DType.BF16, 50);
         }
 
         public Config withSteps(int s) {
@@ -74,8 +74,14 @@ public final class Trainer {
         }
     }
 
-    /** @param losses mean loss of each step; @param optima the lowest loss possible on each step's batch */
-    public record Result(double[] losses, double[] optima, double seconds, long parameters) {
+    /**
+     * @param losses  mean loss of each step
+     * @param optima  the lowest loss possible on each step's batch
+     * @param skipped steps whose gradient was not finite, so no update was made; this happens rarely
+     *                and not at the same step from run to run (cause not found), and then two runs of one
+     *                seed part ways from that step
+     */
+    public record Result(double[] losses, double[] optima, double seconds, long parameters, int skipped) {
 
         /** Mean loss over the last {@code steps} steps. */
         public double lastLoss(int steps) {
@@ -166,7 +172,7 @@ public final class Trainer {
             }
             model.save(out, cfg.dtype());
             adam.close();
-            return new Result(losses, optima, (System.nanoTime() - t0) / 1e9, model.parameterCount());
+            return new Result(losses, optima, (System.nanoTime() - t0) / 1e9, model.parameterCount(), skipped);
         }
     }
 

