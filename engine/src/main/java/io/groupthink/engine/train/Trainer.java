@@ -23,9 +23,10 @@ import java.util.Random;
 
 /**
  * Trains the enumeration model and writes it as a Hugging Face folder. Mode and thinker count are
- * mixed in every batch (COT, INDEPENDENT and GROUP_THINK with 2 to 8 thinkers, both layouts, many
- * budgets, with and without a synthesis lane), so one model serves all three. Everything random
- * comes from {@link Config#seed}: the same seed and thread count give the same weights.
+ * mixed in every batch (COT, INDEPENDENT and GROUP_THINK with 2 to {@link Config#maxThinkers}
+ * thinkers, both layouts, many budgets, with and without a synthesis lane), so one model serves all
+ * three. Everything random comes from {@link Config#seed}: the same seed and thread count give the
+ * same data and starting weights (see {@link Result#skipped} for when runs part ways).
  */
 public final class Trainer {
 

@@ -5,7 +5,7 @@ import io.groupthink.engine.train.EnumerationTask;
 
 /**
  * The task the shipped model (models/groupthink-enum) was trained on: "List all fruits." over its
- * four categories of {@value EnumerationTask#ITEMS} one-word items. Seed s asks the category the
+ * trained categories of {@value EnumerationTask#ITEMS} one-word items. Seed s asks the category the
  * engine's own evaluation picks for s; coverage is distinct valid items / 12, read by the
  * enumeration scorer from the built-in validity lists.
  */
