@@ -191,6 +191,11 @@ public final class RandomModel {
         return new Borrowed(vocab, bos, eos);
     }
 
+    /** config.json with the generated tokenizer's BOS (1) and EOS (2). */
+    public static void writeConfig(Spec s, Path dir) throws IOException {
+        writeConfig(s, dir, 1, 2);
+    }
+
     private static void writeConfig(Spec s, Path dir, int bos, int eosId) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode c = mapper.createObjectNode();
@@ -228,28 +233,23 @@ public final class RandomModel {
         mapper.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ModelFolder.CONFIG).toFile(), c);
     }
 
-    /** Byte-fallback BPE: ids 0-2 special, 3-258 bytes, the rest opaque pieces (decodable, not produced by encode). */
-    private static void writeTokenizer(Spec s, Path dir) throws IOException {
-        ObjectMapper mapper = new ObjectMapper();
+    /** The special tokens every generated tokenizer starts with: ids 0, 1 (BOS) and 2 (EOS). */
+    public static final List<String> SPECIALS = List.of("<unk>", "<s>", "</s>");
+
+    /**
+     * The parts of a {@code tokenizer.json} that generated tokenizers share: the three special
+     * tokens and a post-processor that puts BOS in front; the caller adds the model and the rest.
+     */
+    public static ObjectNode tokenizerWithSpecials(ObjectMapper mapper) {
         ObjectNode t = mapper.createObjectNode();
         t.put("version", "1.0");
         t.putNull("truncation");
         t.putNull("padding");
         ArrayNode added = t.putArray("added_tokens");
-        String[] specials = {"<unk>", "<s>", "</s>"};
-        for (int i = 0; i < 3; i++) {
-            ObjectNode a = added.addObject();
-            a.put("id", i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
+        for (int i = 0; i < SPECIALS.size(); i++) {
+            added.addObject().put("id", i).put("content", SPECIALS.get(i)).put("single_word", false).put("lstrip", false)
                     .put("rstrip", false).put("normalized", false).put("special", true);
         }
-        ObjectNode normalizer = t.putObject("normalizer");
-        normalizer.put("type", "Sequence");
-        ArrayNode norms = normalizer.putArray("normalizers");
-        norms.addObject().put("type", "Prepend").put("prepend", "\u2581");
-        ObjectNode replace = norms.addObject().put("type", "Replace");
-        replace.putObject("pattern").put("String", " ");
-        replace.put("content", "\u2581");
-        t.putNull("pre_tokenizer");
         ObjectNode post = t.putObject("post_processor");
         post.put("type", "TemplateProcessing");
         ArrayNode single = post.putArray("single");
@@ -263,6 +263,21 @@ public final class RandomModel {
         st.put("id", "<s>");
         st.putArray("ids").add(1);
         st.putArray("tokens").add("<s>");
+        return t;
+    }
+
+    /** Byte-fallback BPE: ids 0-2 special, 3-258 bytes, the rest opaque pieces (decodable, not produced by encode). */
+    private static void writeTokenizer(Spec s, Path dir) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode t = tokenizerWithSpecials(mapper);
+        ObjectNode normalizer = t.putObject("normalizer");
+        normalizer.put("type", "Sequence");
+        ArrayNode norms = normalizer.putArray("normalizers");
+        norms.addObject().put("type", "Prepend").put("prepend", "\u2581");
+        ObjectNode replace = norms.addObject().put("type", "Replace");
+        replace.putObject("pattern").put("String", " ");
+        replace.put("content", "\u2581");
+        t.putNull("pre_tokenizer");
         ObjectNode decoder = t.putObject("decoder");
         decoder.put("type", "Sequence");
         ArrayNode decs = decoder.putArray("decoders");
@@ -282,7 +297,7 @@ public final class RandomModel {
         model.put("byte_fallback", true);
         ObjectNode vocab = model.putObject("vocab");
         for (int i = 0; i < 3; i++) {
-            vocab.put(specials[i], i);
+            vocab.put(SPECIALS.get(i), i);
         }
         for (int b = 0; b < 256; b++) {
             vocab.put(String.format("<0x%02X>", b), 3 + b);

@@ -3,7 +3,7 @@ package io.groupthink.engine.runtime;
 import io.groupthink.engine.model.ModelConfig;
 
 /** Rotary embedding tables in the Hugging Face rotate-half convention, with Llama 3 scaling. */
-final class Rope {
+public final class Rope {
 
     private Rope() {}
 
@@ -33,7 +33,7 @@ final class Rope {
     }
 
     /** {cos, sin}, each [maxPositions, hd] row-major, the two halves of a row equal. */
-    static float[][] tables(ModelConfig c) {
+    public static float[][] tables(ModelConfig c) {
         int hd = c.headDim();
         int half = hd / 2;
         double[] inv = inverseFrequencies(c);
@@ -54,7 +54,7 @@ final class Rope {
     }
 
     /** R with x @ R = cat(-x[half:], x[:half]). */
-    static float[] rotateHalfMatrix(int hd) {
+    public static float[] rotateHalfMatrix(int hd) {
         int half = hd / 2;
         float[] r = new float[hd * hd];
         for (int j = 0; j < half; j++) {

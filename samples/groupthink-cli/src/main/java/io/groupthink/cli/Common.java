@@ -7,6 +7,7 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ollama.OllamaStore;
+import io.groupthink.engine.train.ShippedModel;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.IOException;
@@ -77,13 +78,17 @@ final class Common {
 
     private Common() {}
 
-    /** Loads the model named by --model, reporting progress on stderr. */
+    /**
+     * Loads the model named by --model, reporting progress on stderr; without --model, the shipped
+     * enumeration model (commands that allow it).
+     */
     static Loaded load(Options o, PrintStream err) {
-        String given = o.required("--model");
+        boolean shipped = !o.has("--model");
+        String given = shipped ? "the shipped model " + ShippedModel.NAME : o.required("--model");
         int threads = o.intValue("--threads", 0, 1, 4096);
         String linear = o.choice("--linear", "auto", LinearFactory.NAMES);
         String quantize = o.choice("--quantize", "none", LinearFactory.QUANTIZE);
-        Path dir = resolveModel(given, err);
+        Path dir = shipped ? ShippedModel.path() : resolveModel(given, err);
         err.print("Loading model " + given + " ... ");
         err.flush();
         long t0 = System.nanoTime();

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code groupthink-cli} command line: generate, think, bench, random-model and pull.
+ * The {@code groupthink-cli} command line: generate, think, bench, random-model, pull and train-demo.
  *
  * <p>Exit codes: 0 success, 1 the model or the engine failed (a bad model folder prints the
  * loader's message, which names the file and the problem), 2 a bad command line (one line that
@@ -30,7 +30,8 @@ public final class GroupThinkCli {
     }
 
     private static final List<Command> COMMANDS = List.of(new GenerateCommand(), new ThinkCommand(),
-            new BenchCommand(), new RandomModelCommand(), new GgufQuantizeCommand(), new PullCommand());
+            new BenchCommand(), new RandomModelCommand(), new GgufQuantizeCommand(), new PullCommand(),
+            new TrainDemoCommand());
 
     private GroupThinkCli() {}
 
@@ -130,7 +131,7 @@ public final class GroupThinkCli {
             }
         }
         throw new UsageException((name.startsWith("-") ? "unknown option " : "unknown command ") + name
-                + "; commands are generate, think, bench, random-model, pull, eval (see " + NAME + " --help)");
+                + "; commands are generate, think, bench, random-model, pull, train-demo, eval (see " + NAME + " --help)");
     }
 
     private static void printHelp(PrintStream out) {

@@ -32,7 +32,7 @@ final class ThinkCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model DIR|FILE (--question TEXT | --prompt-file FILE|-) --thinkers N --mode group|independent|cot --layout slotted|interleaved "
+        return "[--model DIR|FILE] (--question TEXT | --prompt-file FILE|-) --thinkers N --mode group|independent|cot --layout slotted|interleaved "
                 + "--max-tokens K [--greedy | --temperature T --top-p P --seed S] [--synthesize "
                 + "[--synthesis-tokens M]] [--role TEXT]... [--json [--trace]] [--logits K]";
     }
@@ -42,7 +42,8 @@ final class ThinkCommand implements Command {
         return """
                 Runs one Group Think session. In group mode every thinker sees the others' tokens as they are
                 written; independent is the baseline where each sees only the prompt and itself; cot is a
-                single thinker. On a terminal the thinkers' lanes are redrawn live, each in its colour (set
+                single thinker. Without --model it runs the shipped enumeration model (models/groupthink-enum,
+                offline; ask it e.g. "List all fruits."). On a terminal the thinkers' lanes are redrawn live, each in its colour (set
                 NO_COLOR to turn colour off); otherwise each lane is printed, labelled, when the thinkers are
                 done. Then the final answer (with --synthesize, streamed) and a stats line: decode steps,
                 tokens, tok/s, wall ms, KV bytes.
@@ -134,7 +135,6 @@ final class ThinkCommand implements Command {
 
     /** Builds and validates the request from the options, before any model is loaded. */
     static GroupThinkRequest request(Options o) {
-        o.required("--model");
         String question = Common.text(o, "--question");
         if (question.isBlank()) {
             throw new UsageException("--question must not be empty");

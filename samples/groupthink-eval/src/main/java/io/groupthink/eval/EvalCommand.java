@@ -35,7 +35,8 @@ public final class EvalCommand {
               coverage against decoding steps: coverage.csv, chart-<task>.png, summary.md, transcripts/.
 
               --model DIR|FILE     Hugging Face model folder, GGUF file or ollama:NAME[:TAG] (required)
-              --tasks LIST         enumeration,floyd-warshall,programming (default: all three)
+              --tasks LIST         enumeration,floyd-warshall,programming (default: all three), or
+                                   trained-enumeration (the shipped model's task)
               --thinkers LIST      thinker counts N for group and independent, 1..16 (default: 1,2,4,8)
               --modes LIST         group,independent,cot (default: all three; cot always runs N=1)
               --budget K           tokens per thinker (default: 128; cot gets K x max N, within the context)

@@ -10,18 +10,23 @@ public interface Task {
 
     TaskInstance instance(long seed);
 
-    /** The task names {@link #byName} knows, in their canonical order. */
+    /**
+     * The general tasks, in their canonical order (the default run). {@link #byName} also knows
+     * {@link TrainedEnumerationTask}, which only the shipped model is trained for.
+     */
     List<String> NAMES = List.of(EnumerationTask.NAME, FloydWarshallTask.NAME, ProgrammingTask.NAME);
 
-    /** enumeration, floyd-warshall (or fw) or programming; IllegalArgumentException otherwise. */
+    /** enumeration, floyd-warshall (or fw), programming or trained-enumeration; IllegalArgumentException otherwise. */
     static Task byName(String name) {
         String v = name == null ? "" : name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         return switch (v) {
             case "enumeration", "enum" -> new EnumerationTask();
             case "floyd-warshall", "floydwarshall", "fw" -> new FloydWarshallTask();
             case "programming", "code" -> new ProgrammingTask();
+            case "trained-enumeration", "trained" -> new TrainedEnumerationTask();
             default -> throw new IllegalArgumentException("unknown task '" + name
-                    + "'; use enumeration, floyd-warshall or programming");
+                    + "'; use enumeration, floyd-warshall, programming or "
+                    + "trained-enumeration");
         };
     }
 }
