@@ -9,17 +9,14 @@ import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.VisibilityRule;
-import io.groupthink.engine.runtime.AttentionMask;
 import io.groupthink.engine.runtime.Batch;
 import io.groupthink.engine.runtime.KvCache;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.runtime.Owner;
+import io.groupthink.engine.scheduler.SessionStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,33 +120,29 @@ class ShippedModelTest {
         boolean sees(VisibilityRule rule, Owner q, Owner k);
     }
 
-    /** GroupThinkModel.run's loop with another mask operator. */
+    /**
+     * The scheduler's prefill-then-decode loop, run here so that each session's rule in the batch
+     * can be swapped for a mutated one: the engine itself takes the rule from the session.
+     */
     static List<GroupThinkResult> runWithMask(List<GroupThinkSession> sessions, Visibility visibility) {
-        Map<Long, VisibilityRule> rules = new HashMap<>();
-        sessions.forEach(s -> rules.put(s.id(), s.rule()));
-        AttentionMask mask = (queries, keys, keyCount) -> {
-            float[] m = new float[queries.length * keyCount];
-            Arrays.fill(m, Float.NEGATIVE_INFINITY);
-            for (int i = 0; i < queries.length; i++) {
-                VisibilityRule rule = rules.get(queries[i].session());
-                for (int j = 0; j < keyCount; j++) {
-                    if (keys[j] != null && keys[j].session() == queries[i].session()
-                            && visibility.sees(rule, queries[i], keys[j])) {
-                        m[i * keyCount + j] = 0f;
-                    }
-                }
-            }
-            return m;
-        };
         int capacity = sessions.stream().mapToInt(GroupThinkSession::maxTokens).sum();
         try (KvCache cache = model.newKvCache(capacity)) {
+            sessions.forEach(GroupThinkSession::admit);
             while (sessions.stream().anyMatch(s -> !s.isDone())) {
                 Batch batch = new Batch();
-                sessions.forEach(s -> s.contribute(batch));
-                if (batch.isEmpty()) {
-                    continue;
+                for (GroupThinkSession s : sessions) {
+                    if (s.isDone()) {
+                        continue;
+                    }
+                    if (s.status() == SessionStatus.PREFILLING) {
+                        s.placePrompt(batch, s.plan().shared().length, true);
+                    } else {
+                        s.placeDecode(batch);
+                    }
+                    VisibilityRule rule = s.rule();
+                    batch.rule(s.id(), (q, k) -> visibility.sees(rule, q, k));
                 }
-                float[][] logits = model.transformer().forward(batch, cache, mask);
+                float[][] logits = model.transformer().forward(batch, cache);
                 sessions.forEach(s -> s.accept(logits, 0));
             }
             return sessions.stream().map(s -> s.result(cache.bytesPerToken())).toList();
