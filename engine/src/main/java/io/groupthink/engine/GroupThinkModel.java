@@ -13,11 +13,13 @@ import io.groupthink.engine.model.GenerationConfig;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ModelSource;
 import io.groupthink.engine.model.Weights;
+import io.groupthink.engine.quant.GgmlType;
 import io.groupthink.engine.runtime.KernelSelector;
 import io.groupthink.engine.runtime.KvCache;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.runtime.TorchRuntime;
 import io.groupthink.engine.runtime.Transformer;
+import io.groupthink.engine.runtime.WeightStorage;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.engine.scheduler.Scheduler;
 import io.groupthink.engine.scheduler.SchedulerOptions;
@@ -95,7 +97,7 @@ public final class GroupThinkModel implements AutoCloseable {
             this.generationConfig = folder.generationConfig();
             // Choose the linear operator first: with the few-row kernel on the cores, LibTorch keeps one
             // thread for the small ops (its OpenMP workers would otherwise spin on the kernel's cores).
-            LinearFactory linears = options.linearsOrAuto();
+            LinearFactory linears = followFileQuantization(options.linearsOrAuto(), tensorTypes);
             m = TorchRuntime.newManager(options.threads());
             if (options.ownsTorchThreads() && linears instanceof KernelSelector.Vector) {
                 TorchRuntime.setIntraOpThreads(1); // opt-in, see Options#ownsTorchThreads
@@ -115,6 +117,32 @@ public final class GroupThinkModel implements AutoCloseable {
         // A model that emits BOS has started a new document (llama2.c's stories models end that way).
         stops.add(config.bosTokenId());
         this.stopIds = Set.copyOf(stops);
+    }
+
+    /**
+     * A quantized file runs quantized on the kernel: where the kernel would hold weights as bf16/fp32
+     * (no quantization asked for), it holds them in the kernel format of the file's most common
+     * quantized matrix type. Q8_0 and Q4_0 blocks come back bit for bit (dequantizing then
+     * quantizing a ggml block is exact: its largest code maps back to itself); K-quants become
+     * Q8_0, the kernel format that adds the least error. An explicit quantization wins.
+     */
+    static LinearFactory followFileQuantization(LinearFactory linears, Map<String, Integer> tensorTypes) {
+        if (!(linears instanceof KernelSelector.Vector v) || v.storage() != WeightStorage.BF16_WHERE_EXACT) {
+            return linears;
+        }
+        GgmlType dominant = null;
+        int most = 0;
+        for (GgmlType type : GgmlType.values()) {
+            int n = tensorTypes.getOrDefault(type.name(), 0);
+            if (type.quantized() && n > most) {
+                dominant = type;
+                most = n;
+            }
+        }
+        if (dominant == null) {
+            return linears;
+        }
+        return v.withStorage(dominant == GgmlType.Q4_0 ? WeightStorage.Q4_0 : WeightStorage.Q8_0);
     }
 
     /**

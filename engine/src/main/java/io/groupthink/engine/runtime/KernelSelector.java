@@ -34,6 +34,11 @@ public final class KernelSelector {
             return storage;
         }
 
+        /** The same kernel holding its weights as {@code other}. */
+        public Vector withStorage(WeightStorage other) {
+            return other == storage ? this : new Vector(parts, other, null);
+        }
+
         @Override
         public Linear create(NDArray weight, NDArray bias) {
             return switch (storage) {
