@@ -312,7 +312,10 @@ class GroupThinkAutoConfigurationTests {
         CountDownLatch firstToken = new CountDownLatch(1);
         AtomicReference<Throwable> error = new AtomicReference<>();
         CountDownLatch ended = new CountDownLatch(1);
-        runner.withPropertyValues("groupthink.defaults.tokens-per-thinker=200").run(ctx -> {
+        // no drain time: the running session cannot finish and must end with "shutting down"
+        // (EngineShutdownTests covers sessions finishing within a drain)
+        runner.withPropertyValues("groupthink.defaults.tokens-per-thinker=200", "groupthink.engine.drain-time=0s")
+                .run(ctx -> {
             Disposable d = ctx.getBean(GroupThinkChatClient.class).prompt("Tom had a ball.").thinkers(2)
                     .synthesize(false)
                     .stepHook(new SlowHook(20))

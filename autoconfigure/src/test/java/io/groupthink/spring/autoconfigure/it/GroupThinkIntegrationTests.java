@@ -331,6 +331,13 @@ class GroupThinkIntegrationTests {
             assertThat(meters.get(GroupThinkGauges.KV_TOKENS).gauge().value()).isPositive();
             assertThat(meters.get(GroupThinkGauges.QUEUED_SESSIONS).gauge().value()).isZero();
 
+            // token events reach the registry through the session's outbox, off the engine thread:
+            // the paused engine has produced pauseAt tokens per lane, and the registry catches up
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline && !endpoint.groupThink().sessions().isEmpty()
+                    && endpoint.groupThink().sessions().get(0).lanes().get(0).tokens() < pauseAt) {
+                Thread.sleep(10);
+            }
             GroupThinkEndpoint.GroupThinkDescriptor d = endpoint.groupThink();
             assertThat(d.model().type()).isEqualTo("llama");
             assertThat(d.model().contextLength()).isEqualTo(512);
