@@ -8,6 +8,7 @@ import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.sampling.SamplingOptions;
@@ -32,7 +33,8 @@ final class ThinkCommand implements Command {
     public String usage() {
         return "--model DIR --question TEXT --thinkers N --mode group|independent|cot --layout slotted|interleaved "
                 + "--max-tokens K [--greedy | --temperature T --top-p P --seed S] [--synthesize "
-                + "[--synthesis-tokens M]] [--role TEXT]... [--json] [--logits K]";
+                + "[--synthesis-tokens M]] [--role TEXT]... [--rounds R --segment S --summary-tokens M [--carry m]] "
+                + "[--json] [--logits K]";
     }
 
     @Override
@@ -47,7 +49,12 @@ final class ThinkCommand implements Command {
                 With --json, prints one JSON object: thinkers [{lane, label, generated_ids, text,
                 finish_reason, logits}], final_answer, decode_steps, prompt_tokens, generated_tokens, kv_bytes,
                 batch_rows, sampling and timings {load_ms, prefill_ms, decode_ms_per_step, tokens_per_second,
-                wall_ms, total_ms}.""";
+                wall_ms, total_ms}.
+                With --rounds, the thinkers reason in rounds of --segment tokens each; a summary lane condenses
+                each round, its KV is released, and the next round starts from the question and the summary
+                (plus each thinker's last --carry tokens): memory and step time stay flat. Each round is
+                printed as it ends; --json gives rounds [{round, segments, summary, kv_tokens, ...}],
+                kv_bound_tokens and peak_kv_tokens.""";
     }
 
     @Override
@@ -67,6 +74,7 @@ final class ThinkCommand implements Command {
                 + "needs --synthesize"));
         specs.add(Options.Spec.multi("--role", "TEXT", "a role per thinker, in order (repeat once per thinker)"));
         specs.add(Options.Spec.multi("--stop", "STR", "a thinker stops after this text (repeatable)"));
+        specs.addAll(ThinkInRounds.OPTIONS);
         specs.addAll(Common.RUN_OPTIONS);
         return specs;
     }
@@ -74,11 +82,15 @@ final class ThinkCommand implements Command {
     @Override
     public int execute(Options o, Io io) {
         GroupThinkRequest request = request(o);
+        RoundOptions rounds = ThinkInRounds.options(o);
         boolean json = o.flag("--json");
         if (request.topLogits() > 0 && !json) {
             throw new UsageException("--logits only applies with --json");
         }
         try (Common.Loaded loaded = Common.load(o, io.err())) {
+            if (rounds != null) {
+                return ThinkInRounds.execute(loaded, request, rounds, json, io);
+            }
             GroupThinkModel model = loaded.model();
             LanePrinter printer = json ? null : new LanePrinter(io, request);
             GroupThinkSession session;
