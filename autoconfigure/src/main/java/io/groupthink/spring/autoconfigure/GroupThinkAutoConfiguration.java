@@ -7,6 +7,7 @@ import io.groupthink.engine.hub.ModelPuller;
 import io.groupthink.engine.hub.TextProgressBar;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundListener;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.runtime.LinearFactory;
 import io.groupthink.engine.scheduler.EngineListener;
@@ -93,8 +94,12 @@ public class GroupThinkAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public GroupThinkSessions groupThinkSessions(GroupThinkModel model, Scheduler scheduler, SessionRegistry registry,
-            GroupThinkProperties properties, ObjectProvider<SessionGuard> guard) {
-        return new GroupThinkSessions(model, scheduler, registry, properties, guard.getIfUnique(() -> SessionGuard.NONE));
+            GroupThinkProperties properties, ObjectProvider<SessionGuard> guard,
+            ObjectProvider<RoundListener> roundListeners) {
+        GroupThinkSessions sessions = new GroupThinkSessions(model, scheduler, registry, properties,
+                guard.getIfUnique(() -> SessionGuard.NONE));
+        roundListeners.orderedStream().forEach(sessions::observeRounds); // the meters of sessions in rounds
+        return sessions;
     }
 
     @Bean

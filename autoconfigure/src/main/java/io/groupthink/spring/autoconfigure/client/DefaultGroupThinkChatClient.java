@@ -4,6 +4,8 @@ import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.spring.autoconfigure.GroupThinkEvent;
@@ -72,6 +74,47 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         private PromptTemplate template;
         private Boolean othersSeeInstructions;
         private StepHook hook = StepHook.NONE;
+        private Integer rounds;
+        private Integer segmentTokens;
+        private Integer summaryTokens;
+        private Integer carryTokens;
+
+        @Override
+        public PromptSpec rounds(int maxRounds) {
+            this.rounds = maxRounds;
+            return this;
+        }
+
+        @Override
+        public PromptSpec segmentTokens(int tokens) {
+            this.segmentTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public PromptSpec summaryTokens(int tokens) {
+            this.summaryTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public PromptSpec carryTokens(int tokens) {
+            this.carryTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public RoundsResult callInRounds() {
+            RoundOptions d = sessions.properties().getRounds().toOptions();
+            RoundOptions options = new RoundOptions(or(rounds, d.rounds()), or(segmentTokens, d.segmentTokens()),
+                    or(summaryTokens, d.summaryTokens()), or(carryTokens, d.carryTokens()), d.summaryPerThinker(),
+                    d.finalMarker(), d.prompts());
+            return sessions.callInRounds(build(null), options, null, null);
+        }
+
+        private static int or(Integer value, int fallback) {
+            return value != null ? value : fallback;
+        }
 
         @Override
         public PromptSpec system(String text) {
