@@ -538,14 +538,11 @@ public class GroupThinkProperties {
 
         public RoundOptions toOptions() {
             RoundPrompts d = RoundPrompts.DEFAULT;
-            RoundPrompts words = new RoundPrompts(or(summarySystem, d.summarySystem()), or(summaryUser, d.summaryUser()),
-                    d.summaryHeader(), or(continuation, d.continuation()), d.finalAnswer(), d.noSummary());
+            RoundPrompts words = new RoundPrompts(Prompt.or(summarySystem, d.summarySystem()),
+                    Prompt.or(summaryUser, d.summaryUser()), d.summaryHeader(), Prompt.or(continuation, d.continuation()),
+                    d.finalAnswer(), d.noSummary());
             return new RoundOptions(maxRounds, segmentTokens, summaryTokens, carryTokens, summaryPerThinker, finalMarker,
                     words);
-        }
-
-        private static String or(String value, String fallback) {
-            return value == null ? fallback : value;
         }
 
         public int getMaxRounds() {
