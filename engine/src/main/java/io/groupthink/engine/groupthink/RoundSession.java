@@ -118,7 +118,7 @@ public final class RoundSession {
 
     /** Queues round 1; the result completes when the last round (and the final-answer lane) ends. */
     public RoundSession start() {
-        startRound(false);
+        step(() -> startRound(false)); // a failure (the engine refused it, a listener threw) completes the result
         return this;
     }
 

@@ -318,6 +318,38 @@ class RoundSessionTest {
     }
 
     @Test
+    void aCancelEndsTheRoundsAndFreesTheirKv() throws Exception {
+        GroupThinkModel model = model();
+        java.util.concurrent.CountDownLatch round2 = new java.util.concurrent.CountDownLatch(1);
+        RoundSession session = new RoundSession(model, request(2, Layout.SLOTTED),
+                RoundOptions.of(50, 8, 8, 0).withFinalMarker(null), new RoundListener() {
+                    @Override
+                    public void onRoundStart(int round, String question) {
+                        if (round == 2) {
+                            round2.countDown();
+                        }
+                    }
+                }, fullBudget(model, null));
+        session.start();
+        assertThat(round2.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        session.cancel();
+        assertThatThrownBy(session::await).isInstanceOf(java.util.concurrent.CancellationException.class)
+                .hasMessageContaining("cancelled");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (model.scheduler().stats().kvTokensInUse() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(model.scheduler().stats().kvTokensInUse()).isZero();
+        assertThatThrownBy(new RoundSession(model, request(2, Layout.SLOTTED), RoundOptions.of(2, 4, 4, 0),
+                new RoundListener() {
+                    @Override
+                    public void onRoundStart(int round, String question) {
+                        throw new IllegalStateException("start listener broke");
+                    }
+                }, null).start()::await).hasMessageContaining("start listener broke");
+    }
+
+    @Test
     void badOptionsGetClearErrors() {
         GroupThinkModel model = model();
         GroupThinkRequest request = request(4, Layout.SLOTTED);
