@@ -83,9 +83,11 @@ public final class RoundSession {
         PromptPlan roundPlan = segmentPlan(words.fill(words.continuation(), request.question(), "", null));
         int header = roundPlan.maxHeader();
         this.pieceCap = header + m + s + 2; // label, carried and new tokens, newline; +1 for the seam
-        this.summaryCap = options.summaryPerThinker() ? thinkers * (bigM + header + 1) : bigM + 1;
+        int label = tokenizer.encode(label(thinkers) + "\n", false).length;
+        this.summaryCap = options.summaryPerThinker() ? thinkers * (bigM + label + 1) : bigM + 1;
         // Worst cases with the placeholders at their caps: the summary where {summary} is, m carried per thinker.
-        int segmentNeed = tokens(roundPlan) + summaryCap + thinkers * (m + s);
+        int firstRound = tokens(segmentPlan(request.question())) + thinkers * s; // a continuation may drop the question
+        int segmentNeed = Math.max(firstRound, tokens(roundPlan) + summaryCap + thinkers * (m + s));
         int segmentPositions = roundPlan.base() + summaryCap + thinkers * (header + m + s);
         int summaryPrompt = tokens(summaryPlan(words.fill(words.summaryUser(), request.question(), "", ""))) + summaryCap;
         int summaryNeed = options.summaryPerThinker() ? thinkers * (summaryPrompt + pieceCap + bigM)
@@ -203,7 +205,7 @@ public final class RoundSession {
         for (int n = 0; n < summaries.size(); n++) {
             GroupThinkResult.ThinkerResult s = summaries.get(n).thinkers().get(0);
             lanes.add(s);
-            text.append(summaries.size() > 1 ? "Thinker" + (n + 1) + ": " : "").append(s.text().strip())
+            text.append(summaries.size() > 1 ? label(n + 1) : "").append(s.text().strip())
                     .append(summaries.size() > 1 ? "\n" : "");
             kvBytes += summaries.get(n).kvBytes();
             markerReached |= options.finalMarker() != null && s.text().contains(options.finalMarker());
@@ -312,6 +314,11 @@ public final class RoundSession {
             cancelled = true;
             fail(t);
         }
+    }
+
+    /** What opens thinker {@code id}'s summary when each thinker has its own. */
+    private static String label(int id) {
+        return "Thinker" + id + ": ";
     }
 
     private PromptPlan segmentPlan(String question) {

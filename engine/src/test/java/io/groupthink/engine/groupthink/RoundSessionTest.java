@@ -275,6 +275,29 @@ class RoundSessionTest {
     }
 
     @Test
+    void oneSummaryPerThinkerInCotAndIndependentModes() {
+        GroupThinkModel model = model();
+        RoundOptions perThinker = RoundOptions.of(2, 6, 5, 2).withFinalMarker(null).withSummaryPerThinker(true);
+        GroupThinkRequest independent = request(3, Layout.SLOTTED).toBuilder().mode(Mode.INDEPENDENT).build();
+        RoundSession session = new RoundSession(model, independent, perThinker, null, fullBudget(model, null));
+        RoundsResult result = session.start().await();
+        assertThat(result.rounds()).hasSize(2);
+        for (RoundsResult.Round r : result.rounds()) {
+            assertThat(r.summaries()).hasSize(3).allSatisfy(t -> assertThat(t.tokens()).hasSize(5));
+            assertThat(r.summary()).startsWith("Thinker1: ").contains("\nThinker2: ", "\nThinker3: ");
+            assertThat(r.kvTokens()).isLessThanOrEqualTo(session.bound());
+        }
+        assertThat(result.rounds().get(1).question()).contains(result.rounds().get(0).summary());
+
+        GroupThinkRequest cot = request(1, Layout.SLOTTED).toBuilder().mode(Mode.COT).build();
+        RoundsResult single = new RoundSession(model, cot, RoundOptions.of(3, 6, 5, 6).withFinalMarker(null), null,
+                fullBudget(model, null)).start().await();
+        assertThat(single.rounds()).hasSize(3);
+        assertThat(single.rounds().get(2).carried()[0]).containsExactly(single.rounds().get(1).segments().get(0)
+                .tokens());
+    }
+
+    @Test
     void aRoundEndsEarlyWhenEveryThinkerStops() {
         GroupThinkModel model = model();
         int eos = model.config().eosTokenIds().get(0);
