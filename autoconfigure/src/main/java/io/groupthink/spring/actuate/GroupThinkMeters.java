@@ -3,6 +3,8 @@ package io.groupthink.spring.actuate;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
+import io.groupthink.engine.groupthink.RoundListener;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -16,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * same way: tokens by mode and thinker count, step latency, batch rows, queue wait, session
  * outcomes and durations. Gauges of the engine's state are in {@link GroupThinkGauges}.
  */
-public class GroupThinkMeters implements EngineListener {
+public class GroupThinkMeters implements EngineListener, RoundListener {
 
     public static final String TOKENS = "groupthink.tokens";
     public static final String STEP_LATENCY = "groupthink.step.latency";
@@ -24,6 +26,8 @@ public class GroupThinkMeters implements EngineListener {
     public static final String QUEUE_WAIT = "groupthink.queue.wait";
     public static final String SESSIONS = "groupthink.sessions";
     public static final String SESSION_DURATION = "groupthink.session.duration";
+    public static final String ROUNDS = "groupthink.rounds";
+    public static final String SUMMARY_TOKENS = "groupthink.rounds.summary.tokens";
 
     private final MeterRegistry registry;
     private final Timer stepLatency;
@@ -74,6 +78,21 @@ public class GroupThinkMeters implements EngineListener {
                 .register(registry)
                 .record((long) (result.wallMillis() * 1_000_000), TimeUnit.NANOSECONDS);
         outcome("completed");
+    }
+
+    /** A session in rounds ended: its rounds, and the tokens its summaries took. */
+    @Override
+    public void onComplete(RoundsResult result) {
+        DistributionSummary.builder(ROUNDS)
+                .description("Rounds per session in rounds")
+                .baseUnit("rounds")
+                .register(registry)
+                .record(result.rounds().size());
+        Counter.builder(SUMMARY_TOKENS)
+                .description("Tokens written by the summaries of sessions in rounds")
+                .baseUnit("tokens")
+                .register(registry)
+                .increment(result.summaryTokens());
     }
 
     @Override

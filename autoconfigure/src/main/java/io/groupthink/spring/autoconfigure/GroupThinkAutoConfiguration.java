@@ -6,6 +6,7 @@ import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.hub.HubException;
 import io.groupthink.engine.hub.HubSettings;
 import io.groupthink.engine.hub.ModelPuller;
+import io.groupthink.engine.groupthink.RoundListener;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.engine.runtime.LinearFactory;
@@ -123,9 +124,12 @@ public class GroupThinkAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public GroupThinkSessions groupThinkSessions(GroupThinkModel model, Scheduler scheduler, SessionRegistry registry,
-            GroupThinkProperties properties, ObjectProvider<SessionGuard> guard) {
-        return new GroupThinkSessions(model, scheduler, registry, properties.toSessionDefaults(),
+            GroupThinkProperties properties, ObjectProvider<SessionGuard> guard,
+            ObjectProvider<RoundListener> roundListeners) {
+        GroupThinkSessions sessions = new GroupThinkSessions(model, scheduler, registry, properties.toSessionDefaults(),
                 guard.getIfUnique(() -> SessionGuard.NONE));
+        roundListeners.orderedStream().forEach(sessions::observeRounds); // the meters of sessions in rounds
+        return sessions;
     }
 
     @Bean

@@ -7,6 +7,8 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
 import io.groupthink.engine.runtime.LinearFactory;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundPrompts;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.engine.scheduler.SchedulerOptions;
 import io.groupthink.spring.session.SessionDefaults;
@@ -45,6 +47,8 @@ public class GroupThinkProperties implements InitializingBean {
 
     private final Limits limits = new Limits();
 
+    private final Rounds rounds = new Rounds();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -71,6 +75,10 @@ public class GroupThinkProperties implements InitializingBean {
 
     public Prompt getPrompt() {
         return prompt;
+    }
+
+    public Rounds getRounds() {
+        return rounds;
     }
 
     public Limits getLimits() {
@@ -122,12 +130,12 @@ public class GroupThinkProperties implements InitializingBean {
         prompt.validate(p + "prompt.");
     }
 
-    /** The session service's defaults: {@code defaults.*}, {@code sampling.*}, {@code prompt.*} and {@code limits.*}. */
+    /** The session service's defaults: {@code defaults.*}, {@code sampling.*}, {@code prompt.*}, {@code limits.*} and {@code rounds.*}. */
     public SessionDefaults toSessionDefaults() {
         return new SessionDefaults(defaults.thinkers, defaults.tokensPerThinker, defaults.mode, defaults.layout,
                 defaults.synthesize, defaults.synthesisTokens, defaults.othersSeeInstructions, sampling.toOptions(),
                 prompt.toTemplate(), defaults.structuredOutputRetries, new SessionDefaults.Limits(limits.maxThinkers,
-                        limits.maxTokensPerThinker, limits.maxPromptChars));
+                        limits.maxTokensPerThinker, limits.maxPromptChars), rounds.toOptions());
     }
 
     /** The model to load, once, at start-up. */
@@ -647,6 +655,122 @@ public class GroupThinkProperties implements InitializingBean {
 
         public void setMaxPromptChars(int maxPromptChars) {
             this.maxPromptChars = maxPromptChars;
+        }
+    }
+
+    /**
+     * Reasoning in rounds in a fixed KV budget (InftyThink): a call that asks for rounds runs at
+     * most {@code max-rounds} segments of {@code segment-tokens} per thinker, each closed by a
+     * summary of {@code summary-tokens}; the next round starts from the question and the summary.
+     */
+    public static class Rounds {
+
+        /** Most rounds per session (R). */
+        private int maxRounds = 8;
+
+        /** Tokens per thinker per round (S). */
+        private int segmentTokens = 256;
+
+        /** Tokens of each round's summary (M). */
+        private int summaryTokens = 128;
+
+        /** Each thinker's last tokens carried into the next round (m, at most S; 0 = none). */
+        private int carryTokens = 0;
+
+        /** One summary lane per thinker instead of one for all. */
+        private boolean summaryPerThinker = false;
+
+        /** Text that, in a segment or summary, ends the session after its round; empty: none. */
+        private String finalMarker = RoundOptions.DEFAULT_MARKER;
+
+        /** What the summary lane is told (default: the project's, after InftyThink's rules). */
+        private String summarySystem;
+
+        /** The summary lane's turn; {question}, {summary} and {segments} expand. */
+        private String summaryUser;
+
+        /** The question of every round after the first; {question} and {summary} expand. */
+        private String continuation;
+
+        public RoundOptions toOptions() {
+            RoundPrompts d = RoundPrompts.DEFAULT;
+            RoundPrompts words = new RoundPrompts(Prompt.or(summarySystem, d.summarySystem()),
+                    Prompt.or(summaryUser, d.summaryUser()), d.summaryHeader(), Prompt.or(continuation, d.continuation()),
+                    d.finalAnswer(), d.noSummary());
+            return new RoundOptions(maxRounds, segmentTokens, summaryTokens, carryTokens, summaryPerThinker, finalMarker,
+                    words);
+        }
+
+        public int getMaxRounds() {
+            return maxRounds;
+        }
+
+        public void setMaxRounds(int maxRounds) {
+            this.maxRounds = maxRounds;
+        }
+
+        public int getSegmentTokens() {
+            return segmentTokens;
+        }
+
+        public void setSegmentTokens(int segmentTokens) {
+            this.segmentTokens = segmentTokens;
+        }
+
+        public int getSummaryTokens() {
+            return summaryTokens;
+        }
+
+        public void setSummaryTokens(int summaryTokens) {
+            this.summaryTokens = summaryTokens;
+        }
+
+        public int getCarryTokens() {
+            return carryTokens;
+        }
+
+        public void setCarryTokens(int carryTokens) {
+            this.carryTokens = carryTokens;
+        }
+
+        public boolean isSummaryPerThinker() {
+            return summaryPerThinker;
+        }
+
+        public void setSummaryPerThinker(boolean summaryPerThinker) {
+            this.summaryPerThinker = summaryPerThinker;
+        }
+
+        public String getFinalMarker() {
+            return finalMarker;
+        }
+
+        public void setFinalMarker(String finalMarker) {
+            this.finalMarker = finalMarker;
+        }
+
+        public String getSummarySystem() {
+            return summarySystem;
+        }
+
+        public void setSummarySystem(String summarySystem) {
+            this.summarySystem = summarySystem;
+        }
+
+        public String getSummaryUser() {
+            return summaryUser;
+        }
+
+        public void setSummaryUser(String summaryUser) {
+            this.summaryUser = summaryUser;
+        }
+
+        public String getContinuation() {
+            return continuation;
+        }
+
+        public void setContinuation(String continuation) {
+            this.continuation = continuation;
         }
     }
 }

@@ -4,6 +4,8 @@ import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.spring.session.GroupThinkEvent;
@@ -73,6 +75,47 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         private String question;
         private Integer structuredOutputRetries;
         private StepHook hook = StepHook.NONE;
+        private Integer rounds;
+        private Integer segmentTokens;
+        private Integer summaryTokens;
+        private Integer carryTokens;
+
+        @Override
+        public PromptSpec rounds(int maxRounds) {
+            this.rounds = maxRounds;
+            return this;
+        }
+
+        @Override
+        public PromptSpec segmentTokens(int tokens) {
+            this.segmentTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public PromptSpec summaryTokens(int tokens) {
+            this.summaryTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public PromptSpec carryTokens(int tokens) {
+            this.carryTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public RoundsResult callInRounds() {
+            RoundOptions d = sessions.defaults().rounds();
+            RoundOptions options = new RoundOptions(or(rounds, d.rounds()), or(segmentTokens, d.segmentTokens()),
+                    or(summaryTokens, d.summaryTokens()), or(carryTokens, d.carryTokens()), d.summaryPerThinker(),
+                    d.finalMarker(), d.prompts());
+            return sessions.callInRounds(build(null), options, null, null);
+        }
+
+        private static int or(Integer value, int fallback) {
+            return value != null ? value : fallback;
+        }
 
         @Override
         public PromptSpec system(String text) {

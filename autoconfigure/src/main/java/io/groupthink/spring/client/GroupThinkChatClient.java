@@ -4,6 +4,7 @@ import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.sampling.SamplingOptions;
 import io.groupthink.spring.session.GroupThinkSessions;
@@ -88,6 +89,24 @@ public interface GroupThinkChatClient {
         PromptSpec template(PromptTemplate template);
 
         PromptSpec othersSeeInstructions(boolean on);
+
+        /**
+         * Reasons in at most {@code maxRounds} rounds in a fixed KV budget (InftyThink); run with
+         * {@link #callInRounds()}. Unset round options come from {@code groupthink.rounds.*}.
+         */
+        PromptSpec rounds(int maxRounds);
+
+        /** Tokens per thinker per round (S). */
+        PromptSpec segmentTokens(int tokens);
+
+        /** Tokens of each round's summary (M). */
+        PromptSpec summaryTokens(int tokens);
+
+        /** Each thinker's last tokens carried into the next round (m). */
+        PromptSpec carryTokens(int tokens);
+
+        /** Runs the session in rounds and waits for it: each round's segments and summary, the final answer. */
+        RoundsResult callInRounds();
 
         /** Looks at (and may override) each lane's token choice; for tests, evaluation and instrumentation. */
         PromptSpec stepHook(StepHook hook);

@@ -5,6 +5,10 @@ import io.groupthink.engine.groupthink.FinishReason;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
+import io.groupthink.engine.groupthink.RoundListener;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundSession;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.groupthink.ThinkerEvent;
@@ -25,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +53,7 @@ public class GroupThinkSessions {
     private final SessionDefaults defaults;
     private final SessionGuard guard;
     private final ModelInfo modelInfo;
+    private final List<RoundListener> roundObservers = new CopyOnWriteArrayList<>();
 
     public GroupThinkSessions(GroupThinkModel model, Scheduler scheduler, SessionRegistry registry,
             SessionDefaults defaults, SessionGuard guard) {
@@ -87,6 +93,25 @@ public class GroupThinkSessions {
         checkLimits(request, request.question().length());
         return await(start(request, request.question(), surface,
                 listener -> model.newSession(request, listener, hook), null));
+    }
+
+    /**
+     * Runs a session in rounds (InftyThink) and waits for it: memory stays within one round's
+     * bound however long it reasons. {@code options} null: {@code groupthink.rounds.*}.
+     */
+    public RoundsResult callInRounds(GroupThinkRequest request, RoundOptions options, RoundListener listener,
+            RoundSession.Hooks hooks) {
+        checkLimits(request, request.question().length());
+        RoundListener user = listener == null ? RoundListener.NONE : listener;
+        RoundsResult result = new RoundSession(model, request, options != null ? options
+                : defaults.rounds(), user, hooks).start().await();
+        roundObservers.forEach(o -> o.onComplete(result));
+        return result;
+    }
+
+    /** Hears every session in rounds that completes (the meters). */
+    public void observeRounds(RoundListener observer) {
+        roundObservers.add(observer);
     }
 
     /** Runs a Group Think session, emitting its tokens as they come and its result last. */

@@ -4,6 +4,7 @@ import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.groupthink.RoundOptions;
 import io.groupthink.engine.sampling.SamplingOptions;
 import java.util.Objects;
 
@@ -19,10 +20,11 @@ import java.util.Objects;
  * @param othersSeeInstructions  whether thinkers see each other's private instructions
  * @param structuredOutputRetries extra sessions run when a structured answer does not map
  * @param limits                 bounds checked before anything is tokenized
+ * @param rounds                 how a session in rounds runs when its caller does not say
  */
 public record SessionDefaults(int thinkers, int maxTokens, Mode mode, Layout layout, boolean synthesize,
         int synthesisTokens, boolean othersSeeInstructions, SamplingOptions sampling, PromptTemplate template,
-        int structuredOutputRetries, Limits limits) {
+        int structuredOutputRetries, Limits limits, RoundOptions rounds) {
 
     /**
      * @param maxThinkers         most thinkers one call may ask for
@@ -32,7 +34,8 @@ public record SessionDefaults(int thinkers, int maxTokens, Mode mode, Layout lay
     public record Limits(int maxThinkers, int maxTokensPerThinker, int maxPromptChars) {}
 
     public static final SessionDefaults DEFAULT = new SessionDefaults(4, 256, Mode.GROUP_THINK, Layout.SLOTTED, true,
-            256, false, SamplingOptions.GREEDY, PromptTemplate.DEFAULT, 1, new Limits(16, 4096, 32_000));
+            256, false, SamplingOptions.GREEDY, PromptTemplate.DEFAULT, 1, new Limits(16, 4096, 32_000),
+            RoundOptions.of(8, 256, 128, 0));
 
     public SessionDefaults {
         Objects.requireNonNull(mode, "mode");
@@ -40,6 +43,7 @@ public record SessionDefaults(int thinkers, int maxTokens, Mode mode, Layout lay
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(rounds, "rounds");
     }
 
     /**

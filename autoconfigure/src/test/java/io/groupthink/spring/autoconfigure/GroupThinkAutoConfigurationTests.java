@@ -11,6 +11,9 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundPrompts;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.scheduler.EngineListener;
 import io.groupthink.engine.scheduler.Scheduler;
 import io.groupthink.spring.actuate.GroupThinkEndpoint;
@@ -31,6 +34,7 @@ import io.groupthink.spring.session.GroupThinkSessions;
 import io.groupthink.spring.session.Resilience4jSessionGuard;
 import io.groupthink.spring.session.SessionGuard;
 import io.groupthink.spring.session.SessionRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -434,6 +438,30 @@ class GroupThinkAutoConfigurationTests {
                 .hasSingleBean(GroupThinkGauges.class));
         runner.withConfiguration(METRICS).withPropertyValues("groupthink.metrics.enabled=false")
                 .run(ctx -> assertThat(ctx).doesNotHaveBean(GroupThinkMeters.class).doesNotHaveBean(GroupThinkGauges.class));
+    }
+
+    @Test
+    void roundsComeFromPropertiesAndTheClientAndAreMetered() {
+        runner.withConfiguration(METRICS).withPropertyValues("groupthink.rounds.max-rounds=3",
+                "groupthink.rounds.segment-tokens=5", "groupthink.rounds.summary-tokens=4",
+                "groupthink.rounds.carry-tokens=2", "groupthink.rounds.final-marker=").run(ctx -> {
+                    assertThat(ctx.getBean(GroupThinkProperties.class).getRounds().toOptions())
+                            .isEqualTo(new RoundOptions(3, 5, 4, 2, false, null, RoundPrompts.DEFAULT));
+                    RoundsResult r = ctx.getBean(GroupThinkChatClient.class).prompt("Tom had a ball.").thinkers(2)
+                            .synthesize(false).rounds(2).callInRounds();
+                    assertThat(r.rounds()).hasSize(2);
+                    for (RoundsResult.Round round : r.rounds()) {
+                        assertThat(round.segments()).hasSize(2)
+                                .allSatisfy(t -> assertThat(t.tokens().length).isLessThanOrEqualTo(5));
+                        assertThat(round.summaryTokens()).isLessThanOrEqualTo(4);
+                    }
+                    assertThat(r.rounds().get(1).question()).contains(r.rounds().get(0).summary());
+                    MeterRegistry meters = ctx.getBean(MeterRegistry.class);
+                    assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().count()).isEqualTo(1);
+                    assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().totalAmount()).isEqualTo(2);
+                    assertThat(meters.get(GroupThinkMeters.SUMMARY_TOKENS).counter().count())
+                            .isEqualTo(r.summaryTokens());
+                });
     }
 
     @Test

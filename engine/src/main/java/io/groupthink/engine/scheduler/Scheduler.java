@@ -128,6 +128,18 @@ public final class Scheduler implements AutoCloseable {
 
     /** Queues sessions together, so they are admitted in one step when they fit: one batch. */
     public List<SessionHandle> submitAll(List<GroupThinkSession> sessions) {
+        return enqueue(sessions, false);
+    }
+
+    /**
+     * Queues sessions ahead of every waiting one: the next step of work the engine already took
+     * (a session's next round), which must not lose its place to later arrivals.
+     */
+    public List<SessionHandle> submitNext(List<GroupThinkSession> sessions) {
+        return enqueue(sessions, true);
+    }
+
+    private List<SessionHandle> enqueue(List<GroupThinkSession> sessions, boolean ahead) {
         for (GroupThinkSession s : sessions) {
             if (s.maxTokens() > options.kvTokens()) {
                 rejected.incrementAndGet();
@@ -167,9 +179,14 @@ public final class Scheduler implements AutoCloseable {
                 });
                 SessionHandle h = new SessionHandle(s, this, outbox, now, now + options.queueTimeout().toNanos());
                 self[0] = h;
-                queue.add(h);
                 handles.add(h);
                 submitted.incrementAndGet();
+            }
+            for (int i = handles.size() - 1; i >= 0 && ahead; i--) {
+                queue.addFirst(handles.get(i));
+            }
+            if (!ahead) {
+                queue.addAll(handles);
             }
             signals++;
             work.signalAll();

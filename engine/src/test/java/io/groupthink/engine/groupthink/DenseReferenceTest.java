@@ -102,6 +102,11 @@ class DenseReferenceTest {
         }
 
         static Dense build(PromptPlan plan, GroupThinkResult result, Mode mode, Layout layout, int budget) {
+            return build(plan, result, mode, layout, budget, budget);
+        }
+
+        /** The prompt and the first {@code steps} of a {@code budget}-token session (0: the prompt alone). */
+        static Dense build(PromptPlan plan, GroupThinkResult result, Mode mode, Layout layout, int budget, int steps) {
             int n = plan.lanes();
             List<int[]> entries = new ArrayList<>(); // {token, position, lane, kind, step}; kind 0 shared 1 instr 2 header 3 gen
             Map<String, Integer> rows = new HashMap<>();
@@ -132,7 +137,7 @@ class DenseReferenceTest {
                 }
                 rows.put(lane + "/prefill", entries.size() - 1);
             }
-            for (int k = 0; k < budget; k++) {
+            for (int k = 0; k < steps; k++) {
                 for (int lane = 0; lane < n; lane++) {
                     int h = plan.headers()[lane].length;
                     int pos = mode != Mode.GROUP_THINK ? shared + plan.instructions()[lane].length + h + k

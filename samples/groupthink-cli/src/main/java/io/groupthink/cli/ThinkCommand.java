@@ -8,6 +8,7 @@ import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.groupthink.StoredToken;
@@ -34,7 +35,8 @@ final class ThinkCommand implements Command {
     public String usage() {
         return "[--model DIR|FILE] (--question TEXT | --prompt-file FILE|-) --thinkers N --mode group|independent|cot --layout slotted|interleaved "
                 + "--max-tokens K [--greedy | --temperature T --top-p P --seed S] [--synthesize "
-                + "[--synthesis-tokens M]] [--role TEXT]... [--json [--trace]] [--logits K]";
+                + "[--synthesis-tokens M]] [--role TEXT]... [--rounds R --segment S --summary-tokens M [--carry m]] "
+                + "[--json [--trace]] [--logits K]";
     }
 
     @Override
@@ -54,7 +56,12 @@ final class ThinkCommand implements Command {
                 others_see_instructions} and trace: every token the session stored, in arrival order, as {id,
                 position, owner: prompt | instructions | header | lane, lane, step, ordinal, pass}, where pass
                 is the forward pass that stored it; pass p's queries see tokens of passes <= p that the rule
-                allows, so an outside implementation can recompute any step's logits.""";
+                allows, so an outside implementation can recompute any step's logits.
+                With --rounds, the thinkers reason in rounds of --segment tokens each; a summary lane condenses
+                each round, its KV is released, and the next round starts from the question and the summary
+                (plus each thinker's last --carry tokens): memory and step time stay flat. Each round is
+                printed as it ends; --json gives rounds [{round, segments, summary, kv_tokens, ...}],
+                kv_bound_tokens and peak_kv_tokens.""";
     }
 
     @Override
@@ -79,6 +86,7 @@ final class ThinkCommand implements Command {
                 + "enable_thinking (default: the template's own default)"));
         specs.add(Options.Spec.flag("--hide-reasoning", "other thinkers see only the text after a thinker's "
                 + "</think>, not its reasoning (default: they see it all)"));
+        specs.addAll(ThinkInRounds.OPTIONS);
         specs.addAll(Common.RUN_OPTIONS);
         specs.add(Options.Spec.flag("--trace", "with --json: every stored token with its owner, position and pass"));
         return specs;
@@ -87,6 +95,7 @@ final class ThinkCommand implements Command {
     @Override
     public int execute(Options o, Io io) {
         GroupThinkRequest request = request(o);
+        RoundOptions rounds = ThinkInRounds.options(o);
         boolean json = o.flag("--json");
         if (request.topLogits() > 0 && !json) {
             throw new UsageException("--logits only applies with --json");
@@ -96,6 +105,9 @@ final class ThinkCommand implements Command {
             throw new UsageException("--trace only applies with --json");
         }
         try (Common.Loaded loaded = Common.load(o, io.err())) {
+            if (rounds != null) {
+                return ThinkInRounds.execute(loaded, request, rounds, json, io);
+            }
             GroupThinkModel model = loaded.model();
             LanePrinter printer = json ? null : new LanePrinter(io, request);
             GroupThinkSession session;

@@ -143,6 +143,39 @@ class GroupThinkCliTest {
     }
 
     @Test
+    void thinkInRoundsJsonListsEveryRoundWithinOneRoundsKv() {
+        CliRun r = CliRun.of("think", "--model", STORIES, "--question", "Lily saw a cat.", "--thinkers", "2",
+                "--mode", "independent", "--rounds", "3", "--segment", "6", "--summary-tokens", "5", "--carry", "2",
+                "--json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        JsonNode j = json(r.out());
+        assertThat(j.get("round_options").get("carry").asInt()).isEqualTo(2);
+        JsonNode rounds = j.get("rounds");
+        assertThat(rounds.size()).isBetween(1, 3);
+        int bound = j.get("kv_bound_tokens").asInt();
+        for (JsonNode round : rounds) {
+            assertThat(round.get("segments")).hasSize(2);
+            for (JsonNode lane : round.get("segments")) {
+                assertThat(lane.get("generated_ids").size()).isBetween(0, 6);
+            }
+            assertThat(round.get("summary_tokens").asInt()).isBetween(0, 5);
+            assertThat(round.get("kv_tokens").asInt()).isBetween(1, bound);
+        }
+        assertThat(j.get("peak_kv_tokens").asInt()).isBetween(1, bound);
+        assertPositive(j.get("timings"), "load_ms", "wall_ms", "total_ms");
+
+        CliRun text = CliRun.of("think", "--model", STORIES, "--question", "Lily saw a cat.", "--thinkers", "2",
+                "--mode", "independent", "--rounds", "2", "--segment", "4", "--summary-tokens", "4");
+        assertThat(text.code()).as(text.toString()).isZero();
+        assertThat(text.out()).contains("── round 1 ──", "summary:", "one round's bound");
+
+        CliRun tooLong = CliRun.of("think", "--model", STORIES, "--question", "q", "--rounds", "2", "--segment", "400");
+        assertThat(tooLong.code()).as(tooLong.toString()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("error: a round needs up to").contains("context is 512")
+                .contains("--segment");
+    }
+
+    @Test
     void thinkPrintsLabelledLanesTheAnswerAndStatsWithoutColourOffTerminal() {
         CliRun r = CliRun.of("think", "--model", STORIES, "--question", "Ben had a kite.", "--thinkers", "2",
                 "--max-tokens", "5", "--role", "tell the start", "--role", "tell the end", "--synthesize",
@@ -283,6 +316,14 @@ class GroupThinkCliTest {
                         "a")),
                 Arguments.of("--synthesis-tokens", List.of("think", "--model", m, "--question", "q",
                         "--synthesis-tokens", "5")),
+                Arguments.of("--rounds", List.of("think", "--model", m, "--question", "q", "--rounds", "0")),
+                Arguments.of("--segment", List.of("think", "--model", m, "--question", "q", "--rounds", "2",
+                        "--segment", "0")),
+                Arguments.of("--summary-tokens", List.of("think", "--model", m, "--question", "q", "--rounds", "2",
+                        "--summary-tokens", "0")),
+                Arguments.of("--carry", List.of("think", "--model", m, "--question", "q", "--rounds", "2", "--segment",
+                        "4", "--carry", "5")),
+                Arguments.of("--segment", List.of("think", "--model", m, "--question", "q", "--segment", "4")),
                 Arguments.of("--batch", List.of("bench", "--model", m, "--batch", "1,,2")),
                 Arguments.of("--tokens", List.of("bench", "--model", m, "--tokens", "1")),
                 Arguments.of("--preset", List.of("random-model", "--out", "x", "--preset", "huge")),
@@ -338,7 +379,7 @@ class GroupThinkCliTest {
                         "--seed", "--top-k", "--repetition-penalty", "--stop", "--json", "--logits"),
                 "think", List.of("--model", "--question", "--thinkers", "--mode", "--layout", "--max-tokens", "--greedy",
                         "--temperature", "--top-p", "--seed", "--synthesize", "--synthesis-tokens", "--role", "--json",
-                        "--logits", "--thinking", "--hide-reasoning"),
+                        "--logits", "--thinking", "--hide-reasoning", "--rounds", "--segment", "--summary-tokens", "--carry"),
                 "bench", List.of("--model", "--batch", "--thinkers", "--prompt-tokens", "--tokens", "--warmup",
                         "--json"),
                 "random-model", List.of("--out", "--preset", "--type", "--dtype", "--shards", "--seed", "--tokenizer"));

@@ -1,0 +1,63 @@
+/*
+ * Flat cost of a session in rounds (issue 17): segment decode step time per round of a RoundSession
+ * beside a plain Group Think session of the same total length per thinker (R x S tokens), whose
+ * context, and so step time, keeps growing. Lanes never stop on EOS (both sides use full budgets);
+ * short prompts keep the prefill small. Median step time per window of S decode steps.
+ *
+ *   java -jar samples/groupthink-cli/target/groupthink-cli.jar random-model --out /tmp/qwen05b-random --preset qwen2.5-0.5b
+ *   mvn -q -o dependency:build-classpath -pl engine -Dmdep.outputFile=/tmp/engine.cp
+ *   nice java -Xmx8g --add-modules jdk.incubator.vector -cp engine/target/classes:$(cat /tmp/engine.cp) \
+ *        benchmarks/RoundsFlatCost.java /tmp/qwen05b-random [N] [S] [M] [m] [R]
+ */
+import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.groupthink.*;
+import java.nio.file.Paths;
+import java.util.*;
+
+public class RoundsFlatCost {
+  public static void main(String[] a) {
+    int n = arg(a, 1, 2), s = arg(a, 2, 64), bigM = arg(a, 3, 32), m = arg(a, 4, 8), r = arg(a, 5, 20);
+    GroupThinkModel model = GroupThinkModel.load(Paths.get(a[0]));
+    StepHook noStop = new StepHook() { public int override(int lane, int i, int t) { return model.stopIds().contains(t) ? 300 : t; } };
+    RoundSession.Hooks hooks = new RoundSession.Hooks() {
+      public StepHook segment(int round) { return noStop; }
+      public StepHook summary(int round) { return noStop; } };
+    PromptTemplate t = new PromptTemplate("We are {count}.", "Solo.", "{question} I am {id}.{role}", " {role}", "T{id}:", " End:");
+    RoundPrompts words = new RoundPrompts("Take notes.", "{question} Notes: {summary} New: {segments} Notes?", "N:",
+        "{question} Notes: {summary} Go on.", "{question} Notes: {summary}", "none");
+    GroupThinkRequest q = GroupThinkRequest.builder("hello world").thinkers(n).template(t).build();
+    model.think(q.toBuilder().maxTokens(16).build(), null, noStop); // warm the JIT
+    System.out.printf("N=%d S=%d M=%d m=%d R=%d on %s%n", n, s, bigM, m, r, a[0]);
+
+    // The plain session first: its windows of S steps print as soon as it ends; then each round as it ends.
+    GroupThinkResult plain = model.think(q.toBuilder().maxTokens(r * s).build(), null, noStop);
+    List<Double> decode = plain.stepMillis().subList(plain.stepMillis().size() - plain.decodeSteps(), plain.stepMillis().size());
+    int prompt = plain.promptTokens();
+    double[] plainWindow = new double[r];
+    System.out.println("window | plain: step ms (median) | plain KV tokens at window end");
+    for (int i = 0; i < r; i++) {
+      plainWindow[i] = median(decode.subList(Math.min(i * s, decode.size()), Math.min((i + 1) * s, decode.size())));
+      System.out.printf(Locale.ROOT, "%6d | %23.2f | %d%n", i + 1, plainWindow[i], prompt + n * (i + 1) * s);
+    }
+    System.out.println("round | rounds: step ms (median) | KV tokens held by the round");
+    RoundListener progress = new RoundListener() {
+      public void onRoundEnd(RoundsResult.Round round) {
+        System.out.printf(Locale.ROOT, "%5d | %24.2f | %d%n", round.index(), median(round.decodeMillis()), round.kvTokens());
+        System.out.flush();
+      } };
+    RoundsResult rr = new RoundSession(model, q, new RoundOptions(r, s, bigM, m, false, null, words), progress, hooks)
+        .start().await();
+    double r1 = median(rr.rounds().get(0).decodeMillis());
+    double rLast = median(rr.rounds().get(rr.rounds().size() - 1).decodeMillis());
+    System.out.printf(Locale.ROOT, "round %d / round 1: rounds %.3f, plain %.3f; peak KV rounds %d tokens (bound %d), plain %d tokens%n",
+        rr.rounds().size(), rLast / r1, plainWindow[r - 1] / plainWindow[0], rr.peakKvTokens(), rr.kvBound(), prompt + n * r * s);
+    model.close();
+  }
+
+  static int arg(String[] a, int i, int d) { return a.length > i ? Integer.parseInt(a[i]) : d; }
+
+  static double median(List<Double> v) {
+    List<Double> s = new ArrayList<>(v); Collections.sort(s);
+    return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
+  }
+}
