@@ -110,7 +110,11 @@ class StoriesEndToEndTest {
                 new PrintStream(stderr, true, StandardCharsets.UTF_8));
         String err = stderr.toString(StandardCharsets.UTF_8).strip();
         assertThat(code).isEqualTo(2);
-        assertThat(err).doesNotContain("\n").startsWith("error: --budget/--thinkers")
+        // the load line reports the tensor types; then one error line, and nothing ran
+        List<String> lines = err.lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).contains("tensors {F32=");
+        assertThat(lines.get(1)).startsWith("error: --budget/--thinkers")
                 .contains("enumeration group N=2 seed 1").contains("context is 512");
         assertThat(dir.resolve("o")).doesNotExist();
     }
