@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.TestModels;
-import io.groupthink.engine.groupthink.SessionListener;
-import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.model.DType;
 import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ModelFolder;
@@ -13,11 +11,9 @@ import io.groupthink.engine.model.RandomModel;
 import io.groupthink.engine.model.RawTensor;
 import io.groupthink.engine.quant.GgmlType;
 import io.groupthink.engine.runtime.LinearFactory;
-import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,21 +70,7 @@ class GgufArchitecturesTest {
     }
 
     private static List<float[]> logits(GroupThinkModel model, int[] prompt) {
-        List<float[]> out = new ArrayList<>();
-        StepHook hook = new StepHook() {
-            @Override
-            public void logits(int lane, int index, float[] l) {
-                out.add(l.clone());
-            }
-
-            @Override
-            public int override(int lane, int index, int sampled) {
-                return 300 + index; // the same inputs for both, whatever they predict
-            }
-        };
-        model.run(List.of(model.newPlainSession(prompt, 12, SamplingOptions.GREEDY, List.of(), 0,
-                SessionListener.NONE, hook)));
-        return out;
+        return GgufFixtures.forcedLogits(model, prompt, 12, i -> 300 + i); // the same inputs for both
     }
 
     /** A folder's weights as llama.cpp's converter writes them, with stories260K's tokenizer metadata. */

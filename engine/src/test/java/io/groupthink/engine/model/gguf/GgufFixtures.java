@@ -1,6 +1,12 @@
 package io.groupthink.engine.model.gguf;
 
+import io.groupthink.engine.GroupThinkModel;
+import io.groupthink.engine.groupthink.SessionListener;
+import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.quant.GgmlType;
+import io.groupthink.engine.sampling.SamplingOptions;
+import java.util.ArrayList;
+import java.util.function.IntUnaryOperator;
 import io.groupthink.engine.quant.Q4_K;
 import io.groupthink.engine.quant.Q8_0;
 import java.nio.ByteBuffer;
@@ -13,6 +19,25 @@ import java.util.Set;
 
 /** Small GGUF files for the bad-input tests, and byte-level helpers to corrupt them precisely. */
 final class GgufFixtures {
+
+    /** Every step's logits of a plain generation whose step i is fed {@code input(i)}, whatever it predicts. */
+    static List<float[]> forcedLogits(GroupThinkModel model, int[] prompt, int steps, IntUnaryOperator input) {
+        List<float[]> out = new ArrayList<>();
+        StepHook hook = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                out.add(l.clone());
+            }
+
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return input.applyAsInt(index);
+            }
+        };
+        model.run(List.of(model.newPlainSession(prompt, steps, SamplingOptions.GREEDY, List.of(), 0,
+                SessionListener.NONE, hook)));
+        return out;
+    }
 
     private GgufFixtures() {}
 

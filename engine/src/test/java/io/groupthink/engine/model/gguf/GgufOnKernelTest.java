@@ -7,14 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.TestModels;
-import io.groupthink.engine.groupthink.SessionListener;
-import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.quant.GgmlType;
 import io.groupthink.engine.runtime.LinearFactory;
-import io.groupthink.engine.sampling.SamplingOptions;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,22 +74,7 @@ class GgufOnKernelTest {
         return best;
     }
 
-    /** Every step's logits while being fed {@code forced}. */
     private static List<float[]> forced(GroupThinkModel model, int[] prompt, int[] forced) {
-        List<float[]> out = new ArrayList<>();
-        StepHook hook = new StepHook() {
-            @Override
-            public void logits(int lane, int index, float[] l) {
-                out.add(l.clone());
-            }
-
-            @Override
-            public int override(int lane, int index, int sampled) {
-                return forced[index];
-            }
-        };
-        model.run(List.of(model.newPlainSession(prompt, forced.length, SamplingOptions.GREEDY, List.of(), 0,
-                SessionListener.NONE, hook)));
-        return out;
+        return GgufFixtures.forcedLogits(model, prompt, forced.length, i -> forced[i]);
     }
 }
