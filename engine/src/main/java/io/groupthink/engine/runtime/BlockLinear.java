@@ -113,22 +113,8 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         return padded(rows, 1);
     }
 
-    /**
-     * One row's product for column block b, decoding in registers: with one row there is nothing to
-     * share a decoded buffer with, and storing and reloading it cost more than the product.
-     * {@code x} is zero padded to whole blocks.
-     */
-    abstract FloatVector row1(float[] x, int b);
-
     @Override
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
-        if (rows == 1) {
-            float[] padded = x.length == inBlocks * BLOCK ? x : Arrays.copyOf(x, inBlocks * BLOCK);
-            for (int b = b0; b < b1; b++) {
-                store(row1(padded, b), y, 0, b);
-            }
-            return;
-        }
         float[] w = new float[CHUNK_BLOCKS * BLOCK * L];
         float[] acc = new float[rows * L];
         for (int b = b0; b < b1; b++) {

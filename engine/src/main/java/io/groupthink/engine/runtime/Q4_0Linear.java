@@ -30,30 +30,6 @@ final class Q4_0Linear extends BlockLinear {
         return new Q4_0Linear(quantize(weight, out, in, Q4_0.BYTES, Q4_0::quantize), out, in, bias, pool, parts);
     }
 
-    @Override
-    FloatVector row1(float[] x, int b) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int kb = 0; kb < inBlocks; kb++) {
-            int s = (b * inBlocks + kb) * L;
-            int src = s * HALF;
-            int x0 = kb * Q4_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S);
-            FloatVector p1 = FloatVector.zero(S);
-            FloatVector p2 = FloatVector.zero(S);
-            FloatVector p3 = FloatVector.zero(S);
-            for (int j = 0; j < HALF; j += 2) {
-                IntVector q = codes(src + j * L);
-                IntVector r = codes(src + (j + 1) * L);
-                p0 = low(q).fma(FloatVector.broadcast(S, x[x0 + j]), p0);
-                p1 = high(q).fma(FloatVector.broadcast(S, x[x0 + j + HALF]), p1);
-                p2 = low(r).fma(FloatVector.broadcast(S, x[x0 + j + 1]), p2);
-                p3 = high(r).fma(FloatVector.broadcast(S, x[x0 + j + 1 + HALF]), p3);
-            }
-            acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.fromArray(S, scales, s), acc); // the scale once a block
-        }
-        return acc;
-    }
-
     private IntVector codes(int index) {
         return (IntVector) ByteVector.fromArray(B, codes, index).convertShape(VectorOperators.B2I, I, 0);
     }

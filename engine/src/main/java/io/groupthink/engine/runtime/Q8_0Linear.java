@@ -23,28 +23,6 @@ final class Q8_0Linear extends BlockLinear {
         return new Q8_0Linear(quantize(weight, out, in, Q8_0.BYTES, Q8_0::quantize), out, in, bias, pool, parts);
     }
 
-    @Override
-    FloatVector row1(float[] x, int b) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int kb = 0; kb < inBlocks; kb++) {
-            int s = (b * inBlocks + kb) * L;
-            int src = s * Q8_0.BLOCK;
-            int x0 = kb * Q8_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S);
-            FloatVector p1 = FloatVector.zero(S);
-            FloatVector p2 = FloatVector.zero(S);
-            FloatVector p3 = FloatVector.zero(S);
-            for (int j = 0; j < Q8_0.BLOCK; j += 4) {
-                p0 = code(src + j * L).fma(FloatVector.broadcast(S, x[x0 + j]), p0);
-                p1 = code(src + (j + 1) * L).fma(FloatVector.broadcast(S, x[x0 + j + 1]), p1);
-                p2 = code(src + (j + 2) * L).fma(FloatVector.broadcast(S, x[x0 + j + 2]), p2);
-                p3 = code(src + (j + 3) * L).fma(FloatVector.broadcast(S, x[x0 + j + 3]), p3);
-            }
-            acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.fromArray(S, scales, s), acc); // the scale once a block
-        }
-        return acc;
-    }
-
     private FloatVector code(int index) {
         return (FloatVector) ByteVector.fromArray(B, codes, index).convertShape(VectorOperators.B2F, S, 0);
     }
