@@ -99,10 +99,12 @@ class SchedulerTest {
     void aLongPromptArrivingDelaysRunningSessionsByOneChunkAtMost() throws Exception {
         int budget = 16;
         List<Integer> rowsPerStep = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger stepsSeen = new java.util.concurrent.atomic.AtomicInteger();
         EngineListener rows = new EngineListener() {
             @Override
             public void onStep(int batchRows, int sessions, double millis) {
                 rowsPerStep.add(batchRows);
+                stepsSeen.incrementAndGet();
             }
         };
         try (Scheduler scheduler = new Scheduler(model, new SchedulerOptions(8192, 16, Duration.ofSeconds(60), budget),
@@ -117,6 +119,12 @@ class SchedulerTest {
             SessionHandle running = scheduler.submit(model.newSession(request("Tom had a red ball.", 3, 60,
                     Mode.GROUP_THINK, Layout.SLOTTED), started, noStop(0)));
             assertThat(decoding.await(30, TimeUnit.SECONDS)).isTrue();
+            // step events reach listeners in order but off the engine thread: once a third step is heard,
+            // the running session's prompt step has been heard too, and clearing drops it
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (stepsSeen.get() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             rowsPerStep.clear(); // from here on, steps hold the running session's lanes and the new prompt
             String story = String.join(" ", java.util.Collections.nCopies(12,
                     "Once upon a time there was a little girl named Lily who liked to play."));
