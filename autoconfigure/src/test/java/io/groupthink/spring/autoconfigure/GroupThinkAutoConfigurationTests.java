@@ -215,6 +215,11 @@ class GroupThinkAutoConfigurationTests {
         runner.withBean(EngineListener.class, () -> listener).run(ctx -> {
             ctx.getBean(GroupThinkChatClient.class).prompt("Tom had a ball.").thinkers(2).maxTokensPerThinker(4)
                     .synthesize(false).call();
+            // engine events reach listeners off the engine thread, so they may trail the call's result
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (rows.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             assertThat(rows.get()).isPositive();
         });
     }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
@@ -78,21 +79,23 @@ class BrowserTest {
         question.clear();
         question.sendKeys("Tom and Lily found a red ball.");
         setValue("thinkers", "3");
+        // record lane 1's length at every change the page makes: polling from the test would miss a
+        // run that streams faster than one WebDriver round trip
+        ((JavascriptExecutor) driver).executeScript("""
+                window.laneLengths = new Set();
+                new MutationObserver(() => {
+                  const t = document.querySelector('.lane .text');
+                  if (t) window.laneLengths.add(t.textContent.length);
+                }).observe(document.body, {subtree: true, childList: true, characterData: true});""");
         driver.findElement(By.id("run")).click();
 
-        // watch lane 1 grow: more than a couple of distinct lengths before the run finishes
-        TreeSet<Integer> seen = new TreeSet<>();
-        long end = System.currentTimeMillis() + 90_000;
-        while (System.currentTimeMillis() < end && driver.findElements(By.cssSelector(".run.finished")).isEmpty()) {
-            List<WebElement> lanes = driver.findElements(By.cssSelector(".lane .text"));
-            if (!lanes.isEmpty()) {
-                seen.add(lanes.get(0).getText().length());
-            }
-        }
         wait.until(d -> !d.findElements(By.cssSelector(".run.finished")).isEmpty());
         List<WebElement> lanes = driver.findElements(By.cssSelector(".lane .text"));
         assertThat(lanes).hasSize(3);
         assertThat(lanes).allMatch(l -> !l.getText().isBlank());
+        List<?> lengths = (List<?>) ((JavascriptExecutor) driver).executeScript("return Array.from(window.laneLengths)");
+        TreeSet<Integer> seen = new TreeSet<>();
+        lengths.forEach(n -> seen.add(((Number) n).intValue()));
         assertThat(seen.subSet(1, Integer.MAX_VALUE)).as("intermediate lane lengths seen while streaming").hasSizeGreaterThan(2);
         WebElement answer = driver.findElement(By.cssSelector(".answer"));
         assertThat(answer.isDisplayed()).isTrue();
