@@ -77,7 +77,7 @@ public class Completions {
         RequestOptions.Builder o = RequestOptions.builder().thinkers(chat.n()).maxTokens(chat.maxTokens())
                 .temperature(chat.temperature()).topK(chat.topK()).topP(chat.topP())
                 .repetitionPenalty(chat.repetitionPenalty()).seed(chat.seed()).stop(chat.stop())
-                .system(emptyToNull(system(messages)));
+                .system(system(messages)); // blank: none, as RequestOptions reads it
         if (chat.plain()) {
             GroupThinkRequest plain = sessions.request(question(messages),
                     o.system(null).mode(Mode.COT).synthesize(false).build());
@@ -192,9 +192,5 @@ public class Completions {
             }
         }
         return sb.toString();
-    }
-
-    private static String emptyToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
     }
 }
