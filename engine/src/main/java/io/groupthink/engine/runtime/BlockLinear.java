@@ -9,9 +9,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The few-row product over block-quantized weights (ggml's formats: 32 weights share one scale).
- * Each block is decoded once per product, for all rows: a column block's weights are decoded a
- * chunk of inputs at a time into an fp32 buffer that stays in L1, and the rows' register tiles
- * run over that buffer. So 16 rows cost one decode, and a subclass only says how its codes decode.
+ * Each code vector is decoded once per register tile, in registers, and multiplied into all the
+ * tile's rows (1, 4 or 8); the scale is applied once per block to each row's partial sum. A
+ * subclass holds a format's tiles and its decode.
  *
  * <p>Layout: as {@link VectorLinear}, column blocks of L outputs with, for each input, the L
  * outputs' codes side by side, so that one vector load decodes L weights; scales are kept as fp32
@@ -22,9 +22,9 @@ import jdk.incubator.vector.FloatVector;
 abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Linear {
 
     static final int BLOCK = 32;
-    private static final int CHUNK_BLOCKS = 8; // 256 inputs of L columns decoded at a time: 16 KiB on AVX-512
 
     final int inBlocks;
+    final int width; // in, padded to whole blocks
     final byte[] codes; // [blocks][inBlocks][codeBytes][L]
     final float[] scales; // [blocks][inBlocks][L]
 
@@ -42,6 +42,7 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     BlockLinear(ByteBuffer rows, int out, int in, int codeBytes, float[] bias, SpinPool pool, int parts) {
         super(in, out, bias, pool, parts);
         this.inBlocks = (in + BLOCK - 1) / BLOCK;
+        this.width = inBlocks * BLOCK;
         int blockBytes = 2 + codeBytes;
         long need = (long) out * inBlocks * blockBytes;
         long size = (long) blocks * inBlocks * codeBytes * L;
@@ -115,118 +116,48 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
 
     @Override
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
-        float[] w = new float[CHUNK_BLOCKS * BLOCK * L];
-        float[] acc = new float[rows * L];
+        if (width != in) { // zero inputs meet the last block's padding
+            x = Arrays.copyOf(x, rows * width);
+            for (int r = rows - 1; r > 0; r--) {
+                System.arraycopy(x, r * in, x, r * width, in);
+                Arrays.fill(x, r * width + in, (r + 1) * width, 0f);
+            }
+            Arrays.fill(x, in, width, 0f);
+            xt = rows >= 8 ? interleave8(x, rows, width) : null;
+        }
+        float[] sums = blockSums(x, rows);
         for (int b = b0; b < b1; b++) {
-            Arrays.fill(acc, 0f);
-            for (int kb0 = 0; kb0 < inBlocks; kb0 += CHUNK_BLOCKS) {
-                int kb1 = Math.min(inBlocks, kb0 + CHUNK_BLOCKS);
-                for (int kb = kb0; kb < kb1; kb++) {
-                    decode(b, kb, w, (kb - kb0) * BLOCK * L);
-                }
-                int i0 = kb0 * BLOCK;
-                int n = Math.min(in, kb1 * BLOCK) - i0; // the zero padding past in meets no input
-                int r = 0;
-                while (rows - r >= 8) {
-                    rows8(w, n, xt, r * in + i0 * 8, acc, r);
-                    r += 8;
-                }
-                if (rows - r >= 4) {
-                    rows4(w, n, x, r * in + i0, acc, r);
-                    r += 4;
-                }
-                if (rows - r == 1) {
-                    rows1(w, n, x, r * in + i0, acc, r);
-                }
+            int r = 0;
+            for (; rows - r >= 8; r += 8) {
+                rows8(xt, sums, r, y, b);
             }
-            for (int r = 0; r < rows; r++) {
-                store(FloatVector.fromArray(S, acc, r * L), y, r, b);
+            if (rows - r >= 4) {
+                rows4(x, sums, r, y, b);
+                r += 4;
+            }
+            if (rows - r == 1) {
+                rows1(x, sums, r, y, b);
             }
         }
     }
 
-    // The tiles below have VectorLinear's shape but read a decoded fp32 buffer: VectorLinear's read
-    // its packed weights through a load that widens bf16 in registers. One tile over both sources
-    // would make that load a virtual call with several receivers, which C2 does not inline, and the
-    // vectors would then be boxed (measured 20x slower for the accumulator-array form).
+    // The tiles decode each code vector in registers and use it for all the tile's rows: a decoded
+    // buffer (stored, then loaded back for the FMAs) cost 2.5x the product at one row. A
+    // format's tiles are its own methods, so each vector load is one the JIT can inline.
 
-    /** acc[row] += the n decoded inputs times x[x0..x0 + n): four chains, so FMAs do not wait on each other. */
-    private static void rows1(float[] w, int n, float[] x, int x0, float[] acc, int row) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            int k = i * L;
-            a0 = FloatVector.fromArray(S, w, k).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-            a1 = FloatVector.fromArray(S, w, k + L).fma(FloatVector.broadcast(S, x[x0 + i + 1]), a1);
-            a2 = FloatVector.fromArray(S, w, k + 2 * L).fma(FloatVector.broadcast(S, x[x0 + i + 2]), a2);
-            a3 = FloatVector.fromArray(S, w, k + 3 * L).fma(FloatVector.broadcast(S, x[x0 + i + 3]), a3);
-        }
-        for (; i < n; i++) {
-            a0 = FloatVector.fromArray(S, w, i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-        }
-        add(a0.add(a1).add(a2.add(a3)), acc, row);
+    /** Per row and input block, what a format subtracts from a block's sum (Q4_0's offset), or null. */
+    float[] blockSums(float[] x, int rows) {
+        return null;
     }
 
-    /** Four rows of row-major x, a row {@code in} apart. */
-    private void rows4(float[] w, int n, float[] x, int x0, float[] acc, int row) {
-        int x1 = x0 + in;
-        int x2 = x1 + in;
-        int x3 = x2 + in;
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
-        for (int i = 0; i < n; i++) {
-            FloatVector wi = FloatVector.fromArray(S, w, i * L);
-            a0 = wi.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-            a1 = wi.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
-            a2 = wi.fma(FloatVector.broadcast(S, x[x2 + i]), a2);
-            a3 = wi.fma(FloatVector.broadcast(S, x[x3 + i]), a3);
-        }
-        add(a0, acc, row);
-        add(a1, acc, row + 1);
-        add(a2, acc, row + 2);
-        add(a3, acc, row + 3);
-    }
+    /** Row r of y, column block b: x row-major, rows {@link #width} apart. */
+    abstract void rows1(float[] x, float[] sums, int r, float[] y, int b);
 
-    /** Eight rows of interleaved x (the 8 rows' x[i] side by side). */
-    private static void rows8(float[] w, int n, float[] xt, int x0, float[] acc, int row) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
-        FloatVector a4 = FloatVector.zero(S);
-        FloatVector a5 = FloatVector.zero(S);
-        FloatVector a6 = FloatVector.zero(S);
-        FloatVector a7 = FloatVector.zero(S);
-        for (int i = 0; i < n; i++) {
-            FloatVector wi = FloatVector.fromArray(S, w, i * L);
-            int xi = x0 + i * 8;
-            a0 = wi.fma(FloatVector.broadcast(S, xt[xi]), a0);
-            a1 = wi.fma(FloatVector.broadcast(S, xt[xi + 1]), a1);
-            a2 = wi.fma(FloatVector.broadcast(S, xt[xi + 2]), a2);
-            a3 = wi.fma(FloatVector.broadcast(S, xt[xi + 3]), a3);
-            a4 = wi.fma(FloatVector.broadcast(S, xt[xi + 4]), a4);
-            a5 = wi.fma(FloatVector.broadcast(S, xt[xi + 5]), a5);
-            a6 = wi.fma(FloatVector.broadcast(S, xt[xi + 6]), a6);
-            a7 = wi.fma(FloatVector.broadcast(S, xt[xi + 7]), a7);
-        }
-        add(a0, acc, row);
-        add(a1, acc, row + 1);
-        add(a2, acc, row + 2);
-        add(a3, acc, row + 3);
-        add(a4, acc, row + 4);
-        add(a5, acc, row + 5);
-        add(a6, acc, row + 6);
-        add(a7, acc, row + 7);
-    }
+    /** Rows r..r+3 of y, column block b. */
+    abstract void rows4(float[] x, float[] sums, int r, float[] y, int b);
 
-    private static void add(FloatVector v, float[] acc, int row) {
-        FloatVector.fromArray(S, acc, row * L).add(v).intoArray(acc, row * L);
-    }
+    /** Rows r..r+7 of y, column block b: xt interleaved (the 8 rows' x[i] side by side). */
+    abstract void rows8(float[] xt, float[] sums, int r, float[] y, int b);
 
     @Override
     void row(int o, float[] dst, int offset) {

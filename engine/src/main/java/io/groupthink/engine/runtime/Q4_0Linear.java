@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * The few-row kernel over Q4_0 weights: weight = (code - 8) * scale, 4-bit codes (0.625 bytes a
@@ -30,18 +32,171 @@ final class Q4_0Linear extends BlockLinear {
         return new Q4_0Linear(quantize(weight, out, in, Q4_0.BYTES, Q4_0::quantize), out, in, bias, pool, parts);
     }
 
-    private IntVector codes(int index) {
-        return (IntVector) ByteVector.fromArray(B, codes, index).convertShape(VectorOperators.B2I, I, 0);
+    // The tiles multiply the codes as stored (0..15) and take the offset out once a block:
+    // sum (q - 8) x = sum q x - 8 sum x, with 8 sum x per row and block from blockSums. Codes
+    // are decoded in line, not through a helper, for the reason Q8_0Linear gives.
+
+    @Override
+    float[] blockSums(float[] x, int rows) {
+        float[] sums = new float[rows * inBlocks];
+        for (int r = 0; r < rows; r++) {
+            for (int kb = 0; kb < inBlocks; kb++) {
+                int i0 = r * width + kb * Q4_0.BLOCK;
+                float sum = 0f;
+                for (int i = i0; i < i0 + Q4_0.BLOCK; i++) {
+                    sum += x[i];
+                }
+                sums[r * inBlocks + kb] = 8f * sum;
+            }
+        }
+        return sums;
     }
 
-    /** Input j of the pair: the low nibble, less 8. */
-    private static FloatVector low(IntVector q) {
-        return (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    @Override
+    void rows1(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        FloatVector acc = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * HALF;
+            int xi = x0 + kb * Q4_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S); // four chains, so FMAs do not wait on each other
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j += 2) {
+                IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convert(I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                FloatVector lo1 = (FloatVector) q1.and(0xF).convert(I2F, 0);
+                FloatVector hi1 = (FloatVector) q1.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                p0 = lo.fma(FloatVector.broadcast(S, x[xi + j]), p0);
+                p1 = hi.fma(FloatVector.broadcast(S, x[xi + j + HALF]), p1);
+                p2 = lo1.fma(FloatVector.broadcast(S, x[xi + j + 1]), p2);
+                p3 = hi1.fma(FloatVector.broadcast(S, x[xi + j + 1 + HALF]), p3);
+            }
+            FloatVector d = FloatVector.fromArray(S, scales, s);
+            acc = p0.add(p1).add(p2.add(p3)).sub(sums[r * inBlocks + kb]).fma(d, acc);
+        }
+        store(acc, y, r, b);
     }
 
-    /** Input j + 16: the high nibble, less 8. */
-    private static FloatVector high(IntVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    @Override
+    void rows4(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int x1 = x0 + width;
+        int x2 = x1 + width;
+        int x3 = x2 + width;
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * HALF;
+            int i0 = kb * Q4_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S); // low nibbles of rows 0-3, then high ones
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            FloatVector h0 = FloatVector.zero(S);
+            FloatVector h1 = FloatVector.zero(S);
+            FloatVector h2 = FloatVector.zero(S);
+            FloatVector h3 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j++) {
+                IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convert(I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                int i = i0 + j;
+                int k = i + HALF;
+                p0 = lo.fma(FloatVector.broadcast(S, x[x0 + i]), p0);
+                p1 = lo.fma(FloatVector.broadcast(S, x[x1 + i]), p1);
+                p2 = lo.fma(FloatVector.broadcast(S, x[x2 + i]), p2);
+                p3 = lo.fma(FloatVector.broadcast(S, x[x3 + i]), p3);
+                h0 = hi.fma(FloatVector.broadcast(S, x[x0 + k]), h0);
+                h1 = hi.fma(FloatVector.broadcast(S, x[x1 + k]), h1);
+                h2 = hi.fma(FloatVector.broadcast(S, x[x2 + k]), h2);
+                h3 = hi.fma(FloatVector.broadcast(S, x[x3 + k]), h3);
+            }
+            FloatVector d = FloatVector.fromArray(S, scales, s);
+            int t = r * inBlocks + kb;
+            c0 = p0.add(h0).sub(sums[t]).fma(d, c0);
+            c1 = p1.add(h1).sub(sums[t + inBlocks]).fma(d, c1);
+            c2 = p2.add(h2).sub(sums[t + 2 * inBlocks]).fma(d, c2);
+            c3 = p3.add(h3).sub(sums[t + 3 * inBlocks]).fma(d, c3);
+        }
+        store(c0, y, r, b);
+        store(c1, y, r + 1, b);
+        store(c2, y, r + 2, b);
+        store(c3, y, r + 3, b);
+    }
+
+    @Override
+    void rows8(float[] xt, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * HALF;
+            int i0 = x0 + kb * Q4_0.BLOCK * 8;
+            FloatVector p0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            FloatVector p4 = FloatVector.zero(S);
+            FloatVector p5 = FloatVector.zero(S);
+            FloatVector p6 = FloatVector.zero(S);
+            FloatVector p7 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j++) {
+                IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convert(I2F, 0);
+                int i = i0 + j * 8;
+                p0 = lo.fma(FloatVector.broadcast(S, xt[i]), p0);
+                p1 = lo.fma(FloatVector.broadcast(S, xt[i + 1]), p1);
+                p2 = lo.fma(FloatVector.broadcast(S, xt[i + 2]), p2);
+                p3 = lo.fma(FloatVector.broadcast(S, xt[i + 3]), p3);
+                p4 = lo.fma(FloatVector.broadcast(S, xt[i + 4]), p4);
+                p5 = lo.fma(FloatVector.broadcast(S, xt[i + 5]), p5);
+                p6 = lo.fma(FloatVector.broadcast(S, xt[i + 6]), p6);
+                p7 = lo.fma(FloatVector.broadcast(S, xt[i + 7]), p7);
+                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                int k = i + HALF * 8;
+                p0 = hi.fma(FloatVector.broadcast(S, xt[k]), p0);
+                p1 = hi.fma(FloatVector.broadcast(S, xt[k + 1]), p1);
+                p2 = hi.fma(FloatVector.broadcast(S, xt[k + 2]), p2);
+                p3 = hi.fma(FloatVector.broadcast(S, xt[k + 3]), p3);
+                p4 = hi.fma(FloatVector.broadcast(S, xt[k + 4]), p4);
+                p5 = hi.fma(FloatVector.broadcast(S, xt[k + 5]), p5);
+                p6 = hi.fma(FloatVector.broadcast(S, xt[k + 6]), p6);
+                p7 = hi.fma(FloatVector.broadcast(S, xt[k + 7]), p7);
+            }
+            FloatVector d = FloatVector.fromArray(S, scales, s);
+            int t = r * inBlocks + kb;
+            c0 = p0.sub(sums[t]).fma(d, c0);
+            c1 = p1.sub(sums[t + inBlocks]).fma(d, c1);
+            c2 = p2.sub(sums[t + 2 * inBlocks]).fma(d, c2);
+            c3 = p3.sub(sums[t + 3 * inBlocks]).fma(d, c3);
+            c4 = p4.sub(sums[t + 4 * inBlocks]).fma(d, c4);
+            c5 = p5.sub(sums[t + 5 * inBlocks]).fma(d, c5);
+            c6 = p6.sub(sums[t + 6 * inBlocks]).fma(d, c6);
+            c7 = p7.sub(sums[t + 7 * inBlocks]).fma(d, c7);
+        }
+        store(c0, y, r, b);
+        store(c1, y, r + 1, b);
+        store(c2, y, r + 2, b);
+        store(c3, y, r + 3, b);
+        store(c4, y, r + 4, b);
+        store(c5, y, r + 5, b);
+        store(c6, y, r + 6, b);
+        store(c7, y, r + 7, b);
     }
 
     @Override
@@ -50,9 +205,11 @@ final class Q4_0Linear extends BlockLinear {
         FloatVector d = FloatVector.fromArray(S, scales, s);
         int src = s * HALF;
         for (int j = 0; j < HALF; j++) {
-            IntVector q = codes(src + j * L);
-            low(q).mul(d).intoArray(w, dst + j * L);
-            high(q).mul(d).intoArray(w, dst + (j + HALF) * L);
+            IntVector q = (IntVector) ByteVector.fromArray(B, codes, src + j * L).convertShape(B2I, I, 0);
+            FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(I2F, 0);
+            FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).sub(8).convert(I2F, 0);
+            lo.mul(d).intoArray(w, dst + j * L);
+            hi.mul(d).intoArray(w, dst + (j + HALF) * L);
         }
     }
 }
