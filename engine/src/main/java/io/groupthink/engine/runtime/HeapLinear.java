@@ -101,42 +101,15 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             for (; j + L <= half; j += L) {
                 FloatVector gv = FloatVector.fromArray(S, gateUp, g + j);
                 FloatVector uv = FloatVector.fromArray(S, gateUp, u + j);
-                gv.div(exp(gv.neg()).add(1f)).mul(uv).intoArray(h, o + j);
+                gv.div(VectorMath.exp(gv.neg()).add(1f)).mul(uv).intoArray(h, o + j);
             }
             for (; j < half; j++) {
                 float gj = gateUp[g + j];
-                float e = exp(FloatVector.broadcast(S, -gj)).lane(0);
+                float e = VectorMath.exp(FloatVector.broadcast(S, -gj)).lane(0);
                 h[o + j] = gj / (1f + e) * gateUp[u + j];
             }
         }
         return h;
-    }
-
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693359375f; // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in few bits
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float ROUND = 12582912f;
-
-    /**
-     * e^x from adds, multiplies and FMAs only (Cephes' expf: x = n ln2 + r, a degree-6 polynomial
-     * for e^r, 2^n from the exponent bits), to about 2 ulp. Not VectorOperators.EXP: its
-     * intrinsic and its interpreted fallback differ in the last bits, so a product computed before
-     * the JIT had compiled it gave other logits than the same product after.
-     */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.7f);
-        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND); // round to nearest: 1.5 * 2^23 leaves no fraction bits
-        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
-        p = p.mul(r).add(1.3981999507e-3f);
-        p = p.mul(r).add(8.3334519073e-3f);
-        p = p.mul(r).add(4.1665795894e-2f);
-        p = p.mul(r).add(1.6666665459e-1f);
-        p = p.mul(r).add(5.0000001201e-1f);
-        p = p.mul(r.mul(r)).add(r).add(1f);
-        FloatVector twoN = ((jdk.incubator.vector.IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
-                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(twoN);
     }
 
     /** Whether products count their time (benchmarks/ProfileStep sets -Dgroupthink.kernel.profile=true). */

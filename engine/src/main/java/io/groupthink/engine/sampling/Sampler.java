@@ -1,5 +1,6 @@
 package io.groupthink.engine.sampling;
 
+import io.groupthink.engine.runtime.VectorMath;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.SplittableRandom;
@@ -46,42 +47,118 @@ public final class Sampler {
         if (options.greedy()) {
             return argmax(l);
         }
-        Integer[] order = new Integer[l.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        return draw(l);
+    }
+
+    /**
+     * Top-k, then top-p, then a draw from what is left, walking the tokens best first. Only the
+     * tokens top-k and top-p can reach are sorted: the highest binades of weight that hold k
+     * tokens (with top-k) or top_p of the mass (without). Sorting the whole vocabulary, boxed, cost
+     * 30 ms a lane a step on a 152K vocabulary.
+     */
+    private int draw(float[] l) {
+        Nucleus nucleus = nucleus(l);
+        double r = random.nextDouble() * nucleus.mass();
+        for (int i = 0; i < nucleus.ids().length; i++) {
+            r -= nucleus.weights()[i];
+            if (r <= 0) {
+                return nucleus.ids()[i];
+            }
         }
-        final float[] lf = l;
-        Arrays.sort(order, (a, b) -> Float.compare(lf[b], lf[a]));
-        int keep = options.topK() > 0 ? Math.min(options.topK(), l.length) : l.length;
-        double max = l[order[0]];
-        double[] probs = new double[keep];
-        double sum = 0;
-        for (int i = 0; i < keep; i++) {
-            probs[i] = Math.exp((l[order[i]] - max) / options.temperature());
-            sum += probs[i];
+        return nucleus.ids()[nucleus.ids().length - 1];
+    }
+
+    /** The tokens a draw picks from, best first, with their unnormalised weights. */
+    record Nucleus(int[] ids, double[] weights) {
+        double mass() {
+            double m = 0;
+            for (double w : weights) {
+                m += w;
+            }
+            return m;
+        }
+    }
+
+    /** Top-k, then top-p, over the temperature's weights (see {@link #draw}). */
+    Nucleus nucleus(float[] l) {
+        int v = l.length;
+        float max = l[argmax(l)];
+        float[] weight = new float[v]; // e^((l - max) / T), 1 for the best token
+        double total = VectorMath.exp(l, max, (float) (1 / options.temperature()), weight);
+        int k = options.topK() > 0 ? Math.min(options.topK(), v) : v;
+        if (k == v && options.topP() >= 1) { // every token: the order does not change the draw
+            int[] ids = new int[v];
+            double[] weights = new double[v];
+            for (int i = 0; i < v; i++) {
+                ids[i] = i;
+                weights[i] = weight[i];
+            }
+            return new Nucleus(ids, weights);
+        }
+        // weights by binade (their float exponent, 127 for the best token's 1): the highest binades
+        // that together hold k tokens, or top_p of the mass, hold every token the draw can reach
+        int[] count = new int[256];
+        double[] mass = new double[256];
+        for (int i = 0; i < v; i++) {
+            int e = Float.floatToRawIntBits(weight[i]) >>> 23;
+            count[e]++;
+            mass[e] += weight[i];
+        }
+        int low = 0;
+        int n = 0;
+        double reached = 0;
+        for (int e = 255; e >= 0; e--) {
+            n += count[e];
+            reached += mass[e];
+            if (k < v ? n >= k : reached >= options.topP() * total) {
+                low = e;
+                break;
+            }
+        }
+        float floor = low == 0 ? 0f : Float.intBitsToFloat(low << 23);
+        long[] keys = new long[low == 0 ? v : n];
+        int j = 0;
+        for (int i = 0; i < v; i++) {
+            if (weight[i] >= floor) {
+                keys[j++] = key(l[i], i);
+            }
+        }
+        Arrays.sort(keys); // best logit first, ties by id
+        int keep = Math.min(k, keys.length);
+        if (k < v) { // top-k's mass is the whole
+            total = 0;
+            for (int i = 0; i < keep; i++) {
+                total += weight[id(keys[i])];
+            }
         }
         // nucleus: the smallest prefix whose mass reaches top_p
         double cumulative = 0;
         int cut = keep;
         for (int i = 0; i < keep; i++) {
-            cumulative += probs[i] / sum;
+            cumulative += weight[id(keys[i])] / total;
             if (cumulative >= options.topP()) {
                 cut = i + 1;
                 break;
             }
         }
-        double mass = 0;
+        int[] ids = new int[cut];
+        double[] weights = new double[cut];
         for (int i = 0; i < cut; i++) {
-            mass += probs[i];
+            ids[i] = id(keys[i]);
+            weights[i] = weight[ids[i]];
         }
-        double r = random.nextDouble() * mass;
-        for (int i = 0; i < cut; i++) {
-            r -= probs[i];
-            if (r <= 0) {
-                return order[i];
-            }
-        }
-        return order[cut - 1];
+        return new Nucleus(ids, weights);
+    }
+
+    /** A long that sorts ascending as the logit descending, then the id ascending. */
+    private static long key(float logit, int id) {
+        int bits = Float.floatToIntBits(logit);
+        int ordered = bits ^ ((bits >> 31) & 0x7fffffff); // as ints in the floats' order
+        return ((long) ~ordered << 32) | id;
+    }
+
+    private static int id(long key) {
+        return (int) key;
     }
 
     /** The k largest logits as [id, logit] pairs, best first. */

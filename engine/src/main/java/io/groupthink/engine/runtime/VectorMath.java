@@ -1,0 +1,58 @@
+package io.groupthink.engine.runtime;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Elementwise math the heap paths share: SwiGLU's sigmoid and the sampler's softmax weights. */
+public final class VectorMath {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VectorMath() {}
+
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f; // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in few bits
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;
+
+    /**
+     * e^x from adds, multiplies and FMAs only (Cephes' expf: x = n ln2 + r, a degree-6 polynomial
+     * for e^r, 2^n from the exponent bits), to about 2 ulp. Not VectorOperators.EXP: its
+     * intrinsic and its interpreted fallback differ in the last bits, so a product computed before
+     * the JIT had compiled it gave other logits than the same product after.
+     */
+    public static FloatVector exp(FloatVector x) {
+        x = x.max(-87.3f).min(88.7f);
+        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND); // round to nearest: 1.5 * 2^23 leaves no fraction bits
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.mul(r).add(1.3981999507e-3f);
+        p = p.mul(r).add(8.3334519073e-3f);
+        p = p.mul(r).add(4.1665795894e-2f);
+        p = p.mul(r).add(1.6666665459e-1f);
+        p = p.mul(r).add(5.0000001201e-1f);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        FloatVector twoN = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(twoN);
+    }
+
+    /** dst[i] = e^((src[i] - shift) * scale); returns their sum. */
+    public static double exp(float[] src, float shift, float scale, float[] dst) {
+        int n = src.length;
+        int i = 0;
+        double sum = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector e = exp(FloatVector.fromArray(S, src, i).sub(shift).mul(scale));
+            e.intoArray(dst, i);
+            sum += e.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            dst[i] = exp(FloatVector.broadcast(S, (src[i] - shift) * scale)).lane(0);
+            sum += dst[i];
+        }
+        return sum;
+    }
+}
