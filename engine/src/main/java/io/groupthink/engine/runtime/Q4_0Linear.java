@@ -67,10 +67,10 @@ final class Q4_0Linear extends BlockLinear {
             for (int j = 0; j < HALF; j += 2) {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
                 IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
-                FloatVector lo = (FloatVector) q.and(0xF).convert(I2F, 0);
-                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
-                FloatVector lo1 = (FloatVector) q1.and(0xF).convert(I2F, 0);
-                FloatVector hi1 = (FloatVector) q1.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector lo1 = (FloatVector) q1.and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi1 = (FloatVector) q1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
                 p0 = lo.fma(FloatVector.broadcast(S, x[xi + j]), p0);
                 p1 = hi.fma(FloatVector.broadcast(S, x[xi + j + HALF]), p1);
                 p2 = lo1.fma(FloatVector.broadcast(S, x[xi + j + 1]), p2);
@@ -106,8 +106,8 @@ final class Q4_0Linear extends BlockLinear {
             FloatVector h3 = FloatVector.zero(S);
             for (int j = 0; j < HALF; j++) {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
-                FloatVector lo = (FloatVector) q.and(0xF).convert(I2F, 0);
-                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
                 int i = i0 + j;
                 int k = i + HALF;
                 p0 = lo.fma(FloatVector.broadcast(S, x[x0 + i]), p0);
@@ -157,7 +157,7 @@ final class Q4_0Linear extends BlockLinear {
             FloatVector p7 = FloatVector.zero(S);
             for (int j = 0; j < HALF; j++) {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
-                FloatVector lo = (FloatVector) q.and(0xF).convert(I2F, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
                 int i = i0 + j * 8;
                 p0 = lo.fma(FloatVector.broadcast(S, xt[i]), p0);
                 p1 = lo.fma(FloatVector.broadcast(S, xt[i + 1]), p1);
@@ -167,7 +167,7 @@ final class Q4_0Linear extends BlockLinear {
                 p5 = lo.fma(FloatVector.broadcast(S, xt[i + 5]), p5);
                 p6 = lo.fma(FloatVector.broadcast(S, xt[i + 6]), p6);
                 p7 = lo.fma(FloatVector.broadcast(S, xt[i + 7]), p7);
-                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convert(I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
                 int k = i + HALF * 8;
                 p0 = hi.fma(FloatVector.broadcast(S, xt[k]), p0);
                 p1 = hi.fma(FloatVector.broadcast(S, xt[k + 1]), p1);
@@ -206,8 +206,8 @@ final class Q4_0Linear extends BlockLinear {
         int src = s * HALF;
         for (int j = 0; j < HALF; j++) {
             IntVector q = (IntVector) ByteVector.fromArray(B, codes, src + j * L).convertShape(B2I, I, 0);
-            FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(I2F, 0);
-            FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).sub(8).convert(I2F, 0);
+            FloatVector lo = (FloatVector) q.and(0xF).sub(8).convertShape(I2F, S, 0);
+            FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).sub(8).convertShape(I2F, S, 0);
             lo.mul(d).intoArray(w, dst + j * L);
             hi.mul(d).intoArray(w, dst + (j + HALF) * L);
         }

@@ -1,0 +1,46 @@
+package io.groupthink.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The vector exponential against Math.exp, over the range SwiGLU and the sampler use. */
+class VectorMathTest {
+
+    @Test
+    void expIsMathExpToAFewUlpAndTheSumIsTheirs() {
+        SplittableRandom r = new SplittableRandom(5);
+        float[] x = new float[10_007]; // not a multiple of the vector width: the scalar tail too
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 180 - 90);
+        }
+        x[0] = 0f;
+        x[1] = -87.3f;
+        x[2] = 88.7f;
+        x[x.length - 1] = 1f;
+        float[] y = new float[x.length];
+        double sum = VectorMath.exp(x, 0f, 1f, y);
+        double want = 0;
+        for (int i = 0; i < x.length; i++) {
+            double e = Math.exp(x[i]);
+            want += y[i];
+            if (x[i] >= -87.3f) { // below, e^x is clamped to e^-87.3, a normal float
+                assertThat((double) y[i]).as("e^%s", x[i]).isCloseTo(e, within(4 * Math.ulp((float) e)));
+            }
+        }
+        assertThat(y[0]).isEqualTo(1f);
+        assertThat(sum).isCloseTo(want, within(1e-9 * want));
+    }
+
+    @Test
+    void shiftAndScaleAreAppliedBeforeTheExponential() {
+        float[] x = {2f, 3f, 5f};
+        float[] y = new float[3];
+        double sum = VectorMath.exp(x, 5f, 0.5f, y); // e^((x - 5) / 2)
+        assertThat(y[2]).isEqualTo(1f);
+        assertThat((double) y[0]).isCloseTo(Math.exp(-1.5), within(1e-7));
+        assertThat(sum).isCloseTo(1 + Math.exp(-1) + Math.exp(-1.5), within(1e-6));
+    }
+}
