@@ -118,6 +118,61 @@ class BrowserTest {
     }
 
     @Test
+    void inRoundsTheLanesClearAtEachBoundaryAndTheNotesShowBetweenRounds() throws IOException {
+        WebDriverWait wait = openPage(Duration.ofSeconds(90));
+        setValue("thinkers", "2");
+        driver.findElement(By.id("in-rounds")).click();
+        assertThat(driver.findElement(By.id("round-fields")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.id("segment")).getAttribute("value")).as("the server's default S")
+                .isEqualTo("12");
+        setValue("rounds", "3");
+        setValue("segment", "8");
+        setValue("summary", "6");
+        // at every change of thinker 1's lane, note its length and how many rounds' notes are shown
+        ((JavascriptExecutor) driver).executeScript("""
+                window.laneStates = [];
+                new MutationObserver(() => {
+                  const t = document.querySelector('.lane .text');
+                  if (!t) return;
+                  const state = [t.textContent.length, document.querySelectorAll('.summary').length];
+                  const last = window.laneStates[window.laneStates.length - 1];
+                  if (!last || last[0] !== state[0] || last[1] !== state[1]) window.laneStates.push(state);
+                }).observe(document.body, {subtree: true, childList: true, characterData: true});""");
+        driver.findElement(By.id("run")).click();
+
+        wait.until(d -> !d.findElements(By.cssSelector(".run.finished")).isEmpty());
+        String stats = driver.findElement(By.cssSelector(".stats")).getText();
+        assertThat(stats).contains("rounds").contains("peak KV");
+        int rounds = Integer.parseInt(stats.replaceAll("(?s).*rounds (\\d+).*", "$1"));
+        assertThat(rounds).isBetween(1, 3);
+        List<WebElement> notes = driver.findElements(By.cssSelector(".summary"));
+        assertThat(notes).hasSize(rounds);
+        assertThat(notes).allMatch(n -> !n.findElement(By.cssSelector(".summary-text")).getText().isBlank());
+        assertThat(driver.findElement(By.cssSelector(".run-title .round")).getText()).isEqualTo("round " + rounds
+                + " of 3");
+
+        // Each later round clears the lanes while the notes of every round before it are on show.
+        List<?> states = (List<?>) ((JavascriptExecutor) driver).executeScript("return window.laneStates");
+        List<Integer> notesAtEachClear = new java.util.ArrayList<>();
+        int previous = 0;
+        for (Object o : states) {
+            List<?> state = (List<?>) o;
+            int length = ((Number) state.get(0)).intValue();
+            if (length == 0 && previous > 0) {
+                notesAtEachClear.add(((Number) state.get(1)).intValue());
+            }
+            previous = length;
+        }
+        List<Integer> expected = new java.util.ArrayList<>();
+        for (int r = 1; r < rounds; r++) {
+            expected.add(r);
+        }
+        assertThat(notesAtEachClear).isEqualTo(expected);
+        assertThat(driver.findElement(By.cssSelector(".answer-text")).getText()).isNotBlank();
+        screenshot("demo-rounds.png");
+    }
+
+    @Test
     void aRefusedRequestShowsTheServersReason() throws IOException {
         WebDriverWait wait = openPage(Duration.ofSeconds(60));
         setValue("thinkers", "8");
