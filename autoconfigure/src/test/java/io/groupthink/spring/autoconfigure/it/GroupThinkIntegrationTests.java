@@ -8,6 +8,8 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.FinishReason;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.scheduler.EngineStats;
 import io.groupthink.engine.scheduler.Scheduler;
@@ -27,6 +29,7 @@ import io.groupthink.spring.client.GroupThinkTimeoutException;
 import io.groupthink.spring.client.RoundEvent;
 import io.groupthink.spring.client.StructuredOutputException;
 import io.groupthink.spring.client.ThinkerToken;
+import io.groupthink.spring.session.LiveSession;
 import io.groupthink.spring.session.SessionRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -266,6 +270,58 @@ class GroupThinkIntegrationTests {
         assertThat(last.getResult().getMetadata().getFinishReason()).isIn("stop", "length");
     }
 
+    @Test
+    void chatModelReasonsInRoundsThroughTheOptions() {
+        ChatClient chat = chatClientBuilder.build();
+        RoundOptions twoRounds = RoundOptions.of(2, 6, 4, 1).withFinalMarker(null);
+        double operationsBefore = chatModelOperations();
+        double roundsBefore = roundsRecorded();
+
+        ChatResponse called = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(2).rounds(twoRounds)).call().chatResponse();
+        List<Map<String, Object>> rounds = called.getMetadata().get(GroupThinkChatModel.ROUNDS_KEY);
+        assertThat(rounds).hasSize(2).allSatisfy(r -> assertThat((Integer) r.get("segmentTokens")).isBetween(1, 12));
+        String answer = called.getResult().getOutput().getText();
+        assertThat(answer).isNotBlank();
+        int segmentAndSummaryTokens = rounds.stream()
+                .mapToInt(r -> (Integer) r.get("segmentTokens") + (Integer) r.get("summaryTokens")).sum();
+        assertThat(called.getMetadata().getUsage().getCompletionTokens()).as("and the final answer's")
+                .isGreaterThan(segmentAndSummaryTokens);
+        assertThat(chatModelOperations()).as("observed like any ChatModel call").isEqualTo(operationsBefore + 1);
+
+        // Streamed: the final answer's tokens add up to the call's reply (greedy decoding); the last chunk has the usage.
+        List<ChatResponse> chunks = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(2).rounds(twoRounds)).stream().chatResponse()
+                .collectList().block(Duration.ofSeconds(30));
+        assertThat(chunks.stream().map(c -> c.getResult().getOutput().getText()).collect(Collectors.joining()))
+                .isEqualTo(answer);
+        ChatResponse last = chunks.get(chunks.size() - 1);
+        assertThat(last.getMetadata().getUsage().getTotalTokens())
+                .isEqualTo(called.getMetadata().getUsage().getTotalTokens());
+        assertThat(last.getMetadata().<List<?>>get(GroupThinkChatModel.ROUNDS_KEY)).hasSize(2);
+
+        // One thinker in rounds is a session in rounds too, not plain chat.
+        ChatResponse one = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(1).rounds(twoRounds)).call().chatResponse();
+        assertThat(one.getMetadata().<List<?>>get(GroupThinkChatModel.ROUNDS_KEY)).hasSize(2);
+
+        assertThatThrownBy(() -> chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().rounds(RoundOptions.of(2, 4, 4, 5))).call().content())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("carry tokens (m) must be between 0 and the segment's 4 tokens");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (roundsRecorded() < roundsBefore + 3 && System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        assertThat(roundsRecorded()).isEqualTo(roundsBefore + 3);
+    }
+
+    private double chatModelOperations() {
+        Timer t = meters.find(DefaultChatModelObservationConvention.DEFAULT_NAME)
+                .tag(AiObservationAttributes.AI_PROVIDER.value(), GroupThinkChatModel.PROVIDER).timer();
+        return t == null ? 0 : t.count();
+    }
+
     // --- annotated agents
 
     @Test
@@ -402,9 +458,13 @@ class GroupThinkIntegrationTests {
 
     // --- sessions in rounds: the same registry, guard, time limit and meters as any call
 
-    /** A small session in rounds: 2 thinkers, 3 rounds of 6 tokens, 4-token summaries, 2 carried. */
+    /**
+     * A small session in rounds, well inside the 3 s time limit on a busy machine: 2 thinkers, 2
+     * rounds of 6 tokens, 4-token summaries, 2 tokens carried, an 8-token final answer.
+     */
     private GroupThinkChatClient.PromptSpec inRounds(String question) {
-        return client.prompt(question).thinkers(2).rounds(3).segmentTokens(6).summaryTokens(4).carryTokens(2);
+        return client.prompt(question).thinkers(2).rounds(2).segmentTokens(6).summaryTokens(4).carryTokens(2)
+                .synthesisTokens(8);
     }
 
     @Test
@@ -445,7 +505,7 @@ class GroupThinkIntegrationTests {
             assertThat(s.surface()).isEqualTo("client");
             assertThat(s.question()).isEqualTo("Max found a box.");
             assertThat(s.state()).isEqualTo("running");
-            assertThat(s.rounds()).isEqualTo(new io.groupthink.spring.session.LiveSession.RoundProgress(2, 3,
+            assertThat(s.rounds()).isEqualTo(new LiveSession.RoundProgress(2, 2,
                     "segment"));
             assertThat(s.lanes()).hasSize(2).allSatisfy(l -> assertThat(l.budget()).isEqualTo(6));
             assertThat(endpoint.session(s.id())).isNotNull();
@@ -455,7 +515,7 @@ class GroupThinkIntegrationTests {
             release.countDown();
         }
         caller.join(20_000);
-        assertThat(error.get()).isInstanceOf(java.util.concurrent.CancellationException.class)
+        assertThat(error.get()).isInstanceOf(CancellationException.class)
                 .hasMessageContaining("cancelled after round 1");
         IntegrationSupport.awaitIdle(scheduler, registry);
         assertThat(endpoint.session(s.id())).isNull();
@@ -478,17 +538,19 @@ class GroupThinkIntegrationTests {
         Bulkhead bulkhead = bulkheads.bulkhead("groupthink");
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<GroupThinkResponse>> held = new ArrayList<>();
+        long submitted = scheduler.stats().submitted() + 4;
         try {
             for (int i = 0; i < 4; i++) {
                 held.add(pool.submit(() -> client.prompt("Sam and Sue played.").thinkers(1).maxTokensPerThinker(2)
                         .synthesize(false).stepHook(hold).call()));
             }
+            // a seat is taken before its session is submitted: wait for both
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (bulkhead.getMetrics().getAvailableConcurrentCalls() > 0 && System.nanoTime() < deadline) {
+            while ((bulkhead.getMetrics().getAvailableConcurrentCalls() > 0 || scheduler.stats().submitted() < submitted)
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             assertThat(bulkhead.getMetrics().getAvailableConcurrentCalls()).isZero();
-            long submitted = scheduler.stats().submitted();
 
             assertThatThrownBy(() -> inRounds("Tom had a red ball.").callInRounds())
                     .isInstanceOf(GroupThinkBusyException.class)
@@ -514,9 +576,9 @@ class GroupThinkIntegrationTests {
         double tokensBefore = allTokensCounted();
         long successesBefore = circuitBreakers.circuitBreaker("groupthink").getMetrics().getNumberOfSuccessfulCalls();
 
-        io.groupthink.engine.groupthink.RoundsResult r = inRounds("Lily saw a big dog.").callInRounds();
+        RoundsResult r = inRounds("Lily saw a big dog.").callInRounds();
 
-        assertThat(r.rounds()).hasSize(3);
+        assertThat(r.rounds()).hasSize(2);
         assertThat(circuitBreakers.circuitBreaker("groupthink").getMetrics().getNumberOfSuccessfulCalls())
                 .as("one guarded call").isEqualTo(successesBefore + 1);
         // The meters hear the rounds' listener and the engine's events just after the caller's result: wait for them.
@@ -526,7 +588,7 @@ class GroupThinkIntegrationTests {
             Thread.sleep(5);
         }
         assertThat(roundsRecorded()).isEqualTo(roundsBefore + 1);
-        assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().max()).isGreaterThanOrEqualTo(3);
+        assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().max()).isGreaterThanOrEqualTo(2);
         assertThat(summaryTokensCounted() - summaryBefore).isEqualTo(r.summaryTokens()).isPositive();
         assertThat(allTokensCounted() - tokensBefore).as("segments, summaries and the final answer")
                 .isEqualTo(r.generatedTokens());
@@ -548,12 +610,12 @@ class GroupThinkIntegrationTests {
 
     @Test
     void roundStreamEmitsEachRoundInOrderAndMatchesTheCall() {
-        io.groupthink.engine.groupthink.RoundsResult called = inRounds("Lily saw a big dog.").callInRounds();
+        RoundsResult called = inRounds("Lily saw a big dog.").callInRounds();
         List<RoundEvent> events = inRounds("Lily saw a big dog.").streamInRounds().collectList()
                 .block(Duration.ofSeconds(30));
 
         assertThat(events).last().isInstanceOf(RoundEvent.Completed.class);
-        io.groupthink.engine.groupthink.RoundsResult streamed = ((RoundEvent.Completed) events.get(events.size() - 1))
+        RoundsResult streamed = ((RoundEvent.Completed) events.get(events.size() - 1))
                 .result();
         assertThat(streamed.rounds()).hasSize(called.rounds().size());
         // Per round: start, then thinker tokens, then summary tokens, the summary and the end, in that order.
@@ -570,7 +632,7 @@ class GroupThinkIntegrationTests {
         }
         expected.addAll(List.of("FinalToken", "Completed"));
         assertThat(shape).isEqualTo(expected);
-        for (io.groupthink.engine.groupthink.RoundsResult.Round round : called.rounds()) {
+        for (RoundsResult.Round round : called.rounds()) {
             int r = round.index();
             for (int n = 0; n < round.segments().size(); n++) {
                 int thinker = n + 1;
