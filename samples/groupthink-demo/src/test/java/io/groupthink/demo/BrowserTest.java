@@ -128,15 +128,16 @@ class BrowserTest {
         setValue("rounds", "3");
         setValue("segment", "8");
         setValue("summary", "6");
-        // at every change of thinker 1's lane, note its length and how many rounds' notes are shown
+        // at every change the page makes, note the round on show, the lanes' total length and the notes shown
         ((JavascriptExecutor) driver).executeScript("""
-                window.laneStates = [];
+                window.states = [];
                 new MutationObserver(() => {
-                  const t = document.querySelector('.lane .text');
-                  if (!t) return;
-                  const state = [t.textContent.length, document.querySelectorAll('.summary').length];
-                  const last = window.laneStates[window.laneStates.length - 1];
-                  if (!last || last[0] !== state[0] || last[1] !== state[1]) window.laneStates.push(state);
+                  const label = document.querySelector('.run-title .round');
+                  if (!label) return;
+                  const lanes = [...document.querySelectorAll('.lane .text')].reduce((n, t) => n + t.textContent.length, 0);
+                  const state = [label.textContent, lanes, document.querySelectorAll('.summary').length];
+                  const last = window.states[window.states.length - 1];
+                  if (!last || last.join() !== state.join()) window.states.push(state);
                 }).observe(document.body, {subtree: true, childList: true, characterData: true});""");
         driver.findElement(By.id("run")).click();
 
@@ -151,23 +152,26 @@ class BrowserTest {
         assertThat(driver.findElement(By.cssSelector(".run-title .round")).getText()).isEqualTo("round " + rounds
                 + " of 3");
 
-        // Each later round clears the lanes while the notes of every round before it are on show.
-        List<?> states = (List<?>) ((JavascriptExecutor) driver).executeScript("return window.laneStates");
-        List<Integer> notesAtEachClear = new java.util.ArrayList<>();
-        int previous = 0;
+        // Each later round starts with the lanes cleared and the notes of every round before it on show;
+        // the round before had written something into them.
+        List<?> states = (List<?>) ((JavascriptExecutor) driver).executeScript("return window.states");
+        List<String> atRoundStart = new java.util.ArrayList<>();
+        String round = "";
+        long written = 0;
         for (Object o : states) {
             List<?> state = (List<?>) o;
-            int length = ((Number) state.get(0)).intValue();
-            if (length == 0 && previous > 0) {
-                notesAtEachClear.add(((Number) state.get(1)).intValue());
+            long lanes = ((Number) state.get(1)).longValue();
+            if (!state.get(0).equals(round)) {
+                round = (String) state.get(0);
+                atRoundStart.add(round + ": lanes " + lanes + ", notes " + state.get(2) + ", before " + (written > 0));
             }
-            previous = length;
+            written = lanes;
         }
-        List<Integer> expected = new java.util.ArrayList<>();
-        for (int r = 1; r < rounds; r++) {
-            expected.add(r);
+        List<String> expected = new java.util.ArrayList<>();
+        for (int r = 1; r <= rounds; r++) {
+            expected.add("round " + r + " of 3: lanes 0, notes " + (r - 1) + ", before " + (r > 1));
         }
-        assertThat(notesAtEachClear).isEqualTo(expected);
+        assertThat(atRoundStart).isEqualTo(expected);
         assertThat(driver.findElement(By.cssSelector(".answer-text")).getText()).isNotBlank();
         screenshot("demo-rounds.png");
     }
