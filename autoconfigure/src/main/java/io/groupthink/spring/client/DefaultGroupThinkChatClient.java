@@ -80,6 +80,9 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         private Integer segmentTokens;
         private Integer summaryTokens;
         private Integer carryTokens;
+        private Boolean summaryPerThinker;
+        private String finalMarker;
+        private boolean finalMarkerSet;
 
         @Override
         public PromptSpec rounds(int maxRounds) {
@@ -102,6 +105,19 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         @Override
         public PromptSpec carryTokens(int tokens) {
             this.carryTokens = tokens;
+            return this;
+        }
+
+        @Override
+        public PromptSpec summaryPerThinker(boolean on) {
+            this.summaryPerThinker = on;
+            return this;
+        }
+
+        @Override
+        public PromptSpec finalMarker(String marker) {
+            this.finalMarker = marker;
+            this.finalMarkerSet = true;
             return this;
         }
 
@@ -130,8 +146,9 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         private RoundOptions roundOptions() {
             RoundOptions d = sessions.defaults().rounds();
             return new RoundOptions(or(rounds, d.rounds()), or(segmentTokens, d.segmentTokens()),
-                    or(summaryTokens, d.summaryTokens()), or(carryTokens, d.carryTokens()), d.summaryPerThinker(),
-                    d.finalMarker(), d.prompts());
+                    or(summaryTokens, d.summaryTokens()), or(carryTokens, d.carryTokens()),
+                    summaryPerThinker != null ? summaryPerThinker : d.summaryPerThinker(),
+                    finalMarkerSet ? finalMarker : d.finalMarker(), d.prompts());
         }
 
         private static int or(Integer value, int fallback) {

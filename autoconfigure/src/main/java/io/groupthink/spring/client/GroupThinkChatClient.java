@@ -105,6 +105,12 @@ public interface GroupThinkChatClient {
         /** Each thinker's last tokens carried into the next round (m). */
         PromptSpec carryTokens(int tokens);
 
+        /** One summary lane per thinker, each reading its own segment, instead of one for all. */
+        PromptSpec summaryPerThinker(boolean on);
+
+        /** Text that, in a segment or a summary, ends the session after its round; null or empty: none. */
+        PromptSpec finalMarker(String marker);
+
         /** Runs the session in rounds and waits for it: each round's segments and summary, the final answer. */
         RoundsResult callInRounds();
 

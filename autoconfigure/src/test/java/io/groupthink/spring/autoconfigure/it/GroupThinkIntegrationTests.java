@@ -651,6 +651,22 @@ class GroupThinkIntegrationTests {
     }
 
     @Test
+    void oneSummaryPerThinkerStreamsEachThinkersNotesTaggedByThinker() {
+        List<RoundEvent> events = inRounds("Lily saw a big dog.").rounds(1).synthesize(false).summaryPerThinker(true)
+                .finalMarker(null).streamInRounds().collectList().block(Duration.ofSeconds(30));
+        RoundsResult r = ((RoundEvent.Completed) events.get(events.size() - 1)).result();
+        assertThat(r.rounds().get(0).summaries()).hasSize(2);
+        for (int thinker = 1; thinker <= 2; thinker++) {
+            int t = thinker;
+            String notes = events.stream().filter(e -> e instanceof RoundEvent.SummaryToken s && s.thinker() == t)
+                    .map(e -> ((RoundEvent.SummaryToken) e).text()).collect(Collectors.joining());
+            assertThat(notes).as("thinker %d's notes", t).isEqualTo(r.rounds().get(0).summaries().get(t - 1).text());
+        }
+        assertThat(events).noneMatch(e -> e instanceof RoundEvent.SummaryToken s && s.thinker() == 0);
+        assertThat(r.rounds().get(0).summary()).contains("Thinker1: ").contains("Thinker2: ");
+    }
+
+    @Test
     void roundStreamCancelledMidwayCancelsTheSession() throws InterruptedException {
         List<RoundEvent> firstFew = inRounds("Sam and Sue played.").stepHook(new SlowHook(2)).streamInRounds()
                 .take(5).collectList().block(Duration.ofSeconds(30));
