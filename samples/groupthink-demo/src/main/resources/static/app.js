@@ -18,7 +18,11 @@ fetch("api/model").then(r => r.json()).then(m => {
 }).catch(() => {});
 
 const inRounds = document.getElementById("in-rounds");
-inRounds.addEventListener("change", () => { document.getElementById("round-fields").hidden = !inRounds.checked; });
+// In rounds each thinker writes S tokens a round: the budget field does not apply.
+inRounds.addEventListener("change", () => {
+  document.getElementById("round-fields").hidden = !inRounds.checked;
+  document.getElementById("budget").disabled = inRounds.checked;
+});
 
 function params(mode, thinkers) {
   const p = new URLSearchParams();

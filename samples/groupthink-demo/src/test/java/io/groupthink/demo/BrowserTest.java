@@ -123,6 +123,7 @@ class BrowserTest {
         setValue("thinkers", "2");
         driver.findElement(By.id("in-rounds")).click();
         assertThat(driver.findElement(By.id("round-fields")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.id("budget")).isEnabled()).as("S is the budget in rounds").isFalse();
         assertThat(driver.findElement(By.id("segment")).getAttribute("value")).as("the server's default S")
                 .isEqualTo("12");
         setValue("rounds", "3");
