@@ -9,7 +9,20 @@ fetch("api/model").then(r => r.json()).then(m => {
     `model: ${m.name} · ${m.modelType} · ${m.layers} layers · context ${m.contextLength}`;
   document.getElementById("budget").value = m.defaultBudget;
   document.getElementById("thinkers").max = m.maxThinkers;
+  if (m.rounds) {
+    document.getElementById("rounds").value = m.rounds.rounds;
+    document.getElementById("segment").value = m.rounds.segmentTokens;
+    document.getElementById("summary").value = m.rounds.summaryTokens;
+    document.getElementById("carry").value = m.rounds.carryTokens;
+  }
 }).catch(() => {});
+
+const inRounds = document.getElementById("in-rounds");
+// In rounds each thinker writes S tokens a round: the budget field does not apply.
+inRounds.addEventListener("change", () => {
+  document.getElementById("round-fields").hidden = !inRounds.checked;
+  document.getElementById("budget").disabled = inRounds.checked;
+});
 
 function params(mode, thinkers) {
   const p = new URLSearchParams();
@@ -18,6 +31,9 @@ function params(mode, thinkers) {
   p.set("thinkers", mode === "cot" ? 1 : thinkers);
   p.set("budget", document.getElementById("budget").value);
   p.set("synthesize", document.getElementById("synthesize").checked);
+  if (inRounds.checked) {
+    ["rounds", "segment", "summary", "carry"].forEach(k => p.set(k, document.getElementById(k).value));
+  }
   return p;
 }
 
@@ -26,6 +42,9 @@ function startRun(mode, thinkers) {
   const n = mode === "cot" ? 1 : thinkers;
   node.dataset.mode = mode;
   node.querySelector(".run-title").textContent = `${MODE_NAMES[mode]} · ${n} thinker${n > 1 ? "s" : ""}`;
+  const roundLabel = document.createElement("span");
+  roundLabel.className = "round";
+  node.querySelector(".run-title").appendChild(roundLabel);
   const lanes = node.querySelector(".lanes");
   for (let i = 0; i < n; i++) {
     const lane = document.createElement("div");
@@ -50,18 +69,64 @@ function startRun(mode, thinkers) {
     const lane = lanes.querySelector(`[data-lane="${t.lane}"] .text`);
     if (lane) lane.textContent += t.text;
   });
-  source.addEventListener("done", e => {
+  // In rounds: each round starts from the question and the notes, so its lanes start empty; the
+  // notes each round ends with stay on show above the lanes.
+  const summaries = node.querySelector(".summaries");
+  const maxRounds = document.getElementById("rounds").value;
+  const summaryText = round => {
+    let box = summaries.querySelector(`:scope > .summary[data-round="${round}"] .summary-text`);
+    if (!box) {
+      const div = document.createElement("div");
+      div.className = "summary";
+      div.dataset.round = round;
+      div.innerHTML = `<h4>Notes after round ${round}</h4><div class="summary-text"></div>`;
+      summaries.appendChild(div);
+      summaries.hidden = false;
+      box = div.querySelector(".summary-text");
+    }
+    return box;
+  };
+  source.addEventListener("round", e => {
+    const r = JSON.parse(e.data);
+    node.dataset.round = r.round;
+    roundLabel.textContent = `round ${r.round} of ${maxRounds}`;
+    lanes.querySelectorAll(".lane").forEach(l => {
+      l.querySelector(".text").textContent = "";
+      l.classList.remove("done");
+      l.classList.add("live");
+    });
+  });
+  source.addEventListener("summary-token", e => {
+    const t = JSON.parse(e.data);
+    summaryText(t.round).textContent += t.text;
+  });
+  source.addEventListener("summary", e => {
     const s = JSON.parse(e.data);
+    summaryText(s.round).textContent = s.text;
+  });
+  source.addEventListener("round-end", e => {
+    const s = JSON.parse(e.data);
+    markFinished(s.lanes);
+  });
+  const markFinished = finished => {
     lanes.querySelectorAll(".lane").forEach(l => l.classList.remove("live"));
-    (s.lanes || []).forEach(f => {
+    (finished || []).forEach(f => {
       const lane = lanes.querySelector(`[data-lane="${f.lane}"]`);
       if (lane) { lane.classList.add("done"); lane.querySelector("h4").dataset.reason = f.reason.toLowerCase(); }
     });
+  };
+  source.addEventListener("done", e => {
+    const s = JSON.parse(e.data);
+    if (s.lanes) markFinished(s.lanes); // in rounds, the last round-end marked them
+    else lanes.querySelectorAll(".lane").forEach(l => l.classList.remove("live"));
     if (s.finalAnswer) { answer.hidden = false; answer.querySelector(".answer-text").textContent = s.finalAnswer; }
-    node.querySelector(".stats").innerHTML =
+    const common =
       `<span>steps <b>${s.decodeSteps}</b></span><span>tokens <b>${s.tokens}</b></span>` +
-      `<span><b>${s.tokensPerSecond.toFixed(1)}</b> tok/s</span><span>wall <b>${(s.wallMillis / 1000).toFixed(2)}</b> s</span>` +
-      `<span>KV <b>${(s.kvBytes / 1024).toFixed(0)}</b> KiB</span>`;
+      `<span><b>${s.tokensPerSecond.toFixed(1)}</b> tok/s</span><span>wall <b>${(s.wallMillis / 1000).toFixed(2)}</b> s</span>`;
+    node.querySelector(".stats").innerHTML = s.rounds === undefined
+      ? common + `<span>KV <b>${(s.kvBytes / 1024).toFixed(0)}</b> KiB</span>`
+      : `<span>rounds <b>${s.rounds}</b></span>` + common + `<span>summaries <b>${s.summaryTokens}</b> tokens</span>` +
+        `<span>peak KV <b>${s.peakKvTokens}</b> of <b>${s.kvBound}</b> slots (one round's bound)</span>`;
     node.classList.add("finished");
     finish(source);
   });
@@ -75,7 +140,7 @@ function startRun(mode, thinkers) {
   // before any session starts, so asking again with fetch reads the same problem body; were the
   // stream to open after all, the fetch is aborted at once, which cancels that session.
   let received = false;
-  source.addEventListener("token", () => { received = true; });
+  ["token", "round"].forEach(name => source.addEventListener(name, () => { received = true; }));
   source.onerror = () => {
     source.close();
     finish(source);

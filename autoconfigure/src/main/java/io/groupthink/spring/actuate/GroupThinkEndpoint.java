@@ -17,7 +17,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 /**
  * {@code /actuator/groupthink}: the model, the engine's state, and every live session with each
  * thinker's progress. {@code GET /actuator/groupthink/{id}} shows one session and
- * {@code DELETE /actuator/groupthink/{id}} cancels it.
+ * {@code DELETE /actuator/groupthink/{id}} cancels it. A session in rounds is one entry: its
+ * {@code rounds} say which round and phase it is in, its lanes show the current round.
  */
 @Endpoint(id = "groupthink")
 public class GroupThinkEndpoint {
@@ -63,7 +64,7 @@ public class GroupThinkEndpoint {
         return new SessionDescriptor(s.id(), s.surface(), s.state(), s.question(),
                 s.request().mode().name().toLowerCase(Locale.ROOT), s.request().layout().name().toLowerCase(Locale.ROOT),
                 s.request().thinkers(), s.request().maxTokens(), System.currentTimeMillis() - s.startedMillis(),
-                s.queueMillis(), s.lanes());
+                s.queueMillis(), s.rounds(), s.lanes());
     }
 
     public record GroupThinkDescriptor(ModelDescriptor model, EngineDescriptor engine, List<SessionDescriptor> sessions) {}
@@ -78,7 +79,7 @@ public class GroupThinkEndpoint {
 
     public record SessionDescriptor(long id, String surface, String state, String question, String mode,
             String layout, int thinkers, int maxTokensPerThinker, long ageMillis, Double queueMillis,
-            List<LiveSession.LaneProgress> lanes) {}
+            LiveSession.RoundProgress rounds, List<LiveSession.LaneProgress> lanes) {}
 
     public record CancelDescriptor(long id, boolean cancelled) {}
 }

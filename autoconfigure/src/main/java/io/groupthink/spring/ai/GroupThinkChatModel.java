@@ -4,11 +4,13 @@ import io.groupthink.engine.groupthink.FinishReason;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.groupthink.ThinkSpan;
 import io.groupthink.engine.model.ChatTemplate;
 import io.groupthink.spring.client.GroupThinkException;
 import io.groupthink.spring.client.GroupThinkUnavailableException;
+import io.groupthink.spring.client.RoundEvent;
 import io.groupthink.spring.session.GroupThinkEvent;
 import io.groupthink.spring.session.GroupThinkSessions;
 import io.groupthink.spring.session.RequestOptions;
@@ -45,7 +47,8 @@ import reactor.core.publisher.Flux;
  * A Spring AI {@link ChatModel} backed by the Group Think engine. By default it is a plain chat
  * model (one thinker, the conversation rendered by the model's chat template); options with
  * {@code thinkers > 1} (or roles) make that call a Group Think session, whose final answer is the
- * reply. Calls are observed like every Spring AI model ({@code gen_ai.client.operation},
+ * reply; options with {@code rounds} make it a session in rounds (InftyThink), whose final answer
+ * (or, without one, last round's notes) is the reply. Calls are observed like every Spring AI model ({@code gen_ai.client.operation},
  * {@code gen_ai.client.token.usage}), and go through the same {@link GroupThinkSessions} as the
  * other surfaces: same bulkhead, time limit, metrics and endpoint.
  *
@@ -67,6 +70,8 @@ public class GroupThinkChatModel implements ChatModel {
     /** Time in the decode steps, as the session timed it. */
     public static final String DECODE_MILLIS_KEY = "groupthink.decode-millis";
     public static final String FALLBACK_KEY = "groupthink.fallback";
+    /** A session in rounds: each round's notes, tokens and K/V slots. */
+    public static final String ROUNDS_KEY = "groupthink.rounds";
 
     static final String SURFACE = "chat-model";
 
@@ -178,6 +183,9 @@ public class GroupThinkChatModel implements ChatModel {
 
     private ChatResponse doCall(Prompt prompt, GroupThinkChatOptions options) {
         Plan plan = plan(prompt, options);
+        if (options.getRounds() != null) {
+            return toResponse(sessions.callInRounds(plan.request, options.getRounds(), null, null, SURFACE), options);
+        }
         GroupThinkResult result = plan.group
                 ? sessions.call(plan.request, StepHook.NONE, SURFACE)
                 : sessions.chat(plan.messages, plan.request, StepHook.NONE, SURFACE);
@@ -186,6 +194,9 @@ public class GroupThinkChatModel implements ChatModel {
 
     private Flux<ChatResponse> doStream(Prompt prompt, GroupThinkChatOptions options) {
         Plan plan = plan(prompt, options);
+        if (options.getRounds() != null) {
+            return streamInRounds(plan, options);
+        }
         Flux<GroupThinkEvent> events = plan.group
                 ? sessions.stream(plan.request, StepHook.NONE, SURFACE)
                 : sessions.streamChat(plan.messages, plan.request, StepHook.NONE, SURFACE);
@@ -214,6 +225,36 @@ public class GroupThinkChatModel implements ChatModel {
         });
     }
 
+    /**
+     * A session in rounds, streamed: the final answer's tokens (with {@code streamThinkers} every
+     * round's thinker tokens too, tagged by round), then a last chunk with why it stopped and the
+     * usage; without a final answer that chunk carries the last round's notes, as the call replies.
+     */
+    private Flux<ChatResponse> streamInRounds(Plan plan, GroupThinkChatOptions options) {
+        boolean thinkersToo = Boolean.TRUE.equals(options.getStreamThinkers());
+        return sessions.streamInRounds(plan.request, options.getRounds(), null, SURFACE).concatMap(event -> {
+            if (event instanceof RoundEvent.FinalToken t) {
+                return Flux.just(new ChatResponse(List.of(new Generation(new AssistantMessage(t.text()),
+                        ChatGenerationMetadata.builder().metadata("thinker", 0).metadata("step", t.step())
+                                .metadata("finalAnswer", true).build()))));
+            }
+            if (thinkersToo && event instanceof RoundEvent.Token t) {
+                return Flux.just(new ChatResponse(List.of(new Generation(new AssistantMessage(t.text()),
+                        ChatGenerationMetadata.builder().metadata("round", t.round()).metadata("thinker", t.thinker())
+                                .metadata("step", t.step()).metadata("finalAnswer", false).build()))));
+            }
+            if (event instanceof RoundEvent.Completed c) {
+                RoundsResult r = c.result();
+                String text = r.finalAnswer() != null || r.rounds().isEmpty() ? ""
+                        : r.rounds().get(r.rounds().size() - 1).summary();
+                Generation last = new Generation(new AssistantMessage(text),
+                        ChatGenerationMetadata.builder().finishReason(finishReason(r)).build());
+                return Flux.just(new ChatResponse(List.of(last), metadata(r, options)));
+            }
+            return Flux.empty();
+        });
+    }
+
     /** What to run: a plain chat session (one thinker) or a Group Think session. */
     private record Plan(boolean group, GroupThinkRequest request, List<ChatTemplate.Message> messages) {}
 
@@ -226,7 +267,7 @@ public class GroupThinkChatModel implements ChatModel {
         }
         RequestOptions.Builder o = options.toRequestOptions();
         List<String> roles = options.getRoles();
-        boolean group = (roles != null && !roles.isEmpty())
+        boolean group = (roles != null && !roles.isEmpty()) || options.getRounds() != null
                 || (options.getThinkers() != null && options.getThinkers() > 1);
         if (!group) {
             // Plain chat: one lane over the rendered conversation; only budget, sampling and stop apply.
@@ -322,9 +363,52 @@ public class GroupThinkChatModel implements ChatModel {
         return out;
     }
 
+    /** The reply of a session in rounds: its final answer, or without one the last round's notes. */
+    private ChatResponse toResponse(RoundsResult result, GroupThinkChatOptions options) {
+        String text = result.finalAnswer() != null ? ThinkSpan.visible(result.finalAnswer())
+                : result.rounds().isEmpty() ? "" : result.rounds().get(result.rounds().size() - 1).summary();
+        AssistantMessage message = AssistantMessage.builder().content(text)
+                .properties(Map.of(ROUNDS_KEY, rounds(result))).build();
+        Generation generation = new Generation(message,
+                ChatGenerationMetadata.builder().finishReason(finishReason(result)).build());
+        return new ChatResponse(List.of(generation), metadata(result, options));
+    }
+
+    private ChatResponseMetadata metadata(RoundsResult result, GroupThinkChatOptions options) {
+        int prompt = result.rounds().stream().mapToInt(RoundsResult.Round::promptTokens).sum();
+        return ChatResponseMetadata.builder()
+                .model(modelName(options))
+                .usage(new DefaultUsage(prompt, result.generatedTokens()))
+                .keyValue(ROUNDS_KEY, rounds(result))
+                .keyValue(DECODE_STEPS_KEY, result.rounds().stream().mapToInt(RoundsResult.Round::decodeSteps).sum())
+                .keyValue(WALL_MILLIS_KEY, result.wallMillis())
+                .build();
+    }
+
+    private static List<Map<String, Object>> rounds(RoundsResult result) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (RoundsResult.Round r : result.rounds()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("round", r.index());
+            m.put("summary", r.summary());
+            m.put("segmentTokens", r.segmentTokens());
+            m.put("summaryTokens", r.summaryTokens());
+            m.put("kvTokens", r.kvTokens());
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static String finishReason(RoundsResult result) {
+        return result.finalLane() != null ? finishReason(result.finalLane().finishReason()) : "stop";
+    }
+
     private static String finishReason(Plan plan, GroupThinkResult result) {
         GroupThinkResult.ThinkerResult lane = result.synthesis() != null ? result.synthesis() : result.thinkers().get(0);
-        FinishReason r = lane.finishReason();
+        return finishReason(lane.finishReason());
+    }
+
+    private static String finishReason(FinishReason r) {
         return r == null ? "stop" : switch (r) {
             case EOS, STOP -> "stop";
             case LENGTH -> "length";

@@ -2,6 +2,7 @@ package io.groupthink.spring.ai;
 
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
 import io.groupthink.spring.session.RequestOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,8 @@ import org.springframework.ai.chat.prompt.DefaultChatOptionsBuilder;
  * </pre>
  *
  * {@code maxTokens} is the budget of each thinker. Fields left null take the model's defaults.
+ * {@code rounds(RoundOptions)} makes the call reason in rounds in a fixed KV budget (InftyThink),
+ * one thinker included; the reply is the final answer, or the last round's notes without one.
  */
 public class GroupThinkChatOptions implements ChatOptions {
 
@@ -41,6 +44,7 @@ public class GroupThinkChatOptions implements ChatOptions {
     private final Double repetitionPenalty;
     private final Long seed;
     private final Boolean streamThinkers;
+    private final RoundOptions rounds;
 
     protected GroupThinkChatOptions(Builder b) {
         this.model = b.model();
@@ -60,6 +64,7 @@ public class GroupThinkChatOptions implements ChatOptions {
         this.repetitionPenalty = b.repetitionPenalty;
         this.seed = b.seed;
         this.streamThinkers = b.streamThinkers;
+        this.rounds = b.rounds;
     }
 
     public static Builder builder() {
@@ -152,6 +157,11 @@ public class GroupThinkChatOptions implements ChatOptions {
         return streamThinkers;
     }
 
+    /** Reason in rounds with these options, or null for one session (see {@link RoundOptions}). */
+    public RoundOptions getRounds() {
+        return rounds;
+    }
+
     /**
      * These options in the terms of the session service, which lays them over the defaults. Only
      * here are Spring AI's option names mapped to Group Think's.
@@ -175,6 +185,7 @@ public class GroupThinkChatOptions implements ChatOptions {
         b.repetitionPenalty = repetitionPenalty;
         b.seed = seed;
         b.streamThinkers = streamThinkers;
+        b.rounds = rounds;
         return b;
     }
 
@@ -188,13 +199,13 @@ public class GroupThinkChatOptions implements ChatOptions {
                 && mode == that.mode && layout == that.layout && Objects.equals(roles, that.roles)
                 && Objects.equals(synthesize, that.synthesize) && Objects.equals(synthesisTokens, that.synthesisTokens)
                 && Objects.equals(repetitionPenalty, that.repetitionPenalty) && Objects.equals(seed, that.seed)
-                && Objects.equals(streamThinkers, that.streamThinkers);
+                && Objects.equals(streamThinkers, that.streamThinkers) && Objects.equals(rounds, that.rounds);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(model, maxTokens, stopSequences, temperature, topK, topP, thinkers, mode, layout, roles,
-                synthesize, synthesisTokens, repetitionPenalty, seed, streamThinkers);
+                synthesize, synthesisTokens, repetitionPenalty, seed, streamThinkers, rounds);
     }
 
     @Override
@@ -202,7 +213,7 @@ public class GroupThinkChatOptions implements ChatOptions {
         return "GroupThinkChatOptions{model=" + model + ", maxTokens=" + maxTokens + ", thinkers=" + thinkers
                 + ", mode=" + mode + ", layout=" + layout + ", roles=" + roles + ", synthesize=" + synthesize
                 + ", synthesisTokens=" + synthesisTokens + ", temperature=" + temperature + ", topK=" + topK
-                + ", topP=" + topP + ", seed=" + seed + ", stop=" + stopSequences + "}";
+                + ", topP=" + topP + ", seed=" + seed + ", stop=" + stopSequences + ", rounds=" + rounds + "}";
     }
 
     /**
@@ -220,6 +231,7 @@ public class GroupThinkChatOptions implements ChatOptions {
         private Double repetitionPenalty;
         private Long seed;
         private Boolean streamThinkers;
+        private RoundOptions rounds;
 
         public Builder thinkers(Integer thinkers) {
             this.thinkers = thinkers;
@@ -267,6 +279,12 @@ public class GroupThinkChatOptions implements ChatOptions {
 
         public Builder streamThinkers(Boolean streamThinkers) {
             this.streamThinkers = streamThinkers;
+            return this;
+        }
+
+        /** Reason in rounds (validated when the call runs); null: one session. */
+        public Builder rounds(RoundOptions rounds) {
+            this.rounds = rounds;
             return this;
         }
 
@@ -332,6 +350,9 @@ public class GroupThinkChatOptions implements ChatOptions {
                 }
                 if (that.streamThinkers != null) {
                     this.streamThinkers = that.streamThinkers;
+                }
+                if (that.rounds != null) {
+                    this.rounds = that.rounds;
                 }
             }
             return this;

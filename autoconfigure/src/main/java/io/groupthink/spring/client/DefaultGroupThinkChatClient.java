@@ -5,6 +5,7 @@ import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
 import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundSession;
 import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.sampling.SamplingOptions;
@@ -79,6 +80,9 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         private Integer segmentTokens;
         private Integer summaryTokens;
         private Integer carryTokens;
+        private Boolean summaryPerThinker;
+        private String finalMarker;
+        private boolean finalMarkerSet;
 
         @Override
         public PromptSpec rounds(int maxRounds) {
@@ -105,12 +109,46 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         }
 
         @Override
+        public PromptSpec summaryPerThinker(boolean on) {
+            this.summaryPerThinker = on;
+            return this;
+        }
+
+        @Override
+        public PromptSpec finalMarker(String marker) {
+            this.finalMarker = marker;
+            this.finalMarkerSet = true;
+            return this;
+        }
+
+        @Override
         public RoundsResult callInRounds() {
+            return sessions.callInRounds(build(null), roundOptions(), null, segmentHooks(), surface);
+        }
+
+        @Override
+        public Flux<RoundEvent> streamInRounds() {
+            return sessions.streamInRounds(build(null), roundOptions(), segmentHooks(), surface);
+        }
+
+        /** The step hook sees every round's thinkers (not the summaries). */
+        private RoundSession.Hooks segmentHooks() {
+            StepHook h = hook;
+            return new RoundSession.Hooks() {
+                @Override
+                public StepHook segment(int round) {
+                    return h;
+                }
+            };
+        }
+
+        /** The round options set on this spec, over {@code groupthink.rounds.*}. */
+        private RoundOptions roundOptions() {
             RoundOptions d = sessions.defaults().rounds();
-            RoundOptions options = new RoundOptions(or(rounds, d.rounds()), or(segmentTokens, d.segmentTokens()),
-                    or(summaryTokens, d.summaryTokens()), or(carryTokens, d.carryTokens()), d.summaryPerThinker(),
-                    d.finalMarker(), d.prompts());
-            return sessions.callInRounds(build(null), options, null, null);
+            return new RoundOptions(or(rounds, d.rounds()), or(segmentTokens, d.segmentTokens()),
+                    or(summaryTokens, d.summaryTokens()), or(carryTokens, d.carryTokens()),
+                    summaryPerThinker != null ? summaryPerThinker : d.summaryPerThinker(),
+                    finalMarkerSet ? finalMarker : d.finalMarker(), d.prompts());
         }
 
         private static int or(Integer value, int fallback) {

@@ -92,7 +92,7 @@ public interface GroupThinkChatClient {
 
         /**
          * Reasons in at most {@code maxRounds} rounds in a fixed KV budget (InftyThink); run with
-         * {@link #callInRounds()}. Unset round options come from {@code groupthink.rounds.*}.
+         * {@link #callInRounds()} or {@link #streamInRounds()}. Unset round options come from {@code groupthink.rounds.*}.
          */
         PromptSpec rounds(int maxRounds);
 
@@ -105,10 +105,26 @@ public interface GroupThinkChatClient {
         /** Each thinker's last tokens carried into the next round (m). */
         PromptSpec carryTokens(int tokens);
 
+        /** One summary lane per thinker, each reading its own segment, instead of one for all. */
+        PromptSpec summaryPerThinker(boolean on);
+
+        /** Text that, in a segment or a summary, ends the session after its round; null or empty: none. */
+        PromptSpec finalMarker(String marker);
+
         /** Runs the session in rounds and waits for it: each round's segments and summary, the final answer. */
         RoundsResult callInRounds();
 
-        /** Looks at (and may override) each lane's token choice; for tests, evaluation and instrumentation. */
+        /**
+         * Runs the session in rounds and streams it: each round's start, its thinkers' tokens, its
+         * summary and its end, then the final answer's tokens and the {@link RoundsResult} last.
+         * Cancelling the subscription cancels the session after its running step.
+         */
+        Flux<RoundEvent> streamInRounds();
+
+        /**
+         * Looks at (and may override) each lane's token choice; for tests, evaluation and
+         * instrumentation. In rounds it sees every round's thinkers, not the summaries.
+         */
         PromptSpec stepHook(StepHook hook);
 
         /**

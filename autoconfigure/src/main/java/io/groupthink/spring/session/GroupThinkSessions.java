@@ -24,9 +24,12 @@ import io.groupthink.spring.client.GroupThinkTimeoutException;
 import io.groupthink.spring.client.GroupThinkUnavailableException;
 import io.groupthink.spring.client.ModelInfo;
 import io.groupthink.spring.client.PromptTooLongException;
+import io.groupthink.spring.client.RoundEvent;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -97,19 +100,27 @@ public class GroupThinkSessions {
 
     /**
      * Runs a session in rounds (InftyThink) and waits for it: memory stays within one round's
-     * bound however long it reasons. {@code options} null: {@code groupthink.rounds.*}.
+     * bound however long it reasons. It takes one seat of the guard for all its rounds, is one
+     * entry of the registry (cancellable there) and is timed as one call. {@code options} null:
+     * {@code groupthink.rounds.*}; {@code listener} hears it off the engine thread.
      */
     public RoundsResult callInRounds(GroupThinkRequest request, RoundOptions options, RoundListener listener,
-            RoundSession.Hooks hooks) {
+            RoundSession.Hooks hooks, String surface) {
         checkLimits(request, request.question().length());
-        RoundListener user = listener == null ? RoundListener.NONE : listener;
-        RoundsResult result = new RoundSession(model, request, options != null ? options
-                : defaults.rounds(), user, hooks).start().await();
-        roundObservers.forEach(o -> o.onComplete(result));
-        return result;
+        return await(startInRounds(request, options, listener, hooks, surface, null));
     }
 
-    /** Hears every session in rounds that completes (the meters). */
+    /** Runs a session in rounds, emitting each round's start, tokens, summary and end, and its result last. */
+    public Flux<RoundEvent> streamInRounds(GroupThinkRequest request, RoundOptions options, RoundSession.Hooks hooks,
+            String surface) {
+        return Flux.defer(() -> {
+            checkLimits(request, request.question().length());
+            Emitter<RoundEvent> sink = new Emitter<>();
+            return streamOf(startInRounds(request, options, null, hooks, surface, sink), sink, RoundEvent.Completed::new);
+        });
+    }
+
+    /** Hears every session in rounds (the meters), beside the caller's listener. */
     public void observeRounds(RoundListener observer) {
         roundObservers.add(observer);
     }
@@ -118,7 +129,7 @@ public class GroupThinkSessions {
     public Flux<GroupThinkEvent> stream(GroupThinkRequest request, StepHook hook, String surface) {
         return Flux.defer(() -> {
             checkLimits(request, request.question().length());
-            return streamOf(request, request.question(), surface, listener -> model.newSession(request, listener, hook));
+            return streamPlain(request, request.question(), surface, listener -> model.newSession(request, listener, hook));
         });
     }
 
@@ -140,7 +151,7 @@ public class GroupThinkSessions {
             StepHook hook, String surface) {
         return Flux.defer(() -> {
             checkLimits(options, chars(messages));
-            return streamOf(options, preview(messages), surface,
+            return streamPlain(options, preview(messages), surface,
                     listener -> plainSession(messages, options, listener, hook));
         });
     }
@@ -185,12 +196,17 @@ public class GroupThinkSessions {
         }
     }
 
-    /** A submitted session with its seat, its registry entry and the stream sink, if any. */
-    final class Run {
+    /**
+     * A submitted session (or session in rounds) with its seat: what the caller awaits, how to
+     * cancel it, and whether its outcome has been told to the guard.
+     */
+    static final class Run<T> {
         final SessionGuard.Permit permit;
         final long startNanos = System.nanoTime();
         final AtomicBoolean outcomeReported = new AtomicBoolean();
-        SessionHandle handle;
+        long id;
+        CompletableFuture<T> result;
+        Runnable cancel;
 
         Run(SessionGuard.Permit permit) {
             this.permit = permit;
@@ -213,23 +229,27 @@ public class GroupThinkSessions {
                 permit.ignored();
             }
         }
+
+        /** It never ran (refused before or at submission): the seat goes back at once. */
+        void refused() {
+            ignored();
+            permit.release();
+        }
     }
 
     /**
      * Takes a seat, builds the session (validation happens here, before any memory is used),
      * registers it and submits it. Every failure path gives the seat back.
      */
-    private Run start(GroupThinkRequest request, String question, String surface,
-            Function<SessionListener, GroupThinkSession> factory, Sinks.Many<GroupThinkEvent> sink) {
-        SessionGuard.Permit permit = guard.enter();
-        Run run = new Run(permit);
+    private Run<GroupThinkResult> start(GroupThinkRequest request, String question, String surface,
+            Function<SessionListener, GroupThinkSession> factory, Emitter<GroupThinkEvent> sink) {
+        Run<GroupThinkResult> run = new Run<>(guard.enter());
         GroupThinkSession session;
         ProgressListener listener = new ProgressListener(request, sink);
         try {
             session = factory.apply(listener);
         } catch (RuntimeException e) {
-            run.ignored();
-            permit.release();
+            run.refused();
             throw e;
         }
         LiveSession live = new LiveSession(session.id(), surface, question, session.request(),
@@ -241,76 +261,109 @@ public class GroupThinkSessions {
             handle = scheduler.submit(session);
         } catch (EngineBusyException e) {
             registry.remove(session.id());
-            run.ignored();
-            permit.release();
+            run.refused();
             throw new GroupThinkBusyException(e.getMessage()
                     + "; raise groupthink.engine.max-queue or groupthink.engine.kv-tokens, or retry later", e);
         } catch (EngineClosedException e) {
             registry.remove(session.id());
-            run.ignored();
-            permit.release();
+            run.refused();
             throw new GroupThinkUnavailableException("Group Think is shutting down; session " + session.id()
                     + " was not run", e);
         } catch (RuntimeException e) {
             registry.remove(session.id());
-            run.ignored();
-            permit.release();
+            run.refused();
             throw e;
         }
-        run.handle = handle;
-        live.bind(handle);
-        // The seat is held until the engine is done with the session, however the caller ends.
-        handle.result().whenComplete((r, e) -> {
-            registry.remove(handle.id());
-            permit.release();
-        });
+        bind(run, live, handle.result(), handle::cancel);
         return run;
     }
 
-    private GroupThinkResult await(Run run) {
-        SessionHandle handle = run.handle;
+    /**
+     * Takes one seat for every round, builds the session in rounds (its options are checked
+     * here), registers it under an id of its own and queues round 1. Each round's engine sessions
+     * are the round session's business; the registry shows their progress under the one id.
+     */
+    private Run<RoundsResult> startInRounds(GroupThinkRequest request, RoundOptions options, RoundListener listener,
+            RoundSession.Hooks hooks, String surface, Emitter<RoundEvent> sink) {
+        RoundOptions o = options != null ? options : defaults.rounds();
+        Run<RoundsResult> run = new Run<>(guard.enter());
+        LiveSession live = new LiveSession(GroupThinkSession.newId(), surface, request.question(), request,
+                request.thinkers() + (request.synthesize() ? 1 : 0), o.rounds(), o.segmentTokens());
+        List<RoundListener> hear = new ArrayList<>();
+        hear.add(new RoundProgress(live, request, o, sink));
+        hear.addAll(roundObservers);
+        if (listener != null) {
+            hear.add(listener);
+        }
+        RoundSession session;
+        try {
+            session = new RoundSession(model, request, o, new CompositeRoundListener(hear), hooks);
+        } catch (RuntimeException e) {
+            run.refused();
+            throw e;
+        }
+        registry.add(live);
+        bind(run, live, session.result(), session::cancel);
+        session.start(); // a refusal (engine busy or closed) completes the result, which frees the seat
+        return run;
+    }
+
+    /** The seat and the registry entry are held until the engine is done, however the caller ends. */
+    private <T> void bind(Run<T> run, LiveSession live, CompletableFuture<T> result, Runnable cancel) {
+        run.id = live.id();
+        run.result = result;
+        run.cancel = cancel;
+        live.bind(cancel);
+        result.whenComplete((r, e) -> {
+            registry.remove(live.id());
+            run.permit.release();
+        });
+    }
+
+    private <T> T await(Run<T> run) {
         Duration limit = run.permit.timeLimit();
         try {
-            GroupThinkResult result = limit == null ? handle.result().get()
-                    : handle.result().get(Math.max(0, limit.toNanos() - (System.nanoTime() - run.startNanos)),
+            T result = limit == null ? run.result.get()
+                    : run.result.get(Math.max(0, limit.toNanos() - (System.nanoTime() - run.startNanos)),
                             TimeUnit.NANOSECONDS);
             run.succeeded();
             return result;
         } catch (TimeoutException e) {
             // A time limit alone would only abandon the wait; cancelling frees the engine's seat and KV.
-            handle.cancel();
-            GroupThinkTimeoutException timeout = new GroupThinkTimeoutException(handle.id(), limit, e);
+            run.cancel.run();
+            GroupThinkTimeoutException timeout = new GroupThinkTimeoutException(run.id, limit, e);
             run.failed(timeout);
             throw timeout;
         } catch (InterruptedException e) {
-            handle.cancel();
+            run.cancel.run();
             run.ignored();
             Thread.currentThread().interrupt();
-            throw new GroupThinkException("interrupted while waiting for Group Think session " + handle.id()
+            throw new GroupThinkException("interrupted while waiting for Group Think session " + run.id
                     + "; the session was cancelled", e);
         } catch (ExecutionException e) {
-            RuntimeException translated = translate(e.getCause(), handle.id());
+            RuntimeException translated = translate(e.getCause(), run.id);
             report(run, translated);
             throw translated;
         }
     }
 
-    private Flux<GroupThinkEvent> streamOf(GroupThinkRequest request, String question, String surface,
+    private Flux<GroupThinkEvent> streamPlain(GroupThinkRequest request, String question, String surface,
             Function<SessionListener, GroupThinkSession> factory) {
-        Sinks.Many<GroupThinkEvent> sink = Sinks.many().unicast().onBackpressureBuffer();
-        Run run = start(request, question, surface, factory, sink);
-        SessionHandle handle = run.handle;
-        // Every emission happens on the engine thread (tokens, completion, failure), so the
-        // unicast sink never sees concurrent emitters.
-        handle.result().whenComplete((result, error) -> {
+        Emitter<GroupThinkEvent> sink = new Emitter<>();
+        return streamOf(start(request, question, surface, factory, sink), sink, GroupThinkEvent.Completed::new);
+    }
+
+    /** The sink's events, then {@code completed} of the result; one deadline; a cancelled subscription cancels the run. */
+    private <T, E> Flux<E> streamOf(Run<T> run, Emitter<E> sink, Function<T, E> completed) {
+        run.result.whenComplete((result, error) -> {
             if (error == null) {
-                sink.tryEmitNext(new GroupThinkEvent.Completed(result));
-                sink.tryEmitComplete();
+                sink.next(completed.apply(result));
+                sink.complete();
             } else {
-                sink.tryEmitError(translate(error, handle.id()));
+                sink.error(translate(error, run.id));
             }
         });
-        Flux<GroupThinkEvent> flux = sink.asFlux();
+        Flux<E> flux = sink.asFlux();
         Duration limit = run.permit.timeLimit();
         if (limit != null) {
             // One deadline for the whole stream, queueing included: each item's timeout is the
@@ -319,31 +372,51 @@ public class GroupThinkSessions {
             flux = flux.timeout(Mono.delay(limit),
                     item -> Mono.delay(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))))
                     .onErrorMap(TimeoutException.class, e -> {
-                        handle.cancel();
-                        return new GroupThinkTimeoutException(handle.id(), limit, e);
+                        run.cancel.run();
+                        return new GroupThinkTimeoutException(run.id, limit, e);
                     });
         }
         return flux
-                .doOnNext(event -> {
-                    if (event instanceof GroupThinkEvent.Completed) {
-                        run.succeeded();
-                    }
-                })
+                .doOnComplete(run::succeeded) // completion comes only after the result's event
                 .doOnError(error -> report(run, error))
                 // A subscriber that goes away (client disconnect, take(n), dispose) ends the engine
                 // session: its lanes stop and its KV memory is freed at the next step.
                 .doOnCancel(() -> {
-                    handle.cancel();
+                    run.cancel.run();
                     run.ignored();
                 })
-                .doFinally(signal -> handle.cancel());
+                .doFinally(signal -> run.cancel.run());
+    }
+
+    /**
+     * A unicast sink that several listener threads may emit into (a session in rounds with one
+     * summary lane per thinker runs them as concurrent engine sessions): emissions are serialised.
+     */
+    static final class Emitter<E> {
+        private final Sinks.Many<E> sink = Sinks.many().unicast().onBackpressureBuffer();
+
+        synchronized void next(E event) {
+            sink.tryEmitNext(event);
+        }
+
+        synchronized void complete() {
+            sink.tryEmitComplete();
+        }
+
+        synchronized void error(Throwable error) {
+            sink.tryEmitError(error);
+        }
+
+        Flux<E> asFlux() {
+            return sink.asFlux();
+        }
     }
 
     /**
      * Tells the guard what an error says about the engine: failures and time-outs count against
      * the circuit breaker; bad requests, overload, caller cancellation and shutdown do not.
      */
-    private static void report(Run run, Throwable error) {
+    private static void report(Run<?> run, Throwable error) {
         boolean closing = error instanceof EngineClosedException || error.getCause() instanceof EngineClosedException;
         boolean notTheEngine = error instanceof GroupThinkBusyException || error instanceof IllegalArgumentException
                 || error instanceof CancellationException;
@@ -394,10 +467,10 @@ public class GroupThinkSessions {
     private static final class ProgressListener implements SessionListener {
 
         private final GroupThinkRequest request;
-        private final Sinks.Many<GroupThinkEvent> sink;
+        private final Emitter<GroupThinkEvent> sink;
         volatile LiveSession live;
 
-        ProgressListener(GroupThinkRequest request, Sinks.Many<GroupThinkEvent> sink) {
+        ProgressListener(GroupThinkRequest request, Emitter<GroupThinkEvent> sink) {
             this.request = request;
             this.sink = sink;
         }
@@ -411,8 +484,8 @@ public class GroupThinkSessions {
             if (sink != null) {
                 String role = !event.synthesis() && event.lane() < request.roles().size()
                         ? request.roles().get(event.lane()) : null;
-                sink.tryEmitNext(new GroupThinkEvent.Token(event.session(), event.lane(), event.step(),
-                        event.text(), event.synthesis(), role));
+                sink.next(new GroupThinkEvent.Token(event.session(), event.lane(), event.step(), event.text(),
+                        event.synthesis(), role));
             }
         }
 
@@ -422,6 +495,112 @@ public class GroupThinkSessions {
             if (l != null) {
                 l.finished(lane, reason);
             }
+        }
+    }
+
+    /** A session in rounds as the registry and a stream see it. Returns at once. */
+    private static final class RoundProgress implements RoundListener {
+
+        private final LiveSession live;
+        private final GroupThinkRequest request;
+        private final RoundOptions options;
+        private final Emitter<RoundEvent> sink;
+
+        RoundProgress(LiveSession live, GroupThinkRequest request, RoundOptions options, Emitter<RoundEvent> sink) {
+            this.live = live;
+            this.request = request;
+            this.options = options;
+            this.sink = sink;
+        }
+
+        @Override
+        public void onRoundStart(int round, String question) {
+            live.round(round);
+            emit(new RoundEvent.RoundStarted(round, question));
+        }
+
+        @Override
+        public void onToken(int round, ThinkerEvent event) {
+            live.token(event.lane());
+            String role = event.lane() < request.roles().size() ? request.roles().get(event.lane()) : null;
+            emit(new RoundEvent.Token(round, event.lane() + 1, role, event.step(), event.text()));
+        }
+
+        @Override
+        public void onSummaryToken(int round, ThinkerEvent event) {
+            live.phase("summary");
+            emit(new RoundEvent.SummaryToken(round, options.summaryPerThinker() ? event.lane() + 1 : 0, event.step(),
+                    event.text()));
+        }
+
+        @Override
+        public void onSummary(int round, String summary) {
+            emit(new RoundEvent.Summary(round, summary));
+        }
+
+        @Override
+        public void onRoundEnd(RoundsResult.Round round) {
+            for (int n = 0; n < round.segments().size(); n++) {
+                live.finished(n, round.segments().get(n).finishReason());
+            }
+            emit(new RoundEvent.RoundEnded(round));
+        }
+
+        @Override
+        public void onFinalToken(ThinkerEvent event) {
+            live.phase("final answer");
+            live.token(event.lane());
+            emit(new RoundEvent.FinalToken(event.step(), event.text()));
+        }
+
+        private void emit(RoundEvent event) {
+            if (sink != null) {
+                sink.next(event);
+            }
+        }
+    }
+
+    /** Every listener of a session in rounds, in turn; one that throws fails that session only (RoundSession's rule). */
+    private record CompositeRoundListener(List<RoundListener> listeners) implements RoundListener {
+
+        @Override
+        public void onRoundStart(int round, String question) {
+            listeners.forEach(l -> l.onRoundStart(round, question));
+        }
+
+        @Override
+        public void onToken(int round, ThinkerEvent event) {
+            listeners.forEach(l -> l.onToken(round, event));
+        }
+
+        @Override
+        public void onSummaryToken(int round, ThinkerEvent event) {
+            listeners.forEach(l -> l.onSummaryToken(round, event));
+        }
+
+        @Override
+        public void onSummary(int round, String summary) {
+            listeners.forEach(l -> l.onSummary(round, summary));
+        }
+
+        @Override
+        public void onRoundEnd(RoundsResult.Round round) {
+            listeners.forEach(l -> l.onRoundEnd(round));
+        }
+
+        @Override
+        public void onFinalToken(ThinkerEvent event) {
+            listeners.forEach(l -> l.onFinalToken(event));
+        }
+
+        @Override
+        public void onComplete(RoundsResult result) {
+            listeners.forEach(l -> l.onComplete(result));
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            listeners.forEach(l -> l.onError(error));
         }
     }
 }

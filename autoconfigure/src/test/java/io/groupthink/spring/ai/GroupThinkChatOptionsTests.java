@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.prompt.ChatOptions;
@@ -19,7 +20,7 @@ class GroupThinkChatOptionsTests {
         GroupThinkChatOptions merged = defaults.mutate()
                 .combineWith(GroupThinkChatOptions.builder().thinkers(4).mode(Mode.INDEPENDENT).layout(Layout.INTERLEAVED)
                         .roles("a", "b").synthesize(false).synthesisTokens(9).seed(7L).repetitionPenalty(1.2)
-                        .streamThinkers(true).topK(5))
+                        .streamThinkers(true).topK(5).rounds(RoundOptions.of(3, 16, 8, 2)))
                 .build();
         assertThat(merged.getModel()).isEqualTo("m");
         assertThat(merged.getMaxTokens()).isEqualTo(256);
@@ -34,6 +35,9 @@ class GroupThinkChatOptionsTests {
         assertThat(merged.getRepetitionPenalty()).isEqualTo(1.2);
         assertThat(merged.getStreamThinkers()).isTrue();
         assertThat(merged.getTopK()).isEqualTo(5);
+        assertThat(merged.getRounds()).isEqualTo(RoundOptions.of(3, 16, 8, 2));
+        assertThat(defaults.mutate().combineWith(GroupThinkChatOptions.builder().thinkers(2)).build().getRounds())
+                .as("unset: one session").isNull();
     }
 
     @Test
@@ -50,8 +54,9 @@ class GroupThinkChatOptionsTests {
     @Test
     void mutateCopiesEverything() {
         GroupThinkChatOptions full = GroupThinkChatOptions.builder().model("m").thinkers(3).roles("x", "y", "z")
-                .mode(Mode.GROUP_THINK).synthesize(true).build();
+                .mode(Mode.GROUP_THINK).synthesize(true).rounds(RoundOptions.of(2, 8, 4, 0)).build();
         assertThat(full.mutate().build()).isEqualTo(full).isNotSameAs(full);
+        assertThat(full.mutate().rounds(RoundOptions.of(2, 8, 4, 1)).build()).isNotEqualTo(full);
         assertThat(full.mutate().clone().build()).isEqualTo(full);
     }
 }

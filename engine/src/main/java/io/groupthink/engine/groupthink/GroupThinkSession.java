@@ -177,6 +177,14 @@ public final class GroupThinkSession {
         return id;
     }
 
+    /**
+     * An id from the sessions' own sequence, for something that runs as several sessions in turn
+     * (a session in rounds) and must be told apart from every session by one id.
+     */
+    public static long newId() {
+        return IDS.getAndIncrement();
+    }
+
     public PromptPlan plan() {
         return plan;
     }

@@ -1,12 +1,15 @@
 package io.groupthink.demo;
 
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.spring.client.GroupThinkBusyException;
 import io.groupthink.spring.client.GroupThinkChatClient;
 import io.groupthink.spring.client.GroupThinkResponse;
 import io.groupthink.spring.client.GroupThinkStreamEvent;
 import io.groupthink.spring.client.ModelInfo;
 import io.groupthink.spring.client.PromptTooLongException;
+import io.groupthink.spring.client.RoundEvent;
 import io.groupthink.spring.client.ThinkerToken;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +29,10 @@ import reactor.core.publisher.Flux;
 
 /**
  * Server-sent events for the page: one {@code token} event per token, tagged by lane, then
- * {@code done} with the stats. A request the engine cannot take is answered before any event:
+ * {@code done} with the stats. With {@code rounds} set the session reasons in rounds: each round
+ * opens with a {@code round} event (the page clears the lanes), its tokens follow, then its
+ * {@code summary-token}s, the {@code summary} and {@code round-end}; the final answer's tokens and
+ * {@code done} close it. A request the engine cannot take is answered before any event:
  * 400 with a problem body (what is wrong with which parameter), 413 for a question over
  * {@code groupthink.limits.max-prompt-chars}, 414 for a URL over {@link LongUriFilter}'s limit,
  * 503 when the engine is full. Once tokens flow, a failure arrives as a
@@ -53,22 +59,45 @@ class ThinkController {
         m.put("contextLength", info.contextLength());
         m.put("maxThinkers", MAX_THINKERS);
         m.put("defaultBudget", client.defaults().maxTokens());
+        RoundOptions r = client.defaults().rounds();
+        m.put("rounds", Map.of("rounds", r.rounds(), "segmentTokens", r.segmentTokens(), "summaryTokens",
+                r.summaryTokens(), "carryTokens", r.carryTokens()));
         return m;
     }
 
     @GetMapping(path = "/api/think", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     Flux<ServerSentEvent<Object>> think(@RequestParam String question, @RequestParam(defaultValue = "4") int thinkers,
             @RequestParam(defaultValue = "group") String mode, @RequestParam(required = false) Integer budget,
-            @RequestParam(defaultValue = "true") boolean synthesize) {
+            @RequestParam(defaultValue = "true") boolean synthesize, @RequestParam(required = false) Integer rounds,
+            @RequestParam(required = false) Integer segment, @RequestParam(required = false) Integer summary,
+            @RequestParam(required = false) Integer carry) {
         GroupThinkChatClient.PromptSpec spec = prompt(question, thinkers, mode, budget, synthesize);
+        Flux<ServerSentEvent<Object>> events = rounds == null
+                ? spec.streamEvents().map(ThinkController::toEvent)
+                : inRounds(spec, rounds, segment, summary, carry).streamInRounds().map(ThinkController::toEvent);
         AtomicBoolean started = new AtomicBoolean();
         // Errors before the first event (the prompt over the context, say) still reach the
         // exception handlers below as a status; after it, the status line has gone out.
-        return spec.streamEvents()
-                .map(ThinkController::toEvent)
+        return events
                 .doOnNext(e -> started.set(true))
                 .onErrorResume(e -> started.get() ? Flux.just(ServerSentEvent.builder((Object) Map.of("message",
                         message(e))).event("failure").build()) : Flux.error(e));
+    }
+
+    /** Round options the page set; unset ones come from groupthink.rounds.* (the session checks them all). */
+    private static GroupThinkChatClient.PromptSpec inRounds(GroupThinkChatClient.PromptSpec spec, int rounds,
+            Integer segment, Integer summary, Integer carry) {
+        spec.rounds(rounds);
+        if (segment != null) {
+            spec.segmentTokens(segment);
+        }
+        if (summary != null) {
+            spec.summaryTokens(summary);
+        }
+        if (carry != null) {
+            spec.carryTokens(carry);
+        }
+        return spec;
     }
 
     /** The call the page asked for; every parameter is checked here, before a session exists. */
@@ -145,6 +174,55 @@ class ThinkController {
                 .map(t -> Map.<String, Object>of("lane", t.thinker() - 1, "reason", t.finishReason().name())).toList();
         done.put("lanes", lanes);
         return ServerSentEvent.builder((Object) done).event("done").build();
+    }
+
+    private static ServerSentEvent<Object> toEvent(RoundEvent event) {
+        if (event instanceof RoundEvent.RoundStarted r) {
+            return sse("round", Map.of("round", r.round(), "question", r.question()));
+        }
+        if (event instanceof RoundEvent.Token t) {
+            return sse("token", Map.of("round", t.round(), "lane", t.thinker() - 1, "step", t.step(), "text", t.text(),
+                    "synthesis", false));
+        }
+        if (event instanceof RoundEvent.SummaryToken t) {
+            return sse("summary-token", Map.of("round", t.round(), "thinker", t.thinker(), "text", t.text()));
+        }
+        if (event instanceof RoundEvent.Summary r) {
+            return sse("summary", Map.of("round", r.round(), "text", r.text()));
+        }
+        if (event instanceof RoundEvent.RoundEnded e) {
+            RoundsResult.Round r = e.round();
+            Map<String, Object> end = new LinkedHashMap<>();
+            end.put("round", r.index());
+            end.put("segmentTokens", r.segmentTokens());
+            end.put("summaryTokens", r.summaryTokens());
+            end.put("kvTokens", r.kvTokens());
+            end.put("segmentMillis", r.segmentMillis());
+            end.put("summaryMillis", r.summaryMillis());
+            end.put("lanes", r.segments().stream()
+                    .map(t -> Map.<String, Object>of("lane", t.lane(), "reason", t.finishReason().name())).toList());
+            return sse("round-end", end);
+        }
+        if (event instanceof RoundEvent.FinalToken t) {
+            return sse("token", Map.of("lane", -1, "step", t.step(), "text", t.text(), "synthesis", true));
+        }
+        RoundsResult r = ((RoundEvent.Completed) event).result();
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("rounds", r.rounds().size());
+        done.put("markerReached", r.markerReached());
+        done.put("decodeSteps", r.rounds().stream().mapToInt(RoundsResult.Round::decodeSteps).sum());
+        done.put("tokens", r.generatedTokens());
+        done.put("summaryTokens", r.summaryTokens());
+        done.put("tokensPerSecond", r.wallMillis() > 0 ? r.generatedTokens() * 1000.0 / r.wallMillis() : 0.0);
+        done.put("wallMillis", r.wallMillis());
+        done.put("peakKvTokens", r.peakKvTokens());
+        done.put("kvBound", r.kvBound());
+        done.put("finalAnswer", r.finalAnswer());
+        return sse("done", done);
+    }
+
+    private static ServerSentEvent<Object> sse(String name, Object data) {
+        return ServerSentEvent.builder(data).event(name).build();
     }
 
     private static String message(Throwable e) {

@@ -118,6 +118,66 @@ class BrowserTest {
     }
 
     @Test
+    void inRoundsTheLanesClearAtEachBoundaryAndTheNotesShowBetweenRounds() throws IOException {
+        WebDriverWait wait = openPage(Duration.ofSeconds(90));
+        setValue("thinkers", "2");
+        driver.findElement(By.id("in-rounds")).click();
+        assertThat(driver.findElement(By.id("round-fields")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.id("budget")).isEnabled()).as("S is the budget in rounds").isFalse();
+        assertThat(driver.findElement(By.id("segment")).getAttribute("value")).as("the server's default S")
+                .isEqualTo("12");
+        setValue("rounds", "3");
+        setValue("segment", "8");
+        setValue("summary", "6");
+        // at every change the page makes, note the round on show, the lanes' total length and the notes shown
+        ((JavascriptExecutor) driver).executeScript("""
+                window.states = [];
+                new MutationObserver(() => {
+                  const label = document.querySelector('.run-title .round');
+                  if (!label) return;
+                  const lanes = [...document.querySelectorAll('.lane .text')].reduce((n, t) => n + t.textContent.length, 0);
+                  const state = [label.textContent, lanes, document.querySelectorAll('.summary').length];
+                  const last = window.states[window.states.length - 1];
+                  if (!last || last.join() !== state.join()) window.states.push(state);
+                }).observe(document.body, {subtree: true, childList: true, characterData: true});""");
+        driver.findElement(By.id("run")).click();
+
+        wait.until(d -> !d.findElements(By.cssSelector(".run.finished")).isEmpty());
+        String stats = driver.findElement(By.cssSelector(".stats")).getText();
+        assertThat(stats).contains("rounds").contains("peak KV");
+        int rounds = Integer.parseInt(stats.replaceAll("(?s).*rounds (\\d+).*", "$1"));
+        assertThat(rounds).isBetween(1, 3);
+        List<WebElement> notes = driver.findElements(By.cssSelector(".summary"));
+        assertThat(notes).hasSize(rounds);
+        assertThat(notes).allMatch(n -> !n.findElement(By.cssSelector(".summary-text")).getText().isBlank());
+        assertThat(driver.findElement(By.cssSelector(".run-title .round")).getText()).isEqualTo("round " + rounds
+                + " of 3");
+
+        // Each later round starts with the lanes cleared and the notes of every round before it on show;
+        // the round before had written something into them.
+        List<?> states = (List<?>) ((JavascriptExecutor) driver).executeScript("return window.states");
+        List<String> atRoundStart = new java.util.ArrayList<>();
+        String round = "";
+        long written = 0;
+        for (Object o : states) {
+            List<?> state = (List<?>) o;
+            long lanes = ((Number) state.get(1)).longValue();
+            if (!state.get(0).equals(round)) {
+                round = (String) state.get(0);
+                atRoundStart.add(round + ": lanes " + lanes + ", notes " + state.get(2) + ", before " + (written > 0));
+            }
+            written = lanes;
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        for (int r = 1; r <= rounds; r++) {
+            expected.add("round " + r + " of 3: lanes 0, notes " + (r - 1) + ", before " + (r > 1));
+        }
+        assertThat(atRoundStart).isEqualTo(expected);
+        assertThat(driver.findElement(By.cssSelector(".answer-text")).getText()).isNotBlank();
+        screenshot("demo-rounds.png");
+    }
+
+    @Test
     void aRefusedRequestShowsTheServersReason() throws IOException {
         WebDriverWait wait = openPage(Duration.ofSeconds(60));
         setValue("thinkers", "8");

@@ -64,6 +64,50 @@ class ThinkStreamTest {
         assertThat((List<?>) last.data().get("lanes")).hasSize(3);
     }
 
+    @Test
+    void inRoundsEachRoundStartsThenStreamsThenSummarisesThenEnds() {
+        List<ServerSentEvent<Map<String, Object>>> events = web.get()
+                .uri("/api/think?question={q}&thinkers=2&mode=group&rounds=3&segment=6&summary=4&carry=2",
+                        "Tom had a red ball.")
+                .exchange().expectStatus().isOk().returnResult(EVENT).getResponseBody()
+                .collectList().block(Duration.ofSeconds(60));
+        assertThat(events).isNotEmpty();
+        Map<String, Object> done = events.get(events.size() - 1).data();
+        assertThat(events.get(events.size() - 1).event()).isEqualTo("done");
+        int rounds = ((Number) done.get("rounds")).intValue();
+        assertThat(rounds).isBetween(1, 3);
+
+        List<String> shape = new java.util.ArrayList<>();
+        for (ServerSentEvent<Map<String, Object>> e : events) {
+            if (shape.isEmpty() || !shape.get(shape.size() - 1).equals(e.event())) {
+                shape.add(e.event());
+            }
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            expected.addAll(List.of("round", "token", "summary-token", "summary", "round-end"));
+        }
+        expected.addAll(List.of("token", "done")); // the final answer, then the stats
+        assertThat(shape).isEqualTo(expected);
+
+        for (int r = 1; r <= rounds; r++) {
+            int round = r;
+            List<Map<String, Object>> segment = events.stream().filter(e -> "token".equals(e.event())
+                    && Integer.valueOf(round).equals(e.data().get("round"))).map(ServerSentEvent::data).toList();
+            assertThat(segment).as("round %d: at most S = 6 tokens per thinker", r).hasSizeBetween(1, 12);
+            assertThat(segment.stream().map(t -> t.get("lane")).distinct()).containsExactlyInAnyOrder(0, 1);
+            String written = events.stream().filter(e -> "summary-token".equals(e.event())
+                    && Integer.valueOf(round).equals(e.data().get("round"))).map(e -> (String) e.data().get("text"))
+                    .collect(java.util.stream.Collectors.joining());
+            assertThat(events.stream().filter(e -> "summary".equals(e.event())
+                    && Integer.valueOf(round).equals(e.data().get("round"))).map(e -> e.data().get("text")))
+                    .as("round %d's summary is what its summary lane wrote", r).containsExactly(written.strip());
+        }
+        int kvTokens = ((Number) done.get("peakKvTokens")).intValue();
+        assertThat(kvTokens).isPositive().isLessThanOrEqualTo(((Number) done.get("kvBound")).intValue());
+        assertThat(((Number) done.get("summaryTokens")).intValue()).isPositive();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "question=              | question is empty",
@@ -73,7 +117,11 @@ class ThinkStreamTest {
             "question=q&budget=0    | budget must be at least 1 token, got 0",
             "question=q&mode=groupp | unknown mode 'groupp'",
             "thinkers=2             | question",
-            "question=q&thinkers=8&budget=400 | but the model's context is 512" })
+            "question=q&thinkers=8&budget=400 | but the model's context is 512",
+            "question=q&rounds=0    | rounds (R) must be positive, got 0",
+            "question=q&rounds=2&summary=0 | summary tokens (M) must be positive, got 0",
+            "question=q&rounds=2&segment=4&carry=5 | carry tokens (m) must be between 0 and the segment's 4 tokens",
+            "question=q&rounds=x    | parameter 'rounds'" })
     void aBadRequestIsA400WithAProblemBodyBeforeAnySession(String query, String detail) {
         long submitted = scheduler.stats().submitted();
         web.get().uri("/api/think?" + query).accept(MediaType.TEXT_EVENT_STREAM).exchange()

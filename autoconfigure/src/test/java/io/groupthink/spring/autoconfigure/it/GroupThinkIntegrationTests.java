@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.FinishReason;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.StepHook;
 import io.groupthink.engine.scheduler.EngineStats;
 import io.groupthink.engine.scheduler.Scheduler;
@@ -23,8 +26,10 @@ import io.groupthink.spring.client.GroupThinkChatClient;
 import io.groupthink.spring.client.GroupThinkException;
 import io.groupthink.spring.client.GroupThinkResponse;
 import io.groupthink.spring.client.GroupThinkTimeoutException;
+import io.groupthink.spring.client.RoundEvent;
 import io.groupthink.spring.client.StructuredOutputException;
 import io.groupthink.spring.client.ThinkerToken;
+import io.groupthink.spring.session.LiveSession;
 import io.groupthink.spring.session.SessionRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,6 +101,7 @@ class GroupThinkIntegrationTests {
     @Autowired GroupThinkEndpoint endpoint;
     @Autowired HealthEndpoint healthEndpoint;
     @Autowired BulkheadRegistry bulkheads;
+    @Autowired CircuitBreakerRegistry circuitBreakers;
 
     @AfterEach
     void engineEndsIdle() throws InterruptedException {
@@ -263,6 +270,58 @@ class GroupThinkIntegrationTests {
         assertThat(last.getResult().getMetadata().getFinishReason()).isIn("stop", "length");
     }
 
+    @Test
+    void chatModelReasonsInRoundsThroughTheOptions() {
+        ChatClient chat = chatClientBuilder.build();
+        RoundOptions twoRounds = RoundOptions.of(2, 6, 4, 1).withFinalMarker(null);
+        double operationsBefore = chatModelOperations();
+        double roundsBefore = roundsRecorded();
+
+        ChatResponse called = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(2).rounds(twoRounds)).call().chatResponse();
+        List<Map<String, Object>> rounds = called.getMetadata().get(GroupThinkChatModel.ROUNDS_KEY);
+        assertThat(rounds).hasSize(2).allSatisfy(r -> assertThat((Integer) r.get("segmentTokens")).isBetween(1, 12));
+        String answer = called.getResult().getOutput().getText();
+        assertThat(answer).isNotBlank();
+        int segmentAndSummaryTokens = rounds.stream()
+                .mapToInt(r -> (Integer) r.get("segmentTokens") + (Integer) r.get("summaryTokens")).sum();
+        assertThat(called.getMetadata().getUsage().getCompletionTokens()).as("and the final answer's")
+                .isGreaterThan(segmentAndSummaryTokens);
+        assertThat(chatModelOperations()).as("observed like any ChatModel call").isEqualTo(operationsBefore + 1);
+
+        // Streamed: the final answer's tokens add up to the call's reply (greedy decoding); the last chunk has the usage.
+        List<ChatResponse> chunks = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(2).rounds(twoRounds)).stream().chatResponse()
+                .collectList().block(Duration.ofSeconds(30));
+        assertThat(chunks.stream().map(c -> c.getResult().getOutput().getText()).collect(Collectors.joining()))
+                .isEqualTo(answer);
+        ChatResponse last = chunks.get(chunks.size() - 1);
+        assertThat(last.getMetadata().getUsage().getTotalTokens())
+                .isEqualTo(called.getMetadata().getUsage().getTotalTokens());
+        assertThat(last.getMetadata().<List<?>>get(GroupThinkChatModel.ROUNDS_KEY)).hasSize(2);
+
+        // One thinker in rounds is a session in rounds too, not plain chat.
+        ChatResponse one = chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().thinkers(1).rounds(twoRounds)).call().chatResponse();
+        assertThat(one.getMetadata().<List<?>>get(GroupThinkChatModel.ROUNDS_KEY)).hasSize(2);
+
+        assertThatThrownBy(() -> chat.prompt().user("Tom had a red ball.")
+                .options(GroupThinkChatOptions.builder().rounds(RoundOptions.of(2, 4, 4, 5))).call().content())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("carry tokens (m) must be between 0 and the segment's 4 tokens");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (roundsRecorded() < roundsBefore + 3 && System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        assertThat(roundsRecorded()).isEqualTo(roundsBefore + 3);
+    }
+
+    private double chatModelOperations() {
+        Timer t = meters.find(DefaultChatModelObservationConvention.DEFAULT_NAME)
+                .tag(AiObservationAttributes.AI_PROVIDER.value(), GroupThinkChatModel.PROVIDER).timer();
+        return t == null ? 0 : t.count();
+    }
+
     // --- annotated agents
 
     @Test
@@ -395,6 +454,238 @@ class GroupThinkIntegrationTests {
     private double tokensCounted() {
         return meters.find(GroupThinkMeters.TOKENS).tag("mode", "group_think").tag("thinkers", "4").counters()
                 .stream().mapToDouble(Counter::count).sum();
+    }
+
+    // --- sessions in rounds: the same registry, guard, time limit and meters as any call
+
+    /**
+     * A small session in rounds, well inside the 3 s time limit on a busy machine: 2 thinkers, 2
+     * rounds of 6 tokens, 4-token summaries, 2 tokens carried, an 8-token final answer.
+     */
+    private GroupThinkChatClient.PromptSpec inRounds(String question) {
+        return client.prompt(question).thinkers(2).rounds(2).segmentTokens(6).summaryTokens(4).carryTokens(2)
+                .synthesisTokens(8);
+    }
+
+    @Test
+    void roundSessionIsListedHoldsASeatAndIsCancelledFromTheEndpoint() throws Exception {
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger roundStarts = new AtomicInteger();
+        StepHook pause = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] logits) {
+                if (lane == 0 && index == 0 && roundStarts.incrementAndGet() == 2) { // round 2's first token
+                    reached.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                inRounds("Max found a box.").synthesize(false).stepHook(pause).callInRounds();
+            } catch (Throwable t) {
+                error.set(t);
+            }
+        });
+        caller.start();
+        GroupThinkEndpoint.SessionDescriptor s;
+        try {
+            assertThat(reached.await(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(bulkheads.bulkhead("groupthink").getMetrics().getAvailableConcurrentCalls())
+                    .as("one seat for the whole session in rounds").isEqualTo(3);
+            List<GroupThinkEndpoint.SessionDescriptor> listed = endpoint.groupThink().sessions();
+            assertThat(listed).as("one entry however many engine sessions its rounds run").hasSize(1);
+            s = listed.get(0);
+            assertThat(s.surface()).isEqualTo("client");
+            assertThat(s.question()).isEqualTo("Max found a box.");
+            assertThat(s.state()).isEqualTo("running");
+            assertThat(s.rounds()).isEqualTo(new LiveSession.RoundProgress(2, 2,
+                    "segment"));
+            assertThat(s.lanes()).hasSize(2).allSatisfy(l -> assertThat(l.budget()).isEqualTo(6));
+            assertThat(endpoint.session(s.id())).isNotNull();
+
+            assertThat(endpoint.cancel(s.id()).cancelled()).isTrue();
+        } finally {
+            release.countDown();
+        }
+        caller.join(20_000);
+        assertThat(error.get()).isInstanceOf(CancellationException.class)
+                .hasMessageContaining("cancelled after round 1");
+        IntegrationSupport.awaitIdle(scheduler, registry);
+        assertThat(endpoint.session(s.id())).isNull();
+        assertThat(endpoint.cancel(s.id()).cancelled()).isFalse();
+    }
+
+    @Test
+    void roundSessionIsRejectedWhenTheBulkheadIsFull() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        StepHook hold = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] logits) {
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Bulkhead bulkhead = bulkheads.bulkhead("groupthink");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<GroupThinkResponse>> held = new ArrayList<>();
+        long submitted = scheduler.stats().submitted() + 4;
+        try {
+            for (int i = 0; i < 4; i++) {
+                held.add(pool.submit(() -> client.prompt("Sam and Sue played.").thinkers(1).maxTokensPerThinker(2)
+                        .synthesize(false).stepHook(hold).call()));
+            }
+            // a seat is taken before its session is submitted: wait for both
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((bulkhead.getMetrics().getAvailableConcurrentCalls() > 0 || scheduler.stats().submitted() < submitted)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(bulkhead.getMetrics().getAvailableConcurrentCalls()).isZero();
+
+            assertThatThrownBy(() -> inRounds("Tom had a red ball.").callInRounds())
+                    .isInstanceOf(GroupThinkBusyException.class)
+                    .hasMessageContaining("limit of 4 concurrent sessions")
+                    .hasMessageContaining("resilience4j.bulkhead.instances.groupthink.max-concurrent-calls");
+            assertThatThrownBy(() -> inRounds("Tom had a red ball.").streamInRounds().blockLast(Duration.ofSeconds(5)))
+                    .isInstanceOf(GroupThinkBusyException.class);
+            assertThat(scheduler.stats().submitted()).as("nothing reached the engine").isEqualTo(submitted);
+            assertThat(registry.size()).isEqualTo(4);
+        } finally {
+            release.countDown();
+            for (Future<GroupThinkResponse> f : held) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void roundSessionIsMeteredAndCountedByTheCircuitBreaker() throws Exception {
+        double roundsBefore = roundsRecorded();
+        double summaryBefore = summaryTokensCounted();
+        double tokensBefore = allTokensCounted();
+        long successesBefore = circuitBreakers.circuitBreaker("groupthink").getMetrics().getNumberOfSuccessfulCalls();
+
+        RoundsResult r = inRounds("Lily saw a big dog.").callInRounds();
+
+        assertThat(r.rounds()).hasSize(2);
+        assertThat(circuitBreakers.circuitBreaker("groupthink").getMetrics().getNumberOfSuccessfulCalls())
+                .as("one guarded call").isEqualTo(successesBefore + 1);
+        // The meters hear the rounds' listener and the engine's events just after the caller's result: wait for them.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((roundsRecorded() == roundsBefore || allTokensCounted() - tokensBefore < r.generatedTokens())
+                && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertThat(roundsRecorded()).isEqualTo(roundsBefore + 1);
+        assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().max()).isGreaterThanOrEqualTo(2);
+        assertThat(summaryTokensCounted() - summaryBefore).isEqualTo(r.summaryTokens()).isPositive();
+        assertThat(allTokensCounted() - tokensBefore).as("segments, summaries and the final answer")
+                .isEqualTo(r.generatedTokens());
+    }
+
+    private double roundsRecorded() {
+        var summary = meters.find(GroupThinkMeters.ROUNDS).summary();
+        return summary == null ? 0 : summary.count();
+    }
+
+    private double summaryTokensCounted() {
+        var counter = meters.find(GroupThinkMeters.SUMMARY_TOKENS).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private double allTokensCounted() {
+        return meters.find(GroupThinkMeters.TOKENS).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    @Test
+    void roundStreamEmitsEachRoundInOrderAndMatchesTheCall() {
+        RoundsResult called = inRounds("Lily saw a big dog.").callInRounds();
+        List<RoundEvent> events = inRounds("Lily saw a big dog.").streamInRounds().collectList()
+                .block(Duration.ofSeconds(30));
+
+        assertThat(events).last().isInstanceOf(RoundEvent.Completed.class);
+        RoundsResult streamed = ((RoundEvent.Completed) events.get(events.size() - 1))
+                .result();
+        assertThat(streamed.rounds()).hasSize(called.rounds().size());
+        // Per round: start, then thinker tokens, then summary tokens, the summary and the end, in that order.
+        List<String> shape = new ArrayList<>();
+        for (RoundEvent e : events) {
+            String kind = e.getClass().getSimpleName();
+            if (shape.isEmpty() || !shape.get(shape.size() - 1).equals(kind)) {
+                shape.add(kind);
+            }
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < called.rounds().size(); i++) {
+            expected.addAll(List.of("RoundStarted", "Token", "SummaryToken", "Summary", "RoundEnded"));
+        }
+        expected.addAll(List.of("FinalToken", "Completed"));
+        assertThat(shape).isEqualTo(expected);
+        for (RoundsResult.Round round : called.rounds()) {
+            int r = round.index();
+            for (int n = 0; n < round.segments().size(); n++) {
+                int thinker = n + 1;
+                String text = events.stream().filter(e -> e instanceof RoundEvent.Token t && t.round() == r
+                        && t.thinker() == thinker).map(e -> ((RoundEvent.Token) e).text()).collect(Collectors.joining());
+                // Greedy decoding: the stream wrote what the call wrote.
+                assertThat(text).isEqualTo(round.segments().get(n).text());
+            }
+            assertThat(events).contains(new RoundEvent.Summary(r, round.summary()));
+            assertThat(events.stream().filter(e -> e instanceof RoundEvent.RoundStarted st && st.round() == r)
+                    .map(e -> ((RoundEvent.RoundStarted) e).question())).containsExactly(round.question());
+        }
+        String answer = events.stream().filter(e -> e instanceof RoundEvent.FinalToken)
+                .map(e -> ((RoundEvent.FinalToken) e).text()).collect(Collectors.joining());
+        assertThat(answer).isEqualTo(called.finalAnswer()).isEqualTo(streamed.finalAnswer());
+    }
+
+    @Test
+    void oneSummaryPerThinkerStreamsEachThinkersNotesTaggedByThinker() {
+        List<RoundEvent> events = inRounds("Lily saw a big dog.").rounds(1).synthesize(false).summaryPerThinker(true)
+                .finalMarker(null).streamInRounds().collectList().block(Duration.ofSeconds(30));
+        RoundsResult r = ((RoundEvent.Completed) events.get(events.size() - 1)).result();
+        assertThat(r.rounds().get(0).summaries()).hasSize(2);
+        for (int thinker = 1; thinker <= 2; thinker++) {
+            int t = thinker;
+            String notes = events.stream().filter(e -> e instanceof RoundEvent.SummaryToken s && s.thinker() == t)
+                    .map(e -> ((RoundEvent.SummaryToken) e).text()).collect(Collectors.joining());
+            assertThat(notes).as("thinker %d's notes", t).isEqualTo(r.rounds().get(0).summaries().get(t - 1).text());
+        }
+        assertThat(events).noneMatch(e -> e instanceof RoundEvent.SummaryToken s && s.thinker() == 0);
+        assertThat(r.rounds().get(0).summary()).contains("Thinker1: ").contains("Thinker2: ");
+    }
+
+    @Test
+    void roundStreamCancelledMidwayCancelsTheSession() throws InterruptedException {
+        List<RoundEvent> firstFew = inRounds("Sam and Sue played.").stepHook(new SlowHook(2)).streamInRounds()
+                .take(5).collectList().block(Duration.ofSeconds(30));
+        assertThat(firstFew).hasSize(5);
+        IntegrationSupport.awaitIdle(scheduler, registry); // and the seat is back (checked after each test)
+    }
+
+    @Test
+    void timeLimitCancelsASessionInRounds() throws Exception {
+        long t0 = System.nanoTime();
+        // 2 lanes x 40 ms per token x 6 tokens x 20 rounds is about 10 s, past the 3 s limit.
+        assertThatThrownBy(() -> client.prompt("Tom had a red ball.").thinkers(2).rounds(20).segmentTokens(6)
+                .summaryTokens(4).stepHook(new SlowHook(40)).callInRounds())
+                .isInstanceOf(GroupThinkTimeoutException.class)
+                .hasMessageContaining("exceeded its time limit of 3000 ms and was cancelled");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(TIME_LIMIT.minusMillis(100),
+                TIME_LIMIT.plusSeconds(1));
+        IntegrationSupport.awaitIdle(scheduler, registry);
+        assertThat(scheduler.stats().kvTokensInUse()).isZero();
     }
 
     // --- overload, time limits, interrupts
