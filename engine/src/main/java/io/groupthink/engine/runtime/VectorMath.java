@@ -25,7 +25,7 @@ public final class VectorMath {
      * the JIT had compiled it gave other logits than the same product after.
      */
     public static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.7f);
+        x = x.max(-87.3f).min(88.3f); // n at most 127: 2^128 is not a float
         // round to nearest: 1.5 * 2^23 leaves no fraction bits, and t's low bits are then n itself
         FloatVector t = x.mul(LOG2E).add(ROUND);
         FloatVector n = t.sub(ROUND);
