@@ -42,6 +42,12 @@ class ChaosTest {
             request("Lily saw a big dog.", 3, 12, Mode.GROUP_THINK, Layout.INTERLEAVED),
             request("The sun was hot.", 2, 14, Mode.INDEPENDENT, Layout.SLOTTED),
             request("Once upon a time", 1, 20, Mode.COT, Layout.SLOTTED));
+    /**
+     * A slow consumer's request: 1 x 20 token events and one lane end, within the event buffer of
+     * 32, so however far behind the engine it falls it must finish (a 3 x 12 request did not
+     * when the engine outran a consumer taking 2 ms a token).
+     */
+    static final GroupThinkRequest FEW_EVENTS = REQUESTS.get(3);
     /** A stuck consumer's request: 4 x 16 token events, more than the event buffer of 32. */
     static final GroupThinkRequest MANY_EVENTS = request("Sam and Sue played.", 4, 16, Mode.GROUP_THINK, Layout.SLOTTED);
 
@@ -71,6 +77,7 @@ class ChaosTest {
                 for (int i = 0; i < 64; i++) {
                     Fault fault = i < faults.length ? faults[i] : faults[random.nextInt(faults.length)];
                     GroupThinkRequest request = fault == Fault.STUCK_CONSUMER ? MANY_EVENTS
+                            : fault == Fault.SLOW_CONSUMER ? FEW_EVENTS
                             : REQUESTS.get(random.nextInt(REQUESTS.size()));
                     long seed = random.nextLong();
                     futures.add(callers.submit(() -> run(model, engine, request, fault, new SplittableRandom(seed))));
