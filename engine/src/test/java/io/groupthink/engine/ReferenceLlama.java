@@ -176,8 +176,9 @@ public final class ReferenceLlama {
         int half = hd / 2;
         for (int i = 0; i < half; i++) {
             double inv = 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / hd);
-            ModelConfig.RopeScaling s = c.ropeScaling();
-            if (s != null) {
+            if (c.ropeScaling() instanceof ModelConfig.RopeScaling.Divisors d) {
+                inv /= d.divisors()[i]; // llama.cpp's rope: each frequency divided by its factor
+            } else if (c.ropeScaling() instanceof ModelConfig.RopeScaling.Llama3 s) {
                 double wavelen = 2 * Math.PI / inv;
                 double low = s.originalMaxPositions() / s.lowFreqFactor();
                 double high = s.originalMaxPositions() / s.highFreqFactor();

@@ -36,9 +36,71 @@ public record ModelConfig(
 
     public static final Set<String> SUPPORTED_TYPES = Set.of("llama", "mistral", "qwen2", "qwen3");
 
-    /** Llama 3 style frequency scaling ({@code rope_type: llama3}); null when absent. */
-    public record RopeScaling(
-            double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {}
+    /** How the rotary frequencies theta^(-2i/hd) are rescaled; the config holds null when they are not. */
+    public sealed interface RopeScaling {
+
+        /** The inverse frequencies, i = 0..hd/2-1, rescaled in place. */
+        void apply(double[] inverseFrequencies);
+
+        /** Llama 3's {@code rope_type: llama3}, as config.json gives it. */
+        record Llama3(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions)
+                implements RopeScaling {
+
+            @Override
+            public void apply(double[] inv) {
+                double lowWavelen = originalMaxPositions / lowFreqFactor;
+                double highWavelen = originalMaxPositions / highFreqFactor;
+                for (int i = 0; i < inv.length; i++) {
+                    double wavelen = 2 * Math.PI / inv[i];
+                    if (wavelen > lowWavelen) {
+                        inv[i] = inv[i] / factor;
+                    } else if (wavelen >= highWavelen) {
+                        double smooth = (originalMaxPositions / wavelen - lowFreqFactor)
+                                / (highFreqFactor - lowFreqFactor);
+                        inv[i] = (1 - smooth) * inv[i] / factor + smooth * inv[i];
+                    }
+                }
+            }
+        }
+
+        /**
+         * One divisor per frequency, as a GGUF file's {@code rope_freqs.weight} holds Llama 3's
+         * scaling (llama.cpp's converter writes the factors; its rope divides each frequency by one).
+         */
+        record Divisors(float[] divisors) implements RopeScaling {
+
+            public Divisors {
+                divisors = divisors.clone();
+            }
+
+            @Override
+            public float[] divisors() {
+                return divisors.clone();
+            }
+
+            @Override
+            public void apply(double[] inv) {
+                for (int i = 0; i < inv.length; i++) {
+                    inv[i] = inv[i] / divisors[i];
+                }
+            }
+
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Divisors d && java.util.Arrays.equals(divisors, d.divisors);
+            }
+
+            @Override
+            public int hashCode() {
+                return java.util.Arrays.hashCode(divisors);
+            }
+
+            @Override
+            public String toString() {
+                return "Divisors" + java.util.Arrays.toString(divisors);
+            }
+        }
+    }
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
@@ -152,7 +214,7 @@ public record ModelConfig(
         if (!kind.equals("llama3")) {
             throw new ModelLoadException(file, "unsupported rope_scaling type '" + kind + "'; supported: llama3");
         }
-        return new RopeScaling(node.path("factor").asDouble(8.0), node.path("low_freq_factor").asDouble(1.0),
+        return new RopeScaling.Llama3(node.path("factor").asDouble(8.0), node.path("low_freq_factor").asDouble(1.0),
                 node.path("high_freq_factor").asDouble(4.0),
                 node.path("original_max_position_embeddings").asInt(8192));
     }

@@ -7,27 +7,15 @@ public final class Rope {
 
     private Rope() {}
 
-    /** Inverse frequencies theta^(-2i/hd), i = 0..hd/2-1, rescaled when rope_scaling is llama3. */
+    /** Inverse frequencies theta^(-2i/hd), i = 0..hd/2-1, rescaled when the config says so. */
     static double[] inverseFrequencies(ModelConfig c) {
         int half = c.headDim() / 2;
         double[] inv = new double[half];
         for (int i = 0; i < half; i++) {
             inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
         }
-        ModelConfig.RopeScaling s = c.ropeScaling();
-        if (s != null) {
-            double lowWavelen = s.originalMaxPositions() / s.lowFreqFactor();
-            double highWavelen = s.originalMaxPositions() / s.highFreqFactor();
-            for (int i = 0; i < half; i++) {
-                double wavelen = 2 * Math.PI / inv[i];
-                if (wavelen > lowWavelen) {
-                    inv[i] = inv[i] / s.factor();
-                } else if (wavelen >= highWavelen) {
-                    double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
-                            / (s.highFreqFactor() - s.lowFreqFactor());
-                    inv[i] = (1 - smooth) * inv[i] / s.factor() + smooth * inv[i];
-                }
-            }
+        if (c.ropeScaling() != null) {
+            c.ropeScaling().apply(inv);
         }
         return inv;
     }

@@ -6,6 +6,7 @@ import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.model.ModelSource;
 import io.groupthink.engine.model.RawTensor;
+import io.groupthink.engine.quant.GgmlType;
 import io.groupthink.engine.tokenizer.GgufTokenizer;
 import io.groupthink.engine.tokenizer.Tokenizer;
 import java.nio.ByteBuffer;
@@ -112,10 +113,6 @@ public final class GgufModel implements ModelSource {
             throw new ModelLoadException(f.path(), "unsupported rope scaling '" + scaling + "' in metadata key '" + a
                     + "rope.scaling.type'");
         }
-        if (f.tensors().containsKey("rope_freqs.weight")) {
-            throw new ModelLoadException(f.path(), "tensor 'rope_freqs.weight' (Llama 3.1-style rope frequency factors) "
-                    + "is not supported yet");
-        }
         int maxPos = f.integer(a + "context_length", 1, 2048);
         double eps = f.positive(a + "attention.layer_norm_rms_epsilon", 1e-5);
         double theta = f.positive(a + "rope.freq_base", 10000.0);
@@ -125,8 +122,33 @@ public final class GgufModel implements ModelSource {
         int bos = f.integer("tokenizer.ggml.bos_token_id", 0, 1);
         List<Integer> eos = f.has("tokenizer.ggml.eos_token_id")
                 ? List.of(f.integer("tokenizer.ggml.eos_token_id", 0)) : List.of();
-        return new ModelConfig(arch, hidden, ffn, layers, heads, kvHeads, headDim, vocab, maxPos, eps, theta, null,
+        ModelConfig.RopeScaling rope = ropeFreqs(f, headDim);
+        return new ModelConfig(arch, hidden, ffn, layers, heads, kvHeads, headDim, vocab, maxPos, eps, theta, rope,
                 tied, bias, qkNorm, bos, eos);
+    }
+
+    /**
+     * Llama 3.1-style scaling as llama.cpp's converter writes it: a tensor {@code rope_freqs.weight} of
+     * hd/2 divisors of the rotary frequencies (F32), or null without one.
+     */
+    private static ModelConfig.RopeScaling ropeFreqs(GgufFile f, int headDim) {
+        GgufFile.TensorInfo t = f.tensors().get("rope_freqs.weight");
+        if (t == null) {
+            return null;
+        }
+        if (t.type() != GgmlType.F32 || t.dims().length != 1 || t.dims()[0] != headDim / 2) {
+            throw new ModelLoadException(f.path(), "tensor 'rope_freqs.weight' must be F32 of " + headDim / 2
+                    + " values (half the head size), got " + t.type() + " " + java.util.Arrays.toString(t.dims()));
+        }
+        float[] divisors = new float[headDim / 2];
+        f.map(t).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(divisors);
+        for (int i = 0; i < divisors.length; i++) {
+            if (!(divisors[i] > 0) || Float.isInfinite(divisors[i])) {
+                throw new ModelLoadException(f.path(), "tensor 'rope_freqs.weight' value " + i + " is "
+                        + divisors[i] + "; rope frequency factors must be positive and finite");
+            }
+        }
+        return new ModelConfig.RopeScaling.Divisors(divisors);
     }
 
     public GgufFile file() {

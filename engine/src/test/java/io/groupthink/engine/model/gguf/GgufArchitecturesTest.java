@@ -33,18 +33,20 @@ class GgufArchitecturesTest {
     Path tmp;
 
     static Stream<Arguments> families() {
-        return Stream.of(Arguments.of("llama", GgmlType.F32), Arguments.of("mistral", GgmlType.F32),
-                Arguments.of("qwen2", GgmlType.F32), Arguments.of("qwen3", GgmlType.F32),
-                Arguments.of("llama", GgmlType.F16), Arguments.of("qwen2", GgmlType.BF16));
+        return Stream.of(Arguments.of("llama", GgmlType.F32, false), Arguments.of("mistral", GgmlType.F32, false),
+                Arguments.of("qwen2", GgmlType.F32, false), Arguments.of("qwen3", GgmlType.F32, false),
+                Arguments.of("llama", GgmlType.F16, false), Arguments.of("qwen2", GgmlType.BF16, false),
+                Arguments.of("llama", GgmlType.F32, true));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    /** The last case is Llama 3.1-style rope scaling: config.json's rope_scaling, a GGUF's rope_freqs.weight. */
+    @ParameterizedTest(name = "{0} {1}, llama3 rope scaling {2}")
     @MethodSource("families")
-    void convertedFolderDecodesLikeTheFolder(String family, GgmlType storage) throws IOException {
+    void convertedFolderDecodesLikeTheFolder(String family, GgmlType storage, boolean llama3) throws IOException {
         RandomModel.Spec tiny = RandomModel.Spec.tiny(family);
         RandomModel.Spec spec = new RandomModel.Spec(family, tiny.hidden(), tiny.intermediate(), tiny.layers(),
                 tiny.heads(), tiny.kvHeads(), tiny.headDim(), 512, tiny.maxPositions(), false,
-                storage == GgmlType.F32 ? DType.F32 : DType.valueOf(storage.name()), 1, 42, false);
+                storage == GgmlType.F32 ? DType.F32 : DType.valueOf(storage.name()), 1, 42, llama3);
         Path dir = TestModels.random(spec);
         Path file = tmp.resolve(family + ".gguf");
         convert(ModelFolder.open(dir), GgufFile.open(TestModels.storiesGguf()), storage).write(file);
@@ -54,7 +56,12 @@ class GgufArchitecturesTest {
         try (GroupThinkModel folder = GroupThinkModel.load(dir, torch);
                 GroupThinkModel gguf = GroupThinkModel.load(file, torch)) {
             assertThat(gguf.config()).usingRecursiveComparison().ignoringFields("eosTokenIds", "bosTokenId",
-                    "maxPositions", "rmsNormEps", "ropeTheta").isEqualTo(folder.config());
+                    "maxPositions", "rmsNormEps", "ropeTheta", "ropeScaling").isEqualTo(folder.config());
+            if (llama3) {
+                assertThat(gguf.config().ropeScaling()).isInstanceOf(ModelConfig.RopeScaling.Divisors.class);
+            } else {
+                assertThat(gguf.config().ropeScaling()).isNull();
+            }
             assertThat(gguf.tensorTypes()).containsKey(storage.name());
             List<float[]> a = logits(folder, prompt);
             List<float[]> b = logits(gguf, prompt);
@@ -89,6 +96,10 @@ class GgufArchitecturesTest {
                 w.copy(k, v);
             }
         });
+        if (c.ropeScaling() instanceof ModelConfig.RopeScaling.Llama3 s) {
+            w.tensor("rope_freqs.weight", GgmlType.F32, new long[] {c.headDim() / 2},
+                    encode(ropeFactors(c, s), GgmlType.F32));
+        }
         boolean permute = GgufModel.PERMUTED.contains(c.modelType());
         for (String name : folder.tensors().keySet()) {
             RawTensor t = folder.weight(name);
@@ -106,6 +117,31 @@ class GgufArchitecturesTest {
             w.tensor(g, type, dims, encode(x, type));
         }
         return w;
+    }
+
+    /**
+     * llama.cpp's converter for rope_type llama3: per frequency a divisor, 1 for short wavelengths,
+     * the factor for long ones, 1 / ((1 - smooth) / factor + smooth) between.
+     */
+    static float[] ropeFactors(ModelConfig c, ModelConfig.RopeScaling.Llama3 s) {
+        int dim = c.headDim();
+        float[] factors = new float[dim / 2];
+        double low = s.originalMaxPositions() / s.lowFreqFactor();
+        double high = s.originalMaxPositions() / s.highFreqFactor();
+        for (int i = 0; i < dim / 2; i++) {
+            double freq = 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / dim);
+            double wavelen = 2 * Math.PI / freq;
+            if (wavelen < high) {
+                factors[i] = 1f;
+            } else if (wavelen > low) {
+                factors[i] = (float) s.factor();
+            } else {
+                double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
+                        / (s.highFreqFactor() - s.lowFreqFactor());
+                factors[i] = (float) (1 / ((1 - smooth) / s.factor() + smooth));
+            }
+        }
+        return factors;
     }
 
     /** llama.cpp's permute: HF row h*hd + c*hd/2 + i goes to ggml row h*hd + 2i + c. */
