@@ -17,7 +17,8 @@ import java.util.Locale;
  */
 public final class CsvReport {
 
-    public static final String HEADER = "task,seed,instance,mode,thinkers,step,wall_ms,coverage,strategy,tokens,kv_tokens";
+    public static final String HEADER =
+            "task,seed,instance,mode,thinkers,step,wall_ms,coverage,strategy,tokens,kv_tokens";
 
     private CsvReport() {}
 

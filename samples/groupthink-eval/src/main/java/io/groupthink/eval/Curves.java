@@ -29,7 +29,7 @@ public final class Curves {
             double[] tokens, double[] kvTokens, int peakKvTokens, int kvBound, long kvBytesPerToken, int runs) {
 
         public String label() {
-            return (strategy == Strategy.PLAIN ? mode : mode + " " + strategy.label()) + " N=" + thinkers;
+            return strategy.name(mode) + " N=" + thinkers;
         }
 
         public int lastStep() {

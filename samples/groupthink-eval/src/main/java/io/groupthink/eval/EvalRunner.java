@@ -54,8 +54,8 @@ public final class EvalRunner {
 
     private record Plan(TaskInstance instance, Mode mode, int thinkers, int budget, Strategy strategy) {
         String label() {
-            return instance.task() + " " + EvalConfig.label(mode) + (strategy == Strategy.PLAIN ? "" : " rounds")
-                    + " N=" + thinkers + " seed " + instance.seed();
+            return instance.task() + " " + strategy.name(EvalConfig.label(mode)) + " N=" + thinkers + " seed "
+                    + instance.seed();
         }
     }
 
@@ -70,7 +70,8 @@ public final class EvalRunner {
         this.config = config;
         this.template = config.template() != null ? config.template() : Prompts.forModel(model);
         RoundOptions r = config.rounds();
-        this.rounds = r == null || r.prompts() != RoundPrompts.DEFAULT ? r : r.withPrompts(Prompts.forTemplate(template));
+        this.rounds = r == null || r.prompts() != RoundPrompts.DEFAULT ? r
+                : r.withPrompts(Prompts.forTemplate(template));
         this.err = err;
     }
 
@@ -138,13 +139,13 @@ public final class EvalRunner {
                         + ", template: " + Prompts.name(template),
                 String.format(Locale.ROOT, "sampling: temperature %.2f, top-p %.2f, seeded per run",
                         config.temperature(), config.topP())));
-        RoundOptions r = rounds;
-        if (r != null) {
+        if (rounds != null) {
             lines.add("strategies: " + config.strategies().stream().map(Strategy::label).toList() + "; rounds: R = "
-                    + r.rounds() + ", S = " + r.segmentTokens() + " tokens per thinker per round (cot too), M = "
-                    + r.summaryTokens() + " summary tokens, carry m = " + r.carryTokens() + ", round words: "
-                    + (r.prompts() == Prompts.COMPACT_ROUNDS ? "compact" : r.prompts() == RoundPrompts.DEFAULT
-                            ? "default" : "custom"));
+                    + rounds.rounds() + ", S = " + rounds.segmentTokens()
+                    + " tokens per thinker per round (cot too), M = " + rounds.summaryTokens()
+                    + " summary tokens, carry m = " + rounds.carryTokens() + ", round words: "
+                    + (rounds.prompts() == Prompts.COMPACT_ROUNDS ? "compact"
+                            : rounds.prompts() == RoundPrompts.DEFAULT ? "default" : "custom"));
         }
         return lines;
     }
@@ -278,7 +279,8 @@ public final class EvalRunner {
     private static void writeTranscript(Path dir, RunResult r) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("task: ").append(r.task()).append(" (").append(r.instance()).append(", seed ").append(r.seed())
-                .append(")\nmode: ").append(r.modeLabel()).append(", thinkers: ").append(r.thinkers()).append(", budget: ")
+                .append(")\nmode: ").append(r.modeLabel()).append(", thinkers: ").append(r.thinkers())
+                .append(", budget: ")
                 .append(r.budget()).append(", decode steps: ").append(r.decodeSteps())
                 .append(String.format(Locale.ROOT, ", wall: %.0f ms, final coverage: %.3f%n", r.wallMillis(),
                         r.finalCoverage()))

@@ -39,6 +39,6 @@ public record RunResult(String task, long seed, String instance, String mode, St
 
     /** Mode and strategy, as files and charts name the run: "group", "group rounds". */
     public String modeLabel() {
-        return strategy == Strategy.PLAIN ? mode : mode + " " + strategy.label();
+        return strategy.name(mode);
     }
 }

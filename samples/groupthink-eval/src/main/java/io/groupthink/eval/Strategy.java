@@ -11,6 +11,11 @@ public enum Strategy {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** How a run of {@code mode} with this strategy is named: "group", "group rounds". */
+    public String name(String mode) {
+        return this == PLAIN ? mode : mode + " " + label();
+    }
+
     public static Strategy parse(String s) {
         for (Strategy v : values()) {
             if (v.label().equals(s.trim().toLowerCase(Locale.ROOT))) {

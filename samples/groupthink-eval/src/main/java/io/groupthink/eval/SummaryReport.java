@@ -41,8 +41,8 @@ public final class SummaryReport {
             sb.append("| mode | N | runs | final coverage | steps to 50% | steps to 100% | speed-up vs CoT @50% "
                     + "| speed-up vs CoT @100% | tokens to 50% | tokens to 100% | peak K/V |\n");
             sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            Curves.Curve cot = e.getValue().stream().filter(c -> c.mode().equals("cot") && c.strategy() == Strategy.PLAIN)
-                    .findFirst().orElse(null);
+            Curves.Curve cot = e.getValue().stream()
+                    .filter(c -> c.mode().equals("cot") && c.strategy() == Strategy.PLAIN).findFirst().orElse(null);
             for (Curves.Curve c : e.getValue()) {
                 String mode = c.strategy() == Strategy.PLAIN ? c.mode() : c.mode() + " in rounds";
                 sb.append("| ").append(mode).append(" | ").append(c.thinkers()).append(" | ").append(c.runs())

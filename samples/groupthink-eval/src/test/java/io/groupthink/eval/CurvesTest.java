@@ -72,6 +72,7 @@ class CurvesTest {
         // speed-up against plain cot; tokens to 50% at step 2 (6), to 100% at step 4 (mean 9); K/V with its bound
         assertThat(md).contains("| group in rounds | 2 | 2 | 0.75 | 2 (20 ms) | — | 1.00× | — | 6 | — "
                 + "| 6 slots (6.0 MiB), bound 6 |");
-        assertThat(md).contains("| group | 2 | 1 | 0.50 | 1 (10 ms) | — | 2.00× | — | 2 | — | 14 slots (0.0 MiB) |");
+        assertThat(md).contains(
+                "| group | 2 | 1 | 0.50 | 1 (10 ms) | — | 2.00× | — | 2 | — | 14 slots (0.0 MiB) |");
     }
 }
