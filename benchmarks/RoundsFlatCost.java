@@ -6,7 +6,9 @@
  * steps: on a shared machine the median follows other processes' bursts, while the low percentile
  * stays near the undisturbed cost; each row also prints the machine's 1-minute load average. The
  * CPU column is this process's CPU time per decode step over the window (every thread: the engine,
- * its kernel threads, GC), which other processes' load inflates far less than wall time.
+ * its kernel threads, GC; it ticks in 10 ms here, so only a window's mean is read), which other
+ * processes' load inflates far less than wall time. After the run, a fresh session's round 1 is the
+ * control: beside round 20 in time, it shows whether the machine drifted between round 1 and round 20.
  *
  *   java -jar samples/groupthink-cli/target/groupthink-cli.jar random-model --out /tmp/qwen05b-random --preset qwen2.5-0.5b
  *   mvn -q -o dependency:build-classpath -pl engine -Dmdep.outputFile=/tmp/engine.cp
@@ -53,25 +55,37 @@ public class RoundsFlatCost {
       plainWindow[i] = median(w);
       plainLow[i] = percentile(w, 0.1);
       plainCpuStep[i] = cpuPerStep(plainCpu, Math.max(1, i * s), (i + 1) * s - 1);
-      System.out.printf(Locale.ROOT, "%6d | %23.2f | %6.2f | %6.2f | %d%n", i + 1, plainWindow[i], plainLow[i], plainCpuStep[i],
-          prompt + n * (i + 1) * s);
+      System.out.printf(Locale.ROOT, "%6d | %23.2f | %6.2f | %6.2f | %d%n", i + 1, plainWindow[i], plainLow[i],
+          plainCpuStep[i], prompt + n * (i + 1) * s);
     }
     System.out.println("round | rounds: step ms (median) | p10 | CPU ms/step | KV tokens held by the round | load");
     RoundListener progress = new RoundListener() {
       public void onRoundEnd(RoundsResult.Round round) {
-        System.out.printf(Locale.ROOT, "%5d | %24.2f | %6.2f | %6.2f | %d | %.2f%n", round.index(), median(round.decodeMillis()),
-            percentile(round.decodeMillis(), 0.1), cpuPerStep(roundCpu[round.index()], 1, s - 1), round.kvTokens(), load());
+        long[] cpu = roundCpu[round.index()];
+        System.out.printf(Locale.ROOT, "%5d | %24.2f | %6.2f | %6.2f | %d | %.2f%n", round.index(),
+            median(round.decodeMillis()), percentile(round.decodeMillis(), 0.1), cpuPerStep(cpu, 1, s - 1), round.kvTokens(), load());
         System.out.flush();
       } };
     RoundsResult rr = new RoundSession(model, q, new RoundOptions(r, s, bigM, m, false, null, words), progress, hooks)
         .start().await();
     List<Double> first = rr.rounds().get(0).decodeMillis(), last = rr.rounds().get(rr.rounds().size() - 1).decodeMillis();
     int k = rr.rounds().size();
+    // Control: a fresh session's round 1 right after round 20, so a drift of the machine over the run shows as such.
+    long[][] controlCpu = new long[2][s];
+    RoundSession.Hooks controlHooks = new RoundSession.Hooks() {
+      public StepHook segment(int round) { return cpuAt(controlCpu[round], noStop); }
+      public StepHook summary(int round) { return noStop; } };
+    List<Double> control = new RoundSession(model, q, new RoundOptions(1, s, bigM, m, false, null, words), null, controlHooks)
+        .start().await().rounds().get(0).decodeMillis();
+    System.out.printf(Locale.ROOT, "control: a fresh session's round 1 after the run: %.2f ms (median), %.2f (p10), %.2f CPU ms/step, load %.2f%n",
+        median(control), percentile(control, 0.1), cpuPerStep(controlCpu[1], 1, s - 1), load());
     System.out.printf(Locale.ROOT, "round %d / round 1: rounds %.3f, plain %.3f (medians); rounds %.3f, plain %.3f (p10); "
-        + "rounds %.3f, plain %.3f (CPU per step); peak KV rounds %d tokens (bound %d), plain %d tokens%n", k,
-        median(last) / median(first), plainWindow[r - 1] / plainWindow[0], percentile(last, 0.1) / percentile(first, 0.1),
-        plainLow[r - 1] / plainLow[0], cpuPerStep(roundCpu[k], 1, s - 1) / cpuPerStep(roundCpu[1], 1, s - 1),
-        plainCpuStep[r - 1] / plainCpuStep[0], rr.peakKvTokens(), rr.kvBound(), prompt + n * r * s);
+        + "rounds %.3f, plain %.3f (CPU per step); round %d / the control's round 1: %.3f (median), %.3f (CPU per step); "
+        + "peak KV rounds %d tokens (bound %d), plain %d tokens%n", k, median(last) / median(first), plainWindow[r - 1] / plainWindow[0],
+        percentile(last, 0.1) / percentile(first, 0.1), plainLow[r - 1] / plainLow[0],
+        cpuPerStep(roundCpu[k], 1, s - 1) / cpuPerStep(roundCpu[1], 1, s - 1), plainCpuStep[r - 1] / plainCpuStep[0],
+        k, median(last) / median(control), cpuPerStep(roundCpu[k], 1, s - 1) / cpuPerStep(controlCpu[1], 1, s - 1),
+        rr.peakKvTokens(), rr.kvBound(), prompt + n * r * s);
     model.close();
   }
 
