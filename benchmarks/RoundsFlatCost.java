@@ -27,18 +27,14 @@ public class RoundsFlatCost {
     StepHook noStop = new StepHook() { public int override(int lane, int i, int t) { return model.stopIds().contains(t) ? 300 : t; } };
     long[] plainCpu = new long[r * s];
     long[][] roundCpu = new long[r + 1][s];
-    RoundSession.Hooks hooks = new RoundSession.Hooks() {
-      public StepHook segment(int round) { return cpuAt(roundCpu[round], noStop); }
-      public StepHook summary(int round) { return noStop; } };
+    RoundSession.Hooks hooks = hooks(roundCpu, noStop);
     PromptTemplate t = new PromptTemplate("We are {count}.", "Solo.", "{question} I am {id}.{role}", " {role}", "T{id}:", " End:");
     RoundPrompts words = new RoundPrompts("Take notes.", "{question} Notes: {summary} New: {segments} Notes?", "N:",
         "{question} Notes: {summary} Go on.", "{question} Notes: {summary}", "none");
     GroupThinkRequest q = GroupThinkRequest.builder("hello world").thinkers(n).template(t).build();
     model.think(q.toBuilder().maxTokens(16).build(), null, noStop); // warm the JIT, for both kinds of session
-    RoundSession.Hooks warmHooks = new RoundSession.Hooks() {
-      public StepHook segment(int round) { return noStop; }
-      public StepHook summary(int round) { return noStop; } };
-    new RoundSession(model, q, new RoundOptions(2, 16, 4, 4, false, null, words), null, warmHooks).start().await();
+    new RoundSession(model, q, new RoundOptions(2, 16, 4, 4, false, null, words), null, hooks(new long[3][16], noStop))
+        .start().await();
     System.out.printf(Locale.ROOT, "N=%d S=%d M=%d m=%d R=%d on %s, load %.2f%n", n, s, bigM, m, r, a[0], load());
 
     // The plain session first: its windows of S steps print as soon as it ends; then each round as it ends.
@@ -72,10 +68,8 @@ public class RoundsFlatCost {
     int k = rr.rounds().size();
     // Control: a fresh session's round 1 right after round 20, so a drift of the machine over the run shows as such.
     long[][] controlCpu = new long[2][s];
-    RoundSession.Hooks controlHooks = new RoundSession.Hooks() {
-      public StepHook segment(int round) { return cpuAt(controlCpu[round], noStop); }
-      public StepHook summary(int round) { return noStop; } };
-    List<Double> control = new RoundSession(model, q, new RoundOptions(1, s, bigM, m, false, null, words), null, controlHooks)
+    List<Double> control = new RoundSession(model, q, new RoundOptions(1, s, bigM, m, false, null, words), null,
+        hooks(controlCpu, noStop))
         .start().await().rounds().get(0).decodeMillis();
     System.out.printf(Locale.ROOT, "control: a fresh session's round 1 after the run: %.2f ms (median), %.2f (p10), %.2f CPU ms/step, load %.2f%n",
         median(control), percentile(control, 0.1), cpuPerStep(controlCpu[1], 1, s - 1), load());
@@ -103,6 +97,13 @@ public class RoundsFlatCost {
     return new StepHook() { public int override(int lane, int i, int t) {
       if (lane == 0 && i < at.length) at[i] = CPU.getProcessCpuTime();
       return next.override(lane, i, t); } };
+  }
+
+  /** Lanes that never stop; segment r notes its CPU times in cpu[r]. */
+  static RoundSession.Hooks hooks(long[][] cpu, StepHook noStop) {
+    return new RoundSession.Hooks() {
+      public StepHook segment(int round) { return cpuAt(cpu[round], noStop); }
+      public StepHook summary(int round) { return noStop; } };
   }
 
   static double cpuPerStep(long[] at, int from, int to) { return (at[to] - at[from]) / 1e6 / (to - from); }
