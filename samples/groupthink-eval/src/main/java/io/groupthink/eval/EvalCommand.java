@@ -4,6 +4,7 @@ import io.groupthink.engine.GroupThinkModel;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.RoundOptions;
 import io.groupthink.engine.model.ModelLoadException;
 import io.groupthink.engine.model.ollama.OllamaStore;
 import io.groupthink.eval.tasks.Task;
@@ -24,6 +25,7 @@ import java.util.function.Function;
  * <pre>
  * --model DIR  --tasks enumeration,floyd-warshall,programming  --thinkers 1,2,4,8
  * --modes group,independent,cot  --budget K  --seeds 1,2,3  [--out DIR]  [--layout slotted|interleaved]
+ * [--rounds R [--segment S] [--summary-tokens M] [--carry m] [--strategies plain,rounds]]
  * </pre>
  * Exit codes: 0 done, 1 failed while running (model would not load, I/O), 2 bad options.
  */
@@ -43,6 +45,15 @@ public final class EvalCommand {
               --seeds LIST         seeds; each picks a task instance and seeds sampling (default: 1,2,3)
               --out DIR            output folder (default: ./groupthink-eval-out)
               --layout L           slotted or interleaved positions for group mode (default: slotted)
+              --rounds R           also run every mode in rounds (InftyThink): at most R rounds of S tokens
+                                   per thinker, each closed by a summary; the next round starts from the
+                                   question and the summary, in one round's K/V. Adds tokens-<task>.png:
+                                   coverage and K/V slots against total generated tokens (summaries counted)
+              --segment S          tokens per thinker per round (default: 32); needs --rounds
+              --summary-tokens M   tokens of each round's summary (default: 32); needs --rounds
+              --carry m            each thinker's last m tokens carried into the next round (default: 0,
+                                   at most S); needs --rounds
+              --strategies LIST    plain,rounds (default: plain; plain,rounds with --rounds)
               --help               this text
 
               Sampling: temperature 0.7, top-p 0.95. Prompt: the engine's default words for a chat
@@ -51,7 +62,10 @@ public final class EvalCommand {
             """;
 
     private static final Set<String> OPTIONS = Set.of("--model", "--tasks", "--thinkers", "--modes", "--budget",
-            "--seeds", "--out", "--layout");
+            "--seeds", "--out", "--layout", "--rounds", "--segment", "--summary-tokens", "--carry", "--strategies");
+    private static final List<String> ROUND_OPTIONS = List.of("--segment", "--summary-tokens", "--carry");
+    public static final int DEFAULT_SEGMENT = 32;
+    public static final int DEFAULT_SUMMARY_TOKENS = 32;
 
     private EvalCommand() {}
 
@@ -84,7 +98,9 @@ public final class EvalCommand {
             try {
                 runner.preflight();
             } catch (IllegalArgumentException e) {
-                err.println("error: --budget/--thinkers do not fit the model: " + e.getMessage());
+                err.println("error: " + (config.rounds() == null ? "--budget/--thinkers"
+                        : "--budget/--thinkers/--segment/--summary-tokens/--carry") + " do not fit the model: "
+                        + e.getMessage());
                 return 2;
             }
             EvalRunner.Report report = runner.run();
@@ -166,13 +182,7 @@ public final class EvalCommand {
             return n;
         });
         List<Mode> modes = list(values, "--modes", EvalConfig.DEFAULT_MODES, Mode::parse);
-        int budget = EvalConfig.DEFAULT_BUDGET;
-        if (values.containsKey("--budget")) {
-            budget = integer("--budget", values.get("--budget"));
-            if (budget < 1) {
-                throw new IllegalArgumentException("--budget must be a positive number of tokens, got " + budget);
-            }
-        }
+        int budget = positive(values, "--budget", EvalConfig.DEFAULT_BUDGET, "tokens");
         List<Long> seeds = list(values, "--seeds", EvalConfig.DEFAULT_SEEDS, s -> {
             try {
                 return Long.parseLong(s);
@@ -195,8 +205,48 @@ public final class EvalCommand {
                 throw new IllegalArgumentException("--layout: " + e.getMessage());
             }
         }
+        RoundOptions rounds = rounds(values);
+        List<Strategy> strategies = list(values, "--strategies",
+                rounds == null ? List.of(Strategy.PLAIN) : List.of(Strategy.PLAIN, Strategy.ROUNDS), Strategy::parse);
+        if (strategies.contains(Strategy.ROUNDS) && rounds == null) {
+            throw new IllegalArgumentException("--strategies rounds needs --rounds R");
+        }
+        if (!strategies.contains(Strategy.ROUNDS) && rounds != null) {
+            throw new IllegalArgumentException("--rounds needs rounds in --strategies");
+        }
         return new EvalConfig(model, tasks, thinkers, modes, budget, seeds, outDir, layout, null,
-                EvalConfig.DEFAULT_TEMPERATURE, EvalConfig.DEFAULT_TOP_P);
+                EvalConfig.DEFAULT_TEMPERATURE, EvalConfig.DEFAULT_TOP_P, strategies, rounds);
+    }
+
+    /** The round options, or null without --rounds; each bad value names its option. */
+    private static RoundOptions rounds(Map<String, String> values) {
+        if (!values.containsKey("--rounds")) {
+            for (String o : ROUND_OPTIONS) {
+                if (values.containsKey(o)) {
+                    throw new IllegalArgumentException(o + " needs --rounds");
+                }
+            }
+            return null;
+        }
+        int r = positive(values, "--rounds", 0, "rounds");
+        int s = positive(values, "--segment", DEFAULT_SEGMENT, "tokens");
+        int m = positive(values, "--summary-tokens", DEFAULT_SUMMARY_TOKENS, "tokens");
+        int carry = values.containsKey("--carry") ? integer("--carry", values.get("--carry")) : 0;
+        if (carry < 0 || carry > s) {
+            throw new IllegalArgumentException("--carry must be between 0 and --segment " + s + ", got " + carry);
+        }
+        return RoundOptions.of(r, s, m, carry);
+    }
+
+    private static int positive(Map<String, String> values, String option, int fallback, String unit) {
+        if (!values.containsKey(option)) {
+            return fallback;
+        }
+        int v = integer(option, values.get(option));
+        if (v < 1) {
+            throw new IllegalArgumentException(option + " must be a positive number of " + unit + ", got " + v);
+        }
+        return v;
     }
 
     private static <T> List<T> list(Map<String, String> values, String option, List<T> defaults,

@@ -3,6 +3,7 @@ package io.groupthink.eval;
 import io.groupthink.engine.groupthink.Layout;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.groupthink.RoundOptions;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,9 +22,12 @@ import java.util.List;
  *                    chat model, {@link Prompts#COMPACT} for a base model without chat template
  * @param temperature sampling temperature (0 = greedy)
  * @param topP        nucleus mass
+ * @param strategies  plain (one session of K tokens per thinker) and/or rounds (R rounds of S)
+ * @param rounds      the round options for the rounds strategy; null when it does not run
  */
 public record EvalConfig(Path model, List<String> tasks, List<Integer> thinkers, List<Mode> modes, int budget,
-        List<Long> seeds, Path out, Layout layout, PromptTemplate template, double temperature, double topP) {
+        List<Long> seeds, Path out, Layout layout, PromptTemplate template, double temperature, double topP,
+        List<Strategy> strategies, RoundOptions rounds) {
 
     public static final List<Integer> DEFAULT_THINKERS = List.of(1, 2, 4, 8);
     public static final List<Mode> DEFAULT_MODES = List.of(Mode.GROUP_THINK, Mode.INDEPENDENT, Mode.COT);
@@ -40,14 +44,27 @@ public record EvalConfig(Path model, List<String> tasks, List<Integer> thinkers,
         seeds = List.copyOf(seeds);
         layout = layout == null ? Layout.SLOTTED : layout;
         out = out == null ? DEFAULT_OUT : out;
+        strategies = strategies == null || strategies.isEmpty() ? List.of(Strategy.PLAIN) : List.copyOf(strategies);
+        if (strategies.contains(Strategy.ROUNDS) && rounds == null) {
+            throw new IllegalArgumentException("the rounds strategy needs round options (--rounds R)");
+        }
+        rounds = rounds == null ? null : rounds.validate();
+    }
+
+    /** Plain runs only. */
+    public EvalConfig(Path model, List<String> tasks, List<Integer> thinkers, List<Mode> modes, int budget,
+            List<Long> seeds, Path out, Layout layout, PromptTemplate template, double temperature, double topP) {
+        this(model, tasks, thinkers, modes, budget, seeds, out, layout, template, temperature, topP, null, null);
     }
 
     public EvalConfig withTemplate(PromptTemplate t) {
-        return new EvalConfig(model, tasks, thinkers, modes, budget, seeds, out, layout, t, temperature, topP);
+        return new EvalConfig(model, tasks, thinkers, modes, budget, seeds, out, layout, t, temperature, topP,
+                strategies, rounds);
     }
 
     public EvalConfig withOut(Path dir) {
-        return new EvalConfig(model, tasks, thinkers, modes, budget, seeds, dir, layout, template, temperature, topP);
+        return new EvalConfig(model, tasks, thinkers, modes, budget, seeds, dir, layout, template, temperature, topP,
+                strategies, rounds);
     }
 
     /** The largest N among the thinker counts (1 if none). */

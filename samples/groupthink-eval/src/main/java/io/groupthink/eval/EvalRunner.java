@@ -6,9 +6,16 @@ import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.Mode;
 import io.groupthink.engine.groupthink.PromptPlan;
 import io.groupthink.engine.groupthink.PromptTemplate;
+import io.groupthink.engine.groupthink.RoundListener;
+import io.groupthink.engine.groupthink.RoundOptions;
+import io.groupthink.engine.groupthink.RoundPrompts;
+import io.groupthink.engine.groupthink.RoundSession;
+import io.groupthink.engine.groupthink.RoundsResult;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.groupthink.ThinkerEvent;
 import io.groupthink.engine.sampling.SamplingOptions;
+import io.groupthink.engine.scheduler.EngineStats;
 import io.groupthink.eval.tasks.Task;
 import io.groupthink.eval.tasks.TaskInstance;
 import java.io.IOException;
@@ -17,20 +24,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntSupplier;
 
 /**
  * Runs an {@link EvalConfig} on one loaded model and writes its reports.
  *
- * <p>For every task, seed, mode and N (cot: N = 1 only) it runs one Group Think session,
- * records every thinker's token stream with a {@link StepRecorder}, then replays it: the joint
- * output (all thinkers' texts) after each step s = 0..last is scored by the task's scorer. Every
- * scorer is run at every step (the programming scorer memoises compile-and-check outcomes by
- * source, so a method is compiled once, when its closing brace appears).
+ * <p>For every task, seed, mode, N (cot: N = 1 only) and strategy it runs one Group Think session
+ * (plain), or one {@link RoundSession} (rounds), records every lane's token stream on a
+ * {@link Timeline}, then replays it: the joint output (all thinkers' texts, and in rounds the
+ * summaries) after each step s = 0..last is scored by the task's scorer, with the tokens generated
+ * so far and the K/V slots in use. Every scorer is run at every step (the programming scorer
+ * memoises compile-and-check outcomes by source, so a method is compiled once, when its closing
+ * brace appears).
  *
  * <p>Budgets: group and independent thinkers get K tokens each; cot gets K × max(N) (the total
- * the largest group spends), capped so its prompt plus budget fit the model's context.
+ * the largest group spends), capped so its prompt plus budget fit the model's context. In rounds
+ * every mode gets S tokens per thinker per round, cot included: the token axis compares them.
  * Sampling: temperature/top-p from the config, seeded by the run's seed (each thinker derives its
  * own stream).
  */
@@ -40,21 +52,26 @@ public final class EvalRunner {
     public record Report(List<RunResult> runs, List<Curves.Curve> curves, Path csv, List<Path> charts, Path summary,
             String summaryText) {}
 
-    private record Plan(TaskInstance instance, Mode mode, int thinkers, int budget) {
+    private record Plan(TaskInstance instance, Mode mode, int thinkers, int budget, Strategy strategy) {
         String label() {
-            return instance.task() + " " + EvalConfig.label(mode) + " N=" + thinkers + " seed " + instance.seed();
+            return instance.task() + " " + strategy.name(EvalConfig.label(mode)) + " N=" + thinkers + " seed "
+                    + instance.seed();
         }
     }
 
     private final GroupThinkModel model;
     private final EvalConfig config;
     private final PromptTemplate template;
+    private final RoundOptions rounds; // null without the rounds strategy
     private final PrintStream err;
 
     public EvalRunner(GroupThinkModel model, EvalConfig config, PrintStream err) {
         this.model = model;
         this.config = config;
         this.template = config.template() != null ? config.template() : Prompts.forModel(model);
+        RoundOptions r = config.rounds();
+        this.rounds = r == null || r.prompts() != RoundPrompts.DEFAULT ? r
+                : r.withPrompts(Prompts.forTemplate(template));
         this.err = err;
     }
 
@@ -79,7 +96,8 @@ public final class EvalRunner {
         Progress progress = new Progress(err, plans.size());
         List<RunResult> runs = new ArrayList<>();
         for (Plan p : plans) {
-            progress.startRun(p.label(), p.budget());
+            progress.startRun(p.label(), p.strategy() == Strategy.PLAIN ? p.budget()
+                    : rounds.rounds() * (p.budget() + rounds.summaryTokens()));
             RunResult r = runOne(p, progress);
             runs.add(r);
             writeTranscript(transcripts, r);
@@ -96,10 +114,16 @@ public final class EvalRunner {
         Path csv = config.out().resolve("coverage.csv");
         CsvReport.write(csv, runs);
         List<Path> charts = new ArrayList<>();
+        boolean rounds = runs.stream().anyMatch(r -> r.strategy() == Strategy.ROUNDS);
         for (String task : curves.stream().map(Curves.Curve::task).distinct().toList()) {
             Path png = config.out().resolve("chart-" + task + ".png");
             Charts.writePng(Charts.build(task, curves), png);
             charts.add(png);
+            if (rounds) {
+                Path tokens = config.out().resolve("tokens-" + task + ".png");
+                Charts.writePng(Charts.byTokens(task, curves), tokens);
+                charts.add(tokens);
+            }
         }
         String summary = SummaryReport.render(header(), runs, curves);
         Path md = config.out().resolve("summary.md");
@@ -109,12 +133,21 @@ public final class EvalRunner {
 
     private List<String> header() {
         int cot = config.budget() * config.maxThinkers();
-        return List.of("model: " + config.model(),
+        List<String> lines = new ArrayList<>(List.of("model: " + config.model(),
                 "budget K = " + config.budget() + " tokens per thinker (cot: up to " + cot + ", capped by the context)",
                 "seeds: " + config.seeds() + ", layout: " + config.layout().name().toLowerCase(Locale.ROOT)
                         + ", template: " + Prompts.name(template),
                 String.format(Locale.ROOT, "sampling: temperature %.2f, top-p %.2f, seeded per run",
-                        config.temperature(), config.topP()));
+                        config.temperature(), config.topP())));
+        if (rounds != null) {
+            lines.add("strategies: " + config.strategies().stream().map(Strategy::label).toList() + "; rounds: R = "
+                    + rounds.rounds() + ", S = " + rounds.segmentTokens()
+                    + " tokens per thinker per round (cot too), M = " + rounds.summaryTokens()
+                    + " summary tokens, carry m = " + rounds.carryTokens() + ", round words: "
+                    + (rounds.prompts() == Prompts.COMPACT_ROUNDS ? "compact"
+                            : rounds.prompts() == RoundPrompts.DEFAULT ? "default" : "custom"));
+        }
+        return lines;
     }
 
     private List<Plan> plans() {
@@ -123,22 +156,32 @@ public final class EvalRunner {
             Task task = Task.byName(name);
             for (long seed : config.seeds()) {
                 TaskInstance instance = task.instance(seed);
-                for (Mode mode : config.modes()) {
-                    List<Integer> counts = mode == Mode.COT ? List.of(1) : config.thinkers();
-                    for (int n : counts) {
-                        int budget = mode == Mode.COT ? cotBudget(instance) : config.budget();
-                        Plan p = new Plan(instance, mode, n, budget);
-                        try {
-                            model.newSession(request(p), SessionListener.NONE, StepHook.NONE);
-                        } catch (IllegalArgumentException e) {
-                            throw new IllegalArgumentException(p.label() + ": " + e.getMessage(), e);
+                for (Strategy strategy : config.strategies()) {
+                    for (Mode mode : config.modes()) {
+                        List<Integer> counts = mode == Mode.COT ? List.of(1) : config.thinkers();
+                        for (int n : counts) {
+                            Plan p = new Plan(instance, mode, n, budget(strategy, mode, instance), strategy);
+                            try {
+                                if (strategy == Strategy.PLAIN) {
+                                    model.newSession(request(p), SessionListener.NONE, StepHook.NONE);
+                                } else {
+                                    new RoundSession(model, request(p), rounds, null, null); // checks a round fits
+                                }
+                            } catch (IllegalArgumentException e) {
+                                throw new IllegalArgumentException(p.label() + ": " + e.getMessage(), e);
+                            }
+                            plans.add(p);
                         }
-                        plans.add(p);
                     }
                 }
             }
         }
         return plans;
+    }
+
+    private int budget(Strategy strategy, Mode mode, TaskInstance instance) {
+        return strategy == Strategy.ROUNDS ? rounds.segmentTokens()
+                : mode == Mode.COT ? cotBudget(instance) : config.budget();
     }
 
     private int cotBudget(TaskInstance instance) {
@@ -157,18 +200,71 @@ public final class EvalRunner {
     }
 
     private RunResult runOne(Plan p, Progress progress) {
-        StepRecorder recorder = new StepRecorder(p.thinkers(), progress::step);
-        recorder.start();
-        GroupThinkResult result = model.think(request(p), recorder, StepHook.NONE);
-        List<RunResult.StepPoint> points = new ArrayList<>();
-        int steps = recorder.steps();
-        for (int s = 0; s <= steps; s++) {
-            double coverage = score(p.instance(), recorder.textsAt(s));
-            points.add(new RunResult.StepPoint(s, recorder.wallMillisAt(s), coverage));
+        Timeline timeline = new Timeline(p.thinkers(), progress::step);
+        IntSupplier slotsInUse = () -> model.scheduler().stats().kvTokensInUse();
+        EngineStats stats = model.scheduler().stats();
+        long bytesPerToken = stats.kvBytesCapacity() / stats.kvTokensCapacity();
+        int decodeSteps;
+        double wallMillis;
+        int engineKv;
+        int bound = 0;
+        int summaryTokens = 0;
+        timeline.start();
+        if (p.strategy() == Strategy.PLAIN) {
+            SessionListener listener = new SessionListener() {
+                @Override
+                public void onToken(ThinkerEvent e) {
+                    if (!e.synthesis()) {
+                        timeline.token(0, e.lane(), e.step(), e.text());
+                    }
+                }
+            };
+            GroupThinkResult result = model.think(request(p), listener, timeline.probe(0, slotsInUse));
+            decodeSteps = result.decodeSteps();
+            wallMillis = result.wallMillis();
+            engineKv = (int) (result.kvBytes() / bytesPerToken);
+        } else {
+            // phases on the timeline: round r's segment is 2r - 1, its summary 2r
+            RoundSession.Hooks hooks = new RoundSession.Hooks() {
+                @Override
+                public StepHook segment(int round) {
+                    return timeline.probe(2 * round - 1, slotsInUse);
+                }
+
+                @Override
+                public StepHook summary(int round) {
+                    return timeline.probe(2 * round, slotsInUse);
+                }
+            };
+            RoundListener listener = new RoundListener() {
+                @Override
+                public void onToken(int round, ThinkerEvent e) {
+                    timeline.token(2 * round - 1, e.lane(), e.step(), e.text());
+                }
+
+                @Override
+                public void onSummaryToken(int round, ThinkerEvent e) {
+                    timeline.token(2 * round, p.thinkers() + e.lane(), e.step(), e.text());
+                }
+            };
+            RoundsResult result = new RoundSession(model, request(p), rounds, listener, hooks).start().await();
+            decodeSteps = timeline.steps();
+            wallMillis = result.wallMillis();
+            engineKv = result.peakKvTokens();
+            bound = result.kvBound();
+            summaryTokens = result.summaryTokens();
         }
+        int[] kv = timeline.kvSlots();
+        List<RunResult.StepPoint> points = new ArrayList<>();
+        for (int s = 0; s <= timeline.steps(); s++) {
+            double coverage = score(p.instance(), timeline.textsAt(s));
+            points.add(new RunResult.StepPoint(s, timeline.wallMillisAt(s), coverage, timeline.tokensAt(s), kv[s]));
+        }
+        int peak = Math.max(engineKv, Arrays.stream(kv).max().orElse(0));
         return new RunResult(p.instance().task(), p.instance().seed(), p.instance().id(), EvalConfig.label(p.mode()),
-                p.thinkers(), p.budget(), p.instance().question(), List.copyOf(points), recorder.finalTexts(),
-                result.decodeSteps(), result.wallMillis());
+                p.strategy(), p.thinkers(), p.budget(), p.instance().question(), List.copyOf(points),
+                timeline.thinkerTexts(), timeline.summaryTexts(), decodeSteps, wallMillis, peak, bound, bytesPerToken,
+                summaryTokens);
     }
 
     private static double score(TaskInstance instance, List<String> lanes) {
@@ -183,7 +279,8 @@ public final class EvalRunner {
     private static void writeTranscript(Path dir, RunResult r) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("task: ").append(r.task()).append(" (").append(r.instance()).append(", seed ").append(r.seed())
-                .append(")\nmode: ").append(r.mode()).append(", thinkers: ").append(r.thinkers()).append(", budget: ")
+                .append(")\nmode: ").append(r.modeLabel()).append(", thinkers: ").append(r.thinkers())
+                .append(", budget: ")
                 .append(r.budget()).append(", decode steps: ").append(r.decodeSteps())
                 .append(String.format(Locale.ROOT, ", wall: %.0f ms, final coverage: %.3f%n", r.wallMillis(),
                         r.finalCoverage()))
@@ -191,7 +288,11 @@ public final class EvalRunner {
         for (int n = 0; n < r.laneTexts().size(); n++) {
             sb.append("\n--- thinker ").append(n + 1).append(" ---\n").append(r.laneTexts().get(n)).append('\n');
         }
-        Path file = dir.resolve(r.task() + "-seed" + r.seed() + "-" + r.mode() + "-n" + r.thinkers() + ".txt");
+        for (String summary : r.summaryTexts()) {
+            sb.append("\n--- summaries, one per round ---\n").append(summary).append('\n');
+        }
+        String name = r.modeLabel().replace(' ', '-');
+        Path file = dir.resolve(r.task() + "-seed" + r.seed() + "-" + name + "-n" + r.thinkers() + ".txt");
         Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
 }

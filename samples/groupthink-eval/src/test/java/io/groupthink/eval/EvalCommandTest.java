@@ -34,7 +34,7 @@ class EvalCommandTest {
         Run r = run("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("--model DIR", "--tasks", "--thinkers", "--modes", "--budget", "--seeds", "--out",
-                "--layout");
+                "--layout", "--rounds R", "--segment S", "--summary-tokens M", "--carry m", "--strategies");
         assertThat(run("--model", dir.toString(), "-h").code()).isZero();
     }
 
@@ -55,6 +55,25 @@ class EvalCommandTest {
         assertThat(d.thinkers()).isEqualTo(List.of(1, 2, 4, 8));
         assertThat(d.budget()).isEqualTo(EvalConfig.DEFAULT_BUDGET);
         assertThat(d.layout()).isEqualTo(Layout.SLOTTED);
+        assertThat(d.strategies()).containsExactly(Strategy.PLAIN);
+        assertThat(d.rounds()).isNull();
+    }
+
+    @Test
+    void parsesRoundOptions() {
+        EvalConfig c = EvalCommand.parse(new String[] {"--model", dir.toString(), "--rounds", "5", "--segment", "16",
+                "--summary-tokens", "8", "--carry", "4"});
+        assertThat(c.strategies()).containsExactly(Strategy.PLAIN, Strategy.ROUNDS);
+        assertThat(c.rounds().rounds()).isEqualTo(5);
+        assertThat(c.rounds().segmentTokens()).isEqualTo(16);
+        assertThat(c.rounds().summaryTokens()).isEqualTo(8);
+        assertThat(c.rounds().carryTokens()).isEqualTo(4);
+        EvalConfig only = EvalCommand.parse(new String[] {"--model", dir.toString(), "--rounds", "2", "--strategies",
+                "rounds"});
+        assertThat(only.strategies()).containsExactly(Strategy.ROUNDS);
+        assertThat(only.rounds().segmentTokens()).isEqualTo(EvalCommand.DEFAULT_SEGMENT);
+        assertThat(only.rounds().summaryTokens()).isEqualTo(EvalCommand.DEFAULT_SUMMARY_TOKENS);
+        assertThat(only.rounds().carryTokens()).isZero();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -74,6 +93,17 @@ class EvalCommandTest {
             "--frobnicate 3;--frobnicate",
             "--budget 4 --budget 5;--budget",
             "stray;stray",
+            "--rounds 0;--rounds",
+            "--rounds x;--rounds",
+            "--rounds 2 --segment 0;--segment",
+            "--rounds 2 --summary-tokens -1;--summary-tokens",
+            "--rounds 2 --segment 8 --carry 9;--carry",
+            "--rounds 2 --carry -1;--carry",
+            "--segment 8;--segment needs --rounds",
+            "--carry 2;--carry needs --rounds",
+            "--strategies rounds;--strategies rounds needs --rounds",
+            "--strategies plain --rounds 2;--rounds needs rounds in --strategies",
+            "--strategies plain,sideways;--strategies",
     })
     void badOptionsGiveOneLineNamingTheOptionAndExitTwo(String args, String named) {
         String[] parts = ("--model " + dir + " " + args).split(" ");

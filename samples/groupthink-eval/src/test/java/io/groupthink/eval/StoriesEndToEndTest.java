@@ -47,12 +47,14 @@ class StoriesEndToEndTest {
 
         // CSV: 3 tasks x (group 1,2 + independent 1,2 + cot 1) = 15 runs, each from step 0
         List<String> csv = Files.readAllLines(out.resolve("coverage.csv"));
-        assertThat(csv.get(0)).isEqualTo("task,seed,instance,mode,thinkers,step,wall_ms,coverage");
+        assertThat(csv.get(0))
+                .isEqualTo("task,seed,instance,mode,thinkers,step,wall_ms,coverage,strategy,tokens,kv_tokens");
         List<String[]> rows = csv.subList(1, csv.size()).stream().map(l -> l.split(",")).toList();
         Set<String> runs = rows.stream().map(r -> r[0] + "/" + r[3] + "/" + r[4]).collect(Collectors.toSet());
         assertThat(runs).hasSize(15).contains("enumeration/cot/1", "floyd-warshall/group/2", "programming/independent/2");
         assertThat(rows).allSatisfy(r -> {
-            assertThat(r).hasSize(8);
+            assertThat(r).hasSize(11);
+            assertThat(r[8]).isEqualTo("plain");
             double coverage = Double.parseDouble(r[7]);
             assertThat(coverage).isBetween(0.0, 1.0);
             assertThat(Integer.parseInt(r[5])).isBetween(0, 32);
