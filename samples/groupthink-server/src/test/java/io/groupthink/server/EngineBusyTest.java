@@ -1,9 +1,15 @@
 package io.groupthink.server;
 
-import java.time.Duration;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.groupthink.engine.groupthink.SessionListener;
+import io.groupthink.engine.groupthink.StepHook;
+import io.groupthink.engine.sampling.SamplingOptions;
+import io.groupthink.engine.scheduler.SessionHandle;
+import io.groupthink.engine.scheduler.SessionStatus;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
@@ -30,24 +36,41 @@ class EngineBusyTest extends ServerTestBase {
     }
 
     @Test
-    void aSecondSessionThatDoesNotFitGets429WithRetryAfter() {
-        // The first session holds nearly the whole budget while it streams.
-        // (Cancelling a stream would end its session, so one subscriber keeps it open throughout.)
-        Flux<String> first = post(true).expectStatus().isOk().returnResult(String.class).getResponseBody().cache();
-        Disposable holder = first.subscribe();
-        first.take(2).blockLast(Duration.ofSeconds(60));
+    void aSecondSessionThatDoesNotFitGets429WithRetryAfter() throws Exception {
+        // A session straight on the engine holds nearly the whole budget: its stop tokens are replaced and
+        // each step waits a little, so it is still running when the requests come (an HTTP stream of the
+        // tiny model can end its story and free the budget first).
+        StepHook slowAndEndless = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] logits) {
+                LockSupport.parkNanos(5_000_000);
+            }
+
+            @Override
+            public int override(int lane, int index, int sampled) {
+                return model.stopIds().contains(sampled) ? 300 : sampled;
+            }
+        };
+        int[] prompt = model.tokenizer().encode(QUESTION, true);
+        SessionHandle holder = scheduler.submit(model.newPlainSession(prompt, 480, SamplingOptions.GREEDY,
+                List.of(), 0, SessionListener.NONE, slowAndEndless));
         try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (holder.status() != SessionStatus.DECODING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(holder.status()).isEqualTo(SessionStatus.DECODING);
             for (boolean stream : new boolean[] {false, true}) {
                 post(stream).expectStatus().isEqualTo(429)
                         .expectHeader().valueEquals("Retry-After", "1")
                         .expectBody()
                         .jsonPath("$.error.type").isEqualTo("rate_limit_error")
                         .jsonPath("$.error.code").isEqualTo("engine_busy")
-                        .jsonPath("$.error.message").value(m -> org.assertj.core.api.Assertions.assertThat((String) m)
-                                .contains("groupthink.engine"));
+                        .jsonPath("$.error.message").value(m -> assertThat((String) m).contains("groupthink.engine"));
             }
+            assertThat(holder.status()).as("the holder ran throughout").isEqualTo(SessionStatus.DECODING);
         } finally {
-            holder.dispose();
+            holder.cancel();
         }
     }
 }
