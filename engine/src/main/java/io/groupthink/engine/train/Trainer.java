@@ -49,8 +49,8 @@ public final class Trainer {
      * equal share of the steps up to {@link #WIDEN_TO}, after which every count up to the maximum is drawn.
      */
     static final int FIRST_CAP = 4;
-    static final double WIDEN_FROM = 0.4;
-    static final double WIDEN_TO = 0.6;
+    static final double WIDEN_FROM = 0.5;
+    static final double WIDEN_TO = 0.65;
 
     public record Config(long seed, int steps, int batch, double lr, int warmup, int hidden, int layers, int heads,
             int ffn, int maxThinkers, int categories, int maxPositions, int threads, DType dtype, int logEvery) {

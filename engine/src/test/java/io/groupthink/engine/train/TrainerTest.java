@@ -100,9 +100,9 @@ class TrainerTest {
     void thinkerCountsWidenFromFourToTheMaximumAndEverySessionStaysUnderTheCap() {
         Trainer.Config c = Trainer.Config.shipped(); // 3,000 steps, up to 8 thinkers
         assertEquals(4, Trainer.thinkerCap(c, 0));
-        assertEquals(4, Trainer.thinkerCap(c, 1199));
-        assertEquals(5, Trainer.thinkerCap(c, 1320));
-        assertEquals(8, Trainer.thinkerCap(c, 1799));
+        assertEquals(4, Trainer.thinkerCap(c, 1499));
+        assertEquals(5, Trainer.thinkerCap(c, 1590));
+        assertEquals(8, Trainer.thinkerCap(c, 1949));
         assertEquals(8, Trainer.thinkerCap(c, 2999));
         java.util.Random r = new java.util.Random(1);
         java.util.Set<Integer> seen = new java.util.TreeSet<>();
