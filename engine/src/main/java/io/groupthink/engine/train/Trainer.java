@@ -49,15 +49,15 @@ public final class Trainer {
      * equal share of the steps up to {@link #WIDEN_TO}, after which every count up to the maximum is drawn.
      */
     static final int FIRST_CAP = 4;
-    static final double WIDEN_FROM = 0.5;
-    static final double WIDEN_TO = 0.65;
+    static final double WIDEN_FROM = 0.65;
+    static final double WIDEN_TO = 0.8;
 
     public record Config(long seed, int steps, int batch, double lr, int warmup, int hidden, int layers, int heads,
             int ffn, int maxThinkers, int categories, int maxPositions, int threads, DType dtype, int logEvery) {
 
         /** The shipped model's recipe. */
         public static Config shipped() {
-            return new Config(19, 3000, 32, 3e-3, 100, 128, 4, 4, 512, 8, 2, 2048, 2, DType.BF16, 50);
+            return new Config(19, 3600, 32, 3e-3, 100, 128, 4, 4, 512, 8, 2, 2048, 2, DType.BF16, 50);
         }
 
         public Config withSteps(int s) {

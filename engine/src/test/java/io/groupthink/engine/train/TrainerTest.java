@@ -16,6 +16,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** A short training run: the loss falls, the run repeats from its seed, and the folder loads in the engine. */
@@ -98,20 +101,20 @@ class TrainerTest {
 
     @Test
     void thinkerCountsWidenFromFourToTheMaximumAndEverySessionStaysUnderTheCap() {
-        Trainer.Config c = Trainer.Config.shipped(); // 3,000 steps, up to 8 thinkers
+        Trainer.Config c = Trainer.Config.shipped(); // 3,600 steps, up to 8 thinkers
         assertEquals(4, Trainer.thinkerCap(c, 0));
-        assertEquals(4, Trainer.thinkerCap(c, 1499));
-        assertEquals(5, Trainer.thinkerCap(c, 1590));
-        assertEquals(8, Trainer.thinkerCap(c, 1949));
-        assertEquals(8, Trainer.thinkerCap(c, 2999));
-        java.util.Random r = new java.util.Random(1);
-        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        assertEquals(4, Trainer.thinkerCap(c, 2339));
+        assertEquals(5, Trainer.thinkerCap(c, 2450));
+        assertEquals(8, Trainer.thinkerCap(c, 2879));
+        assertEquals(8, Trainer.thinkerCap(c, 3599));
+        Random r = new Random(1);
+        Set<Integer> seen = new TreeSet<>();
         for (int i = 0; i < 2000; i++) {
             TraceBuilder.Session s = Trainer.sample(r, 8, 2);
-            assertTrue(s.thinkers() <= 8 && (s.thinkers() == 1) == (s.mode() == io.groupthink.engine.groupthink.Mode.COT),
+            assertTrue(s.thinkers() <= 8 && (s.thinkers() == 1) == (s.mode() == Mode.COT),
                     s.toString());
             seen.add(s.thinkers());
         }
-        assertEquals(java.util.Set.of(1, 2, 3, 4, 5, 6, 7, 8), seen, "N from 1 (CoT) to 8 mixed");
+        assertEquals(Set.of(1, 2, 3, 4, 5, 6, 7, 8), seen, "N from 1 (CoT) to 8 mixed");
     }
 }
