@@ -57,7 +57,7 @@ public final class Trainer {
 
         /** The shipped model's recipe. */
         public static Config shipped() {
-            return new Config(19, 3600, 32, 3e-3, 100, 128, 4, 4, 512, 8, 2, 2048, 2, DType.BF16, 50);
+            return new Config(19, 4800, 32, 3e-3, 100, 128, 4, 4, 512, 8, 2, 2048, 2, DType.BF16, 50);
         }
 
         public Config withSteps(int s) {

@@ -101,12 +101,12 @@ class TrainerTest {
 
     @Test
     void thinkerCountsWidenFromFourToTheMaximumAndEverySessionStaysUnderTheCap() {
-        Trainer.Config c = Trainer.Config.shipped(); // 3,600 steps, up to 8 thinkers
+        Trainer.Config c = Trainer.Config.shipped(); // 4,800 steps, up to 8 thinkers
         assertEquals(4, Trainer.thinkerCap(c, 0));
-        assertEquals(4, Trainer.thinkerCap(c, 2339));
-        assertEquals(5, Trainer.thinkerCap(c, 2450));
-        assertEquals(8, Trainer.thinkerCap(c, 2879));
-        assertEquals(8, Trainer.thinkerCap(c, 3599));
+        assertEquals(4, Trainer.thinkerCap(c, 3119));
+        assertEquals(5, Trainer.thinkerCap(c, 3270));
+        assertEquals(8, Trainer.thinkerCap(c, 3839));
+        assertEquals(8, Trainer.thinkerCap(c, 4799));
         Random r = new Random(1);
         Set<Integer> seen = new TreeSet<>();
         for (int i = 0; i < 2000; i++) {
