@@ -31,6 +31,12 @@ public final class TrainableLlama implements AutoCloseable {
     private final float[] cosTable; // [maxPositions, hd]
     private final float[] sinTable;
     private final NDArray rotateHalf; // [hd, hd]
+    // Scalars the graph uses, as tensors that live as long as the model. DJL's x.mul(2.0) wraps the
+    // number in a tensor over a Java direct buffer and closes it at once; autograd keeps that tensor
+    // for the backward pass, which then reads freed memory once a GC has run (NaN or wrong gradients,
+    // at steps that depend on GC timing: the lost reproducibility).
+    private final NDArray attentionScale;
+    private final NDArray rmsEps;
 
     public TrainableLlama(ModelConfig config, NDManager parent, long seed) {
         this.c = config;
@@ -61,6 +67,8 @@ public final class TrainableLlama implements AutoCloseable {
         this.cosTable = tables[0];
         this.sinTable = tables[1];
         this.rotateHalf = manager.create(Rope.rotateHalfMatrix(c.headDim()), new Shape(c.headDim(), c.headDim()));
+        this.attentionScale = manager.create((float) (1.0 / Math.sqrt(c.headDim())));
+        this.rmsEps = manager.create((float) c.rmsNormEps());
     }
 
     private void add(String name, Random random, double std, int rows, int cols) {
@@ -117,7 +125,6 @@ public final class TrainableLlama implements AutoCloseable {
         NDArray cos = step.create(gather(cosTable, b.positions(), hd), new Shape(bs, t, 1, hd));
         NDArray sin = step.create(gather(sinTable, b.positions(), hd), new Shape(bs, t, 1, hd));
         NDArray mask = step.create(b.mask(), new Shape(bs, 1, t, t));
-        double scale = 1.0 / Math.sqrt(hd);
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             NDArray a = rmsNorm(x, params.get(p + "input_layernorm.weight"));
@@ -126,7 +133,7 @@ public final class TrainableLlama implements AutoCloseable {
             NDArray k = rope(linear(a, p + "self_attn.k_proj.weight").reshape(bs, t, h, hd), cos, sin)
                     .transpose(0, 2, 1, 3);
             NDArray v = linear(a, p + "self_attn.v_proj.weight").reshape(bs, t, h, hd).transpose(0, 2, 1, 3);
-            NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1); // [B, H, T, T]
+            NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale).add(mask).softmax(-1); // [B, H, T, T]
             NDArray att = probs.matMul(v).transpose(0, 2, 1, 3).reshape((long) bs * t, d);
             x = x.add(linear(att, p + "self_attn.o_proj.weight"));
             NDArray m = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
@@ -142,7 +149,7 @@ public final class TrainableLlama implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray ms = x.pow(2).mean(new int[] {-1}, true).add(c.rmsNormEps());
+        NDArray ms = x.mul(x).mean(new int[] {-1}, true).add(rmsEps);
         return x.div(ms.sqrt()).mul(weight);
     }
 

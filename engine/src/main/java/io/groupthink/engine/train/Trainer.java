@@ -23,14 +23,15 @@ import java.util.Random;
 
 /**
  * Trains the enumeration model and writes it as a Hugging Face folder. Mode and thinker count are
- * mixed in every batch (COT, INDEPENDENT and GROUP_THINK with 2 to {@link Config#maxThinkers}
- * thinkers, both layouts, many budgets, with and without a synthesis lane), so one model serves all
- * three. Everything random comes from {@link Config#seed}: the same seed and thread count give the
- * same data and starting weights (see {@link Result#skipped} for when runs part ways).
+ * mixed in every batch (COT with 1 thinker, INDEPENDENT and GROUP_THINK with 2 to
+ * {@link Config#maxThinkers}, both layouts, many budgets, with and without a synthesis lane), so one
+ * model serves all three. The thinker count follows a curriculum ({@link #thinkerCap}): at most
+ * {@value #FIRST_CAP} while the model learns to avoid what it sees, then up to the maximum.
+ * Everything random comes from {@link Config#seed}: the same seed and thread count give the same
+ * data, the same starting weights and the same weights.
  */
 public final class Trainer {
 
-    /** Budgets the traces use; the slot width of SLOTTED positions depends on it. */
     static final int CHECKPOINT_EVERY = 250;
 
     /** Sessions with a synthesis lane, which lists the distinct items the thinkers named. */
@@ -39,14 +40,24 @@ public final class Trainer {
     /** Batches a step's sessions are split into by length, so short ones are not padded to the longest. */
     static final int SPLIT = 3;
 
+    /** Budgets the traces use; the slot width of SLOTTED positions depends on it. */
     static final int[] BUDGETS = {16, 24, 32, 48, 64, 96, 128};
+
+    /**
+     * Curriculum: at most this many thinkers until {@link #WIDEN_FROM} of the steps (the exclusion
+     * is learned on short sessions, where it is learned fastest), then the cap grows by one per
+     * equal share of the steps up to {@link #WIDEN_TO}, after which every count up to the maximum is drawn.
+     */
+    static final int FIRST_CAP = 4;
+    static final double WIDEN_FROM = 0.65;
+    static final double WIDEN_TO = 0.8;
 
     public record Config(long seed, int steps, int batch, double lr, int warmup, int hidden, int layers, int heads,
             int ffn, int maxThinkers, int categories, int maxPositions, int threads, DType dtype, int logEvery) {
 
         /** The shipped model's recipe. */
         public static Config shipped() {
-            return new Config(19, 3000, 32, 3e-3, 100, 128, 4, 4, 512, 4, 2, 2048, 2, DType.BF16, 50);
+            return new Config(19, 4800, 32, 3e-3, 100, 128, 4, 4, 512, 8, 2, 2048, 2, DType.BF16, 50);
         }
 
         public Config withSteps(int s) {
@@ -78,9 +89,8 @@ public final class Trainer {
     /**
      * @param losses  mean loss of each step
      * @param optima  the lowest loss possible on each step's batch
-     * @param skipped steps whose gradient was not finite, so no update was made; this happens rarely
-     *                and not at the same step from run to run (cause not found), and then two runs of one
-     *                seed part ways from that step
+     * @param skipped steps whose gradient was not finite, so no update was made (logged; none in a
+     *                healthy run: this is a guard, since one NaN would poison every later step)
      */
     public record Result(double[] losses, double[] optima, double seconds, long parameters, int skipped) {
 
@@ -99,6 +109,9 @@ public final class Trainer {
 
     /** Draws one training session: the mix that makes CoT, Independent and Group Think one model. */
     static TraceBuilder.Session sample(Random r, int maxThinkers, int categoryCount) {
+        if (maxThinkers < 2) {
+            throw new IllegalArgumentException("maxThinkers must be at least 2, got " + maxThinkers);
+        }
         List<String> categories = EnumerationTask.categoryNames().subList(0, categoryCount);
         String category = categories.get(r.nextInt(categories.size()));
         double u = r.nextDouble();
@@ -135,7 +148,7 @@ public final class Trainer {
             for (int s = 0; s < cfg.steps(); s++) {
                 List<Trace> batch = new ArrayList<>();
                 for (int i = 0; i < cfg.batch(); i++) {
-                    batch.add(traces.build(sample(random, cfg.maxThinkers(), cfg.categories()), random));
+                    batch.add(traces.build(sample(random, thinkerCap(cfg, s), cfg.categories()), random));
                 }
                 double optimum = new TrainingBatch(batch).optimalLoss();
                 double lr = learningRate(cfg, s);
@@ -175,6 +188,20 @@ public final class Trainer {
             adam.close();
             return new Result(losses, optima, (System.nanoTime() - t0) / 1e9, model.parameterCount(), skipped);
         }
+    }
+
+    /** The most thinkers a session of step {@code step} may draw: see {@link #FIRST_CAP}. */
+    static int thinkerCap(Config cfg, int step) {
+        int first = Math.min(FIRST_CAP, cfg.maxThinkers());
+        double from = WIDEN_FROM * cfg.steps();
+        double to = WIDEN_TO * cfg.steps();
+        if (step < from) {
+            return first;
+        }
+        if (step >= to) {
+            return cfg.maxThinkers();
+        }
+        return first + (int) ((cfg.maxThinkers() - first + 1) * (step - from) / (to - from));
     }
 
     /** Linear warm-up, then cosine decay to a tenth. */

@@ -35,7 +35,8 @@ final class TrainDemoCommand implements Command {
         return """
                 Generates synthetic enumeration sessions ("List all fruits.") in the engine's own layout (prompt
                 plan, position policy, visibility rule) with mode and thinker count mixed (CoT, Independent and
-                Group Think with 2 to 4 thinkers), trains a 1.06M-parameter llama on them with DJL's autograd on
+                Group Think with 2 to 8 thinkers; at most 4 for the first 65% of the steps), trains a
+                1.06M-parameter llama on them with DJL's autograd on
                 LibTorch and AdamW, and writes a Hugging Face folder into DIR (config.json, model.safetensors,
                 tokenizer.json, tokenizer_config.json with a chat template, generation_config.json). The same
                 seed and thread count give the same weights. Then every configuration (CoT, Independent and
