@@ -17,6 +17,10 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
+    static {
+        JitDirectives.install(); // before any tile is compiled
+    }
+
     final int in;
     final int out;
     final int blocks; // column blocks of L outputs, the last one padded
