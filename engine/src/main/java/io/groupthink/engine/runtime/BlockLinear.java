@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import io.groupthink.engine.model.Floats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -108,6 +107,12 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         return codes.length + 4L * scales.length;
     }
 
+    /** Rows padded to whole blocks: the tiles read 32 inputs a block. */
+    @Override
+    int width() {
+        return width;
+    }
+
     /** 1, 4 or 8-row tiles: 2-3 rows run as 4 and 5-7 as 8, reading the weights once. */
     @Override
     int tiledRows(int rows) {
@@ -116,15 +121,6 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
 
     @Override
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
-        if (width != in) { // zero inputs meet the last block's padding
-            x = Arrays.copyOf(x, rows * width);
-            for (int r = rows - 1; r > 0; r--) {
-                System.arraycopy(x, r * in, x, r * width, in);
-                Arrays.fill(x, r * width + in, (r + 1) * width, 0f);
-            }
-            Arrays.fill(x, in, width, 0f);
-            xt = rows >= 8 ? interleave8(x, rows, width) : null;
-        }
         float[] sums = blockSums(x, rows);
         for (int b = b0; b < b1; b++) {
             int r = 0;
