@@ -10,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class HeapAttention {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** At most a key tile wide, so that a tile is a whole number of vectors. */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.length() <= KvCache.TILE
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
 
     private HeapAttention() {}
 
@@ -35,86 +37,170 @@ final class HeapAttention {
     }
 
     /**
-     * Grouped-query attention of rows [row0, row1) of q [T, H, hd] over one group's keys, into out
-     * [T, H, hd]: softmax(q k / sqrt(hd) + mask) v per head, where a query head reads the KV head
-     * of its group. Keys the mask hides are skipped, not multiplied by zero.
+     * Grouped-query attention of rows [row0, row1) of q [T, H, hd] over one group's keys, for the
+     * query heads that read KV head {@code kvHead}, into out [T, H, hd]: softmax(q k / sqrt(hd) +
+     * mask) v. Keys come in tiles of {@link KvCache#TILE} slots (dimension-major within a tile), so
+     * one tile's scores are FMAs of a broadcast query element, each lane summing its key's products
+     * in dimension order: no horizontal sum per key (a 16-lane sum is a chain of 15 dependent adds,
+     * which made attention a fifth of a 4-thinker step), and the same sums whether the JIT has
+     * compiled the loop or not. Keys the mask hides get no weight; their values are not read.
      *
      * @param slots the group's cache slots in key order (null: slots 0..keys-1)
      * @param mask  [row1 - row0, keys], 0 or -inf
      */
     static void attend(ModelConfig c, float[] q, float[] out, int row0, int row1, int[] slots, float[] mask,
-            float[] keys, float[] values) {
+            KvCache cache, float[] keyTiles, float[] values, int kvHead) {
         int hd = c.headDim();
         int heads = c.numHeads();
         int group = c.groupSize();
         int kvDim = c.kvDim();
+        int tile = KvCache.TILE;
         int n = mask.length / (row1 - row0);
+        int tiles = (n + tile - 1) / tile;
+        float[] keys = keyTiles;
+        int first = cache.key(0, kvHead, 0);
+        int stride = c.numKvHeads() * hd * tile; // from one tile of this head to the next
+        if (slots != null) { // other sessions' slots lie between this group's: gather its keys
+            keys = new float[tiles * hd * tile];
+            for (int j = 0; j < n; j++) {
+                int at = cache.key(slots[j], kvHead, 0);
+                int to = j / tile * hd * tile + j % tile;
+                for (int i = 0; i < hd; i++) {
+                    keys[to + i * tile] = keyTiles[at + i * tile];
+                }
+            }
+            first = 0;
+            stride = hd * tile;
+        }
+        // the group's queries of this KV head, in (row, head) order
+        int queries = (row1 - row0) * group;
+        int[] qo = new int[queries];
+        for (int r = row0, k = 0; r < row1; r++) {
+            for (int g = 0; g < group; g++) {
+                qo[k++] = (r * heads + kvHead * group + g) * hd;
+            }
+        }
+        int width = tiles * tile;
+        float[] s = new float[queries * width];
+        for (int b = 0; b < tiles; b++) {
+            scores(q, qo, keys, first + b * stride, hd, s, width, b * tile);
+        }
         float scale = (float) (1 / Math.sqrt(hd));
-        float[] p = new float[n];
-        float[] lanes = new float[S.length()];
-        for (int r = row0; r < row1; r++) {
-            int m = (r - row0) * n;
-            for (int h = 0; h < heads; h++) {
-                int qo = (r * heads + h) * hd;
-                int kvo = (h / group) * hd;
-                float max = Float.NEGATIVE_INFINITY;
+        int kvo = kvHead * hd;
+        int[] seen = new int[n]; // the keys a row sees, and where their values are
+        int[] at = new int[n];
+        int count = 0;
+        for (int k = 0; k < queries; k++) {
+            int m = (k / group) * n;
+            if (k % group == 0) { // a new row: the keys its mask lets through
+                count = 0;
                 for (int j = 0; j < n; j++) {
-                    if (mask[m + j] == Float.NEGATIVE_INFINITY) {
-                        p[j] = Float.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    int slot = slots == null ? j : slots[j];
-                    p[j] = dot(q, qo, keys, slot * kvDim + kvo, hd, lanes) * scale + mask[m + j];
-                    max = Math.max(max, p[j]);
-                }
-                float sum = 0;
-                for (int j = 0; j < n; j++) {
-                    p[j] = p[j] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(p[j] - max);
-                    sum += p[j];
-                }
-                float inv = 1f / sum;
-                for (int j = 0; j < n; j++) {
-                    if (p[j] != 0f) {
-                        int slot = slots == null ? j : slots[j];
-                        axpy(p[j] * inv, values, slot * kvDim + kvo, out, qo, hd);
+                    if (mask[m + j] != Float.NEGATIVE_INFINITY) {
+                        seen[count] = j;
+                        at[count++] = (slots == null ? j : slots[j]) * kvDim + kvo;
                     }
                 }
+            }
+            int so = k * width;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < count; t++) {
+                max = Math.max(max, s[so + seen[t]]);
+            }
+            for (int t = 0; t < count; t++) {
+                s[so + t] = s[so + seen[t]]; // t <= seen[t]: the seen scores move to the front, in order
+            }
+            float sum = softmaxWeights(s, so, count, max, scale);
+            weighted(s, so, 1f / sum, count, at, values, out, qo[k], hd);
+        }
+    }
+
+    /**
+     * Scores of every query against the TILE keys of the tile at {@code at}, into s[query][col..]:
+     * four queries at a time share each load of the tile.
+     */
+    private static void scores(float[] q, int[] qo, float[] keys, int at, int hd, float[] s, int width, int col) {
+        int tile = KvCache.TILE;
+        int k = 0;
+        for (; k + 4 <= qo.length; k += 4) {
+            for (int l = 0; l < tile; l += S.length()) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int i = 0; i < hd; i++) {
+                    FloatVector kv = FloatVector.fromArray(S, keys, at + i * tile + l);
+                    a0 = kv.fma(FloatVector.broadcast(S, q[qo[k] + i]), a0);
+                    a1 = kv.fma(FloatVector.broadcast(S, q[qo[k + 1] + i]), a1);
+                    a2 = kv.fma(FloatVector.broadcast(S, q[qo[k + 2] + i]), a2);
+                    a3 = kv.fma(FloatVector.broadcast(S, q[qo[k + 3] + i]), a3);
+                }
+                a0.intoArray(s, k * width + col + l);
+                a1.intoArray(s, (k + 1) * width + col + l);
+                a2.intoArray(s, (k + 2) * width + col + l);
+                a3.intoArray(s, (k + 3) * width + col + l);
+            }
+        }
+        for (; k < qo.length; k++) {
+            for (int l = 0; l < tile; l += S.length()) {
+                FloatVector a = FloatVector.zero(S);
+                for (int i = 0; i < hd; i++) {
+                    a = FloatVector.fromArray(S, keys, at + i * tile + l).fma(FloatVector.broadcast(S, q[qo[k] + i]), a);
+                }
+                a.intoArray(s, k * width + col + l);
             }
         }
     }
 
     /**
-     * The lanes are summed in lane order, not with reduceLanes, whose intrinsic adds in another
-     * order than its interpreted fallback: a step's logits must not depend on the JIT's progress.
+     * w[t] = e^((w[t] - max) scale) for t < count, with the vectorised exponential (Math.exp a key
+     * at a time was most of a 4-thinker step's attention); returns their sum, added in key order.
      */
-    static float dot(float[] a, int ao, float[] b, int bo, int n, float[] lanes) {
-        int i = 0;
-        float sum = 0;
-        if (n >= S.length()) {
-            FloatVector acc = FloatVector.zero(S);
-            for (; i + S.length() <= n; i += S.length()) {
-                acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-            }
-            acc.intoArray(lanes, 0);
-            for (float v : lanes) {
-                sum += v;
+    private static float softmaxWeights(float[] w, int wo, int count, float max, float scale) {
+        int t = 0;
+        if (S != FloatVector.SPECIES_PREFERRED) { // vectors wider than a key tile: VectorMath works in those
+            t = count;
+            for (int i = 0; i < count; i++) {
+                w[wo + i] = (float) Math.exp((w[wo + i] - max) * scale);
             }
         }
-        for (; i < n; i++) {
-            sum += a[ao + i] * b[bo + i];
+        for (; t + S.length() <= count; t += S.length()) {
+            VectorMath.exp(FloatVector.fromArray(S, w, wo + t).sub(max).mul(scale)).intoArray(w, wo + t);
+        }
+        for (; t < count; t++) {
+            w[wo + t] = VectorMath.exp(FloatVector.broadcast(S, (w[wo + t] - max) * scale)).lane(0);
+        }
+        float sum = 0;
+        for (t = 0; t < count; t++) {
+            sum += w[wo + t];
         }
         return sum;
     }
 
-    /** y[yo..yo + n) += a x[xo..xo + n). */
-    static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector av = FloatVector.broadcast(S, a);
-        int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
-            FloatVector.fromArray(S, x, xo + i).fma(av, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+    /**
+     * out[o..o + hd) = sum_t w[t] inv v_t over the keys a row sees (their values at {@code at}), two
+     * vectors of dimensions at a time accumulated in registers. No branch in the loop: C2 (JDK 17)
+     * left a vector accumulator merged across one to the library's Java fallback.
+     */
+    private static void weighted(float[] w, int wo, float inv, int count, int[] at, float[] values, float[] out,
+            int o, int hd) {
+        int d = 0;
+        for (; d + 2 * S.length() <= hd; d += 2 * S.length()) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            for (int t = 0; t < count; t++) {
+                FloatVector wv = FloatVector.broadcast(S, w[wo + t] * inv);
+                a0 = FloatVector.fromArray(S, values, at[t] + d).fma(wv, a0);
+                a1 = FloatVector.fromArray(S, values, at[t] + d + S.length()).fma(wv, a1);
+            }
+            a0.intoArray(out, o + d);
+            a1.intoArray(out, o + d + S.length());
         }
-        for (; i < n; i++) {
-            y[yo + i] += a * x[xo + i];
+        for (; d < hd; d++) { // what is left of a head narrower than two vectors
+            float a = 0;
+            for (int t = 0; t < count; t++) {
+                a += w[wo + t] * inv * values[at[t] + d];
+            }
+            out[o + d] = a;
         }
     }
 

@@ -164,6 +164,17 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         return y;
     }
 
+    /** Runs tasks on this model's kernel threads (the caller's among them); returns when all are done. */
+    void invoke(Runnable[] tasks) {
+        if (parts == 1 || tasks.length == 1) {
+            for (Runnable task : tasks) {
+                task.run();
+            }
+        } else {
+            pool.invoke(tasks);
+        }
+    }
+
     /** Inputs per row as the tiles read x: {@code in}, or more where a format pads rows to whole blocks. */
     int width() {
         return in;

@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the kernels' register tiles out of their callers' compilations. C2 inlines a tile of fewer
+ * Keeps the kernels' register tiles (and attention's score and value loops) out of their callers'
+ * compilations. C2 inlines a tile of fewer
  * than 325 bytecodes into {@code range}, and a caller with several tiles inlined ran out of its
  * inlining budget before the Vector API's deep call chains were all inlined: an operation left as
  * a call runs the library's Java fallback, and a bf16 decode step took 130-230 ms instead of 28 in
@@ -25,7 +26,10 @@ final class JitDirectives {
             [{ match: "io/groupthink/engine/runtime/*.*",
                inline: ["-io/groupthink/engine/runtime/VectorLinear.rows*",
                         "-io/groupthink/engine/runtime/Q8_0Linear.rows*",
-                        "-io/groupthink/engine/runtime/Q4_0Linear.rows*"] }]
+                        "-io/groupthink/engine/runtime/Q4_0Linear.rows*",
+                        "-io/groupthink/engine/runtime/HeapAttention.scores",
+                        "-io/groupthink/engine/runtime/HeapAttention.weighted",
+                        "-io/groupthink/engine/runtime/HeapAttention.softmaxWeights"] }]
             """;
 
     private static boolean installed;

@@ -14,14 +14,19 @@ import java.util.function.LongPredicate;
  *
  * <p>Slots fill in arrival order whatever the positions are: visibility comes from each slot's
  * {@link Owner}, so the cache stays append-only for every layout and the shared prompt is stored
- * once. Per layer, k and v are [capacity, kvHeads, headDim] on the Java heap: a decode step writes
- * and reads them there without a LibTorch call, and LibTorch's attention (for prefill) gets a copy
- * of the slots it needs.
+ * once. Per layer, v is [capacity, kvHeads, headDim] on the Java heap and k is held in tiles of
+ * {@link #TILE} slots, [capacity / TILE, kvHeads, headDim, TILE]: a decode step scores a query against
+ * TILE keys with vector FMAs of one broadcast query element each, instead of a horizontal sum per key.
+ * Both are written and read there without a LibTorch call; LibTorch's attention (for prefill) gets a
+ * slot-major copy of the slots it needs.
  */
 public final class KvCache implements AutoCloseable {
 
-    private final float[][] k; // [layer][slot * kvDim + head * headDim + i]
-    private final float[][] v;
+    /** Slots per key tile: one 512-bit vector of scores. */
+    static final int TILE = 16;
+
+    private final float[][] k; // [layer][key(slot, head, i)], see key()
+    private final float[][] v; // [layer][slot * kvDim + head * headDim + i]
     private final int kvHeads;
     private final int headDim;
     private final int kvDim;
@@ -40,13 +45,13 @@ public final class KvCache implements AutoCloseable {
         this.kvHeads = c.numKvHeads();
         this.headDim = c.headDim();
         this.kvDim = c.kvDim();
-        long floats = (long) capacity * kvDim;
+        long floats = (long) (capacity + TILE - 1) / TILE * TILE * kvDim;
         if (floats > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("KV cache capacity " + capacity + " is too large for one layer's array ("
                     + kvDim + " values a token)");
         }
         this.k = new float[c.numLayers()][(int) floats];
-        this.v = new float[c.numLayers()][(int) floats];
+        this.v = new float[c.numLayers()][capacity * kvDim];
         this.owners = new Owner[capacity];
         this.bytesPerToken = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
     }
@@ -92,16 +97,52 @@ public final class KvCache implements AutoCloseable {
         return start;
     }
 
+    /** Where element i of head h of the key in {@code slot} is held in a layer's key array. */
+    int key(int slot, int head, int i) {
+        return ((slot / TILE * kvHeads + head) * headDim + i) * TILE + slot % TILE;
+    }
+
     /** Writes [kvHeads, T, headDim] keys and values of a layer into slots [start, start + T). */
     void write(int layer, int start, NDArray newK, NDArray newV) {
         int t = (int) newK.getShape().get(1);
-        System.arraycopy(newK.transpose(1, 0, 2).toFloatArray(), 0, k[layer], start * kvDim, t * kvDim);
+        putKeys(layer, start, newK.transpose(1, 0, 2).toFloatArray(), t);
         System.arraycopy(newV.transpose(1, 0, 2).toFloatArray(), 0, v[layer], start * kvDim, t * kvDim);
     }
 
-    /** A layer's keys as held, [capacity, kvHeads, headDim]: the decode path reads and writes them in place. */
-    float[] keyArray(int layer) {
+    /** Writes {@code t} keys, [T, kvHeads, headDim] row-major, into slots [start, start + t). */
+    void putKeys(int layer, int start, float[] keys, int t) {
+        float[] dst = k[layer];
+        for (int r = 0; r < t; r++) {
+            for (int h = 0; h < kvHeads; h++) {
+                int at = key(start + r, h, 0);
+                int from = r * kvDim + h * headDim;
+                for (int i = 0; i < headDim; i++) {
+                    dst[at + i * TILE] = keys[from + i];
+                }
+            }
+        }
+    }
+
+    /** A layer's keys as held, in tiles (see {@link #key}): the decode path reads them in place. */
+    float[] keyTiles(int layer) {
         return k[layer];
+    }
+
+    /** Keys of the given slots, [slots, kvHeads, headDim] row-major. */
+    private float[] slotMajorKeys(int layer, int[] slots, int n) {
+        float[] out = new float[n * kvDim];
+        float[] src = k[layer];
+        for (int j = 0; j < n; j++) {
+            int slot = slots == null ? j : slots[j];
+            for (int h = 0; h < kvHeads; h++) {
+                int at = key(slot, h, 0);
+                int to = j * kvDim + h * headDim;
+                for (int i = 0; i < headDim; i++) {
+                    out[to + i] = src[at + i * TILE];
+                }
+            }
+        }
+        return out;
     }
 
     float[] valueArray(int layer) {
@@ -110,7 +151,7 @@ public final class KvCache implements AutoCloseable {
 
     /** Keys of the first {@code n} slots of a layer, [kvHeads, n, headDim], attached to {@code step}. */
     NDArray keys(int layer, NDManager step, int n) {
-        return toNd(step, java.util.Arrays.copyOf(k[layer], n * kvDim), n);
+        return toNd(step, slotMajorKeys(layer, null, n), n);
     }
 
     NDArray values(int layer, NDManager step, int n) {
@@ -160,7 +201,13 @@ public final class KvCache implements AutoCloseable {
         }
         for (int l = 0; l < k.length; l++) {
             for (int j = 0; j < count; j++) { // index[j] >= j: moving front to back never overwrites a kept slot
-                System.arraycopy(k[l], index[j] * kvDim, k[l], j * kvDim, kvDim);
+                for (int h = 0; h < kvHeads; h++) {
+                    int from = key(index[j], h, 0);
+                    int to = key(j, h, 0);
+                    for (int i = 0; i < headDim; i++) {
+                        k[l][to + i * TILE] = k[l][from + i * TILE];
+                    }
+                }
                 System.arraycopy(v[l], index[j] * kvDim, v[l], j * kvDim, kvDim);
             }
         }
@@ -225,7 +272,7 @@ public final class KvCache implements AutoCloseable {
 
     /** Keys of the given slots of a layer, [kvHeads, slots, headDim], attached to {@code step}. */
     NDArray gatherKeys(int layer, NDManager step, int[] slots) {
-        return gather(k[layer], step, slots);
+        return toNd(step, slotMajorKeys(layer, slots, slots.length), slots.length);
     }
 
     NDArray gatherValues(int layer, NDManager step, int[] slots) {

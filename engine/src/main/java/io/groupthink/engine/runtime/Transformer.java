@@ -226,11 +226,18 @@ public final class Transformer implements AutoCloseable {
         }
         HeapAttention.rope(q, t, c.numHeads(), c.headDim(), positions, cosRows, sinRows);
         HeapAttention.rope(k, t, c.numKvHeads(), c.headDim(), positions, cosRows, sinRows);
-        System.arraycopy(k, 0, cache.keyArray(l), start * kvDim, t * kvDim);
+        cache.putKeys(l, start, k, t);
         float[] att = new float[t * qDim];
-        for (AttentionGroup g : groups) {
-            HeapAttention.attend(c, q, att, g.row0(), g.row1(), g.slots(), g.mask(), cache.keyArray(l), values);
+        float[] keys = cache.keyTiles(l);
+        int kvHeads = c.numKvHeads();
+        Runnable[] heads = new Runnable[groups.size() * kvHeads]; // each writes its own heads' rows of att
+        for (int i = 0; i < heads.length; i++) {
+            AttentionGroup g = groups.get(i / kvHeads);
+            int kvHead = i % kvHeads;
+            heads[i] = () -> HeapAttention.attend(c, q, att, g.row0(), g.row1(), g.slots(), g.mask(), cache, keys,
+                    values, kvHead);
         }
+        ((HeapLinear) head).invoke(heads);
         HeapAttention.addInPlace(x, ((HeapLinear) ops.o()).multiply(att, t));
 
         // feed-forward

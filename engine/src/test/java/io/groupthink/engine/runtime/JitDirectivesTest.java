@@ -18,6 +18,7 @@ class JitDirectivesTest {
                 new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesPrint",
                 new Object[] {new String[0]}, new String[] {String[].class.getName()}));
         assertThat(listed).contains("inline: -io/groupthink/engine/runtime/VectorLinear.rows*");
+        assertThat(listed).contains("-io/groupthink/engine/runtime/HeapAttention.scores");
         int directives = listed.split("matching: io/groupthink/engine/runtime/\\*\\.\\*", -1).length - 1;
         assertThat(directives).as("one directive, however many models load").isEqualTo(1);
     }
