@@ -76,6 +76,36 @@ class GgufArchitecturesTest {
         }
     }
 
+    /** A rope_freqs.weight of the wrong length or with a divisor that is not positive is refused by name. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRopeFreqs")
+    void malformedRopeFreqsAreRefusedByName(String what, int length, float first, String message) throws IOException {
+        RandomModel.Spec tiny = RandomModel.Spec.tiny("llama");
+        Path dir = TestModels.random(new RandomModel.Spec("llama", tiny.hidden(), tiny.intermediate(), tiny.layers(),
+                tiny.heads(), tiny.kvHeads(), tiny.headDim(), 512, tiny.maxPositions(), false, DType.F32, 1, 42,
+                false)); // stories260K's 512 tokens, as the tokenizer metadata copied below lists
+        float[] divisors = new float[length];
+        java.util.Arrays.fill(divisors, 1f);
+        divisors[0] = first;
+        Path file = tmp.resolve("bad-rope.gguf");
+        convert(ModelFolder.open(dir), GgufFile.open(TestModels.storiesGguf()), GgmlType.F32)
+                .tensor("rope_freqs.weight", GgmlType.F32, new long[] {length}, encode(divisors, GgmlType.F32))
+                .write(file);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GroupThinkModel.load(file,
+                        new GroupThinkModel.Options(0, false, LinearFactory.TORCH)))
+                .isInstanceOf(io.groupthink.engine.model.ModelLoadException.class)
+                .hasMessageContaining("rope_freqs.weight").hasMessageContaining(message)
+                .hasMessageContaining(file.toString());
+    }
+
+    static Stream<Arguments> badRopeFreqs() {
+        int half = RandomModel.Spec.tiny("llama").headDim() / 2;
+        return Stream.of(Arguments.of("one value too many", half + 1, 1f, "half the head size"),
+                Arguments.of("a zero divisor", half, 0f, "positive and finite"),
+                Arguments.of("a NaN divisor", half, Float.NaN, "positive and finite"),
+                Arguments.of("an infinite divisor", half, Float.POSITIVE_INFINITY, "positive and finite"));
+    }
+
     private static List<float[]> logits(GroupThinkModel model, int[] prompt) {
         return GgufFixtures.forcedLogits(model, prompt, 12, i -> 300 + i); // the same inputs for both
     }
