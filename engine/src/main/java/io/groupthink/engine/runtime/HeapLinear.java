@@ -145,11 +145,14 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         if (parts == 1 || blocks < 2 * parts) {
             range(xs, xt, rows, y, 0, blocks);
         } else {
-            Runnable[] tasks = new Runnable[parts];
-            int per = (blocks + parts - 1) / parts;
-            for (int p = 0; p < parts; p++) {
-                int b0 = Math.min(blocks, p * per);
-                int b1 = Math.min(blocks, b0 + per);
+            // more chunks than threads, claimed as they free up: a thread that the OS, a GC or a JIT
+            // compiler thread holds up leaves its remaining chunks to the others, instead of the whole
+            // product waiting for its half
+            int chunks = Math.min(parts * CHUNKS_PER_THREAD, blocks / 2);
+            Runnable[] tasks = new Runnable[chunks];
+            for (int p = 0; p < chunks; p++) {
+                int b0 = (int) ((long) blocks * p / chunks);
+                int b1 = (int) ((long) blocks * (p + 1) / chunks);
                 tasks[p] = () -> range(xs, xt, rows, y, b0, b1);
             }
             pool.invoke(tasks);
@@ -163,6 +166,9 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         }
         return y;
     }
+
+    /** Chunks of a product per kernel thread. */
+    private static final int CHUNKS_PER_THREAD = Integer.getInteger("groupthink.kernel.chunks", 4);
 
     /** Runs tasks on this model's kernel threads (the caller's among them); returns when all are done. */
     void invoke(Runnable[] tasks) {
