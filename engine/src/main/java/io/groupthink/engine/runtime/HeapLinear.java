@@ -93,27 +93,47 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         return xs;
     }
 
-    /** silu(g) * u = g / (1 + e^-g) * u for each row of [gate | up]. */
+    /**
+     * silu(g) * u = g / (1 + e^-g) * u for each row of [gate | up]; the columns are split over the
+     * kernel threads once there are enough of them (4 thinkers of a 0.5B model: 19,456 exponentials
+     * a layer, half a millisecond a step on one core).
+     */
     float[] swiGlu(float[] gateUp, int rows) {
         int half = out / 2;
         float[] h = new float[rows * half];
+        if (parts == 1 || rows * half < 8192) {
+            swiGlu(gateUp, rows, h, 0, half);
+        } else {
+            Runnable[] tasks = new Runnable[parts];
+            for (int p = 0; p < parts; p++) {
+                int j0 = half * p / parts / L * L; // whole vectors per part
+                int j1 = p == parts - 1 ? half : half * (p + 1) / parts / L * L;
+                tasks[p] = () -> swiGlu(gateUp, rows, h, j0, j1);
+            }
+            pool.invoke(tasks);
+        }
+        return h;
+    }
+
+    /** Columns [j0, j1) of silu(gate) * up into h. */
+    private void swiGlu(float[] gateUp, int rows, float[] h, int j0, int j1) {
+        int half = out / 2;
         for (int r = 0; r < rows; r++) {
             int g = r * out;
             int u = g + half;
             int o = r * half;
-            int j = 0;
-            for (; j + L <= half; j += L) {
+            int j = j0;
+            for (; j + L <= j1; j += L) {
                 FloatVector gv = FloatVector.fromArray(S, gateUp, g + j);
                 FloatVector uv = FloatVector.fromArray(S, gateUp, u + j);
                 gv.div(VectorMath.exp(gv.neg()).add(1f)).mul(uv).intoArray(h, o + j);
             }
-            for (; j < half; j++) {
+            for (; j < j1; j++) {
                 float gj = gateUp[g + j];
                 float e = VectorMath.exp(FloatVector.broadcast(S, -gj)).lane(0);
                 h[o + j] = gj / (1f + e) * gateUp[u + j];
             }
         }
-        return h;
     }
 
     /** Whether products count their time (benchmarks/ProfileStep sets -Dgroupthink.kernel.profile=true). */

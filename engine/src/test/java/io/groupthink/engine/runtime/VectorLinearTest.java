@@ -17,7 +17,9 @@ class VectorLinearTest {
         SplittableRandom r = new SplittableRandom(2026);
         SpinPool pool = new SpinPool(2);
         try (NDManager m = TorchRuntime.newManager(0)) {
-            int[][] fixed = {{1, 1, 1}, {17, 3, 5}, {16, 16, 16}, {33, 7, 1}, {896, 1152, 4}, {1, 40, 13}};
+            // the last two split SwiGLU's columns over the kernel threads (rows x out / 2 >= 8192)
+            int[][] fixed = {{1, 1, 1}, {17, 3, 5}, {16, 16, 16}, {33, 7, 1}, {896, 1152, 4}, {1, 40, 13}, {64, 1000, 20},
+                {40, 4866, 4}};
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(300);
                 int out = trial < fixed.length ? fixed[trial][1] : 1 + r.nextInt(300);
@@ -32,7 +34,7 @@ class VectorLinearTest {
                     NDArray b = withBias ? scope.randomNormal(new Shape(out)) : null;
                     NDArray x = scope.randomNormal(new Shape(rows, in));
                     float[] expected = new TorchLinear(w, b).apply(x).toFloatArray();
-                    VectorLinear kernel = VectorLinear.of(w, b, pool, 1 + r.nextInt(3),
+                    VectorLinear kernel = VectorLinear.of(w, b, pool, trial < fixed.length ? 2 : 1 + r.nextInt(3),
                             WeightStorage.BF16_WHERE_EXACT);
                     assertThat(kernel.weightBytes()).as("bf16 storage is chosen exactly when it is exact")
                             .isEqualTo((bf16 ? 2L : 4L) * in * (long) Math.ceil(out / (double) laneCount()) * laneCount());
