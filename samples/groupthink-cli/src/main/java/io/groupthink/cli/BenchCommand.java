@@ -59,8 +59,9 @@ final class BenchCommand implements Command {
                 and per sequence.
                 --thinkers N: a Group Think session (group mode, slotted) of N thinkers with --tokens tokens each,
                 against the thread-pool pattern: N plain generations of the same prompts and budget, each on its
-                own thread of a fixed pool of N threads, against the same model (runs serialise on the model, as
-                N chat calls against one in-process engine would). Reports step ms, decode tok/s, wall ms of both,
+                own thread of a fixed pool of N threads, against the same model (the engine's one driver batches
+                their decode steps, as a serving engine batches N concurrent chat calls; each stores its own
+                prompt, so the pool prefills N prompts where Group Think prefills one). Reports step ms, decode tok/s, wall ms of both,
                 their wall ratio (group / pool), KV bytes of both (the pool's summed) and tok/s relative to the
                 smallest N (or B).
                 With neither --batch nor --thinkers both run at 1,2,4,8; with one of them only that one runs.
