@@ -24,6 +24,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SchedulerTest {
 
@@ -349,8 +351,14 @@ class SchedulerTest {
         return out;
     }
 
-    @Test
-    void sessionsBorrowACommonPromptPrefixAndDecodeExactlyAsAlone() throws Exception {
+    /**
+     * Also on the kernel, whose decode steps attend on the heap: a borrower gathers its lent slots
+     * out of the key tiles, and the donor's end compacts the tiles under the borrowers.
+     */
+    @ParameterizedTest(name = "kernel {0}")
+    @ValueSource(booleans = {false, true})
+    void sessionsBorrowACommonPromptPrefixAndDecodeExactlyAsAlone(boolean kernel) throws Exception {
+        GroupThinkModel model = TestModels.load(TestModels.stories(), kernel);
         for (boolean burst : new boolean[] {false, true}) {
             // submitted while the first runs (it must outlive their admission), or all at once, the
             // first finishing long before the others: its lent slots must outlive it
