@@ -6,7 +6,8 @@
 # Q8_0/Q4_0 blocks; the project's quantizer follows ggml's reference one).
 # Usage: side-by-side.sh CLI_JAR MODEL_DIR GGUF_DIR   (JAVA=... picks the JVM; LLAMA= where build.sh built llama.cpp;
 #        NGEN, REPS and TOKENS shorten a run on a busy machine: llama-bench tokens and repeats, tokens per thinker;
-#        WARMUP: runs of each configuration before the measured one, as llama-bench warms up before it measures)
+#        WARMUP: runs of each configuration before the measured ones, as llama-bench warms up before it measures;
+#        REPS is also our --repeats: each of our rows is the median of REPS measured runs, as llama-bench repeats)
 set -u
 jar=$1; model=$2; g=$3; LLAMA=${LLAMA:-/tmp/llamacpp}; T=${TMPDIR:-/tmp}; JAVA=${JAVA:-java}
 NGEN=${NGEN:-64}; REPS=${REPS:-3}; TOKENS=${TOKENS:-32}; WARMUP=${WARMUP:-2}
@@ -23,7 +24,7 @@ for q in bf16 q8_0 q4_0; do
 done
 for q in none q8_0 q4_0; do
   echo "project bench (kernel, --quantize $q; none holds the bf16 checkpoint as bf16), $($JAVA -version 2>&1 | head -1):"
-  $JAVA -Xmx12g --add-modules jdk.incubator.vector -jar "$jar" bench --model "$model" --thinkers 1,4,8 --tokens $TOKENS --warmup $WARMUP --linear kernel --quantize $q --json 2>/dev/null | python3 -c '
+  $JAVA -Xmx12g --add-modules jdk.incubator.vector -jar "$jar" bench --model "$model" --thinkers 1,4,8 --tokens $TOKENS --warmup $WARMUP --repeats $REPS --linear kernel --quantize $q --json 2>/dev/null | python3 -c '
 import json,sys; b=json.load(sys.stdin)
 for r in b["thinkers"]: print("  N=%d group decode %.1f tok/s (step %.1f ms) | thread pool decode %.1f tok/s | wall ratio %.3f" % (r["thinkers"], r["group"]["decode_tok_s"], r["group"]["step_ms"], r["thread_pool"]["decode_tok_s"], r["wall_ratio"]))
 print("  bytes/step", b["bytes_per_step"])'

@@ -66,7 +66,7 @@ final class BenchCommand implements Command {
                 smallest N (or B).
                 With neither --batch nor --thinkers both run at 1,2,4,8; with one of them only that one runs.
                 Prompts are random token ids; stop tokens are replaced so that every run does its full budget;
-                decoding is greedy. Each configuration runs --warmup times before it is measured once.
+                decoding is greedy. Each configuration runs --warmup times before it is measured (--repeats times).
                 Also prints the weight bytes one decode step reads (bf16 weights count 2 bytes under --linear kernel), and per row the read rate that implies
                 (bytes per step / step time), to compare with the machine's memory bandwidth.""";
     }
@@ -87,7 +87,9 @@ final class BenchCommand implements Command {
                         + "Vector API sum, 2 threads) and report single-stream speed as a share of the bandwidth-bound "
                         + "limit; needs --add-modules jdk.incubator.vector"),
                 Options.Spec.value("--repeats", "R", "with --sessions, measure concurrent and sequential R times, "
-                        + "alternating, and keep each one's fastest run (default 1)"),
+                        + "alternating, and keep each one's fastest run; with --thinkers, measure Group Think and the "
+                        + "thread pool R times, alternating, and report each one's median run by wall time, as "
+                        + "llama-bench -r repeats its measurement (default 1)"),
                 Options.Spec.value("--shared-prefix", "P", "with --sessions, the first P prompt tokens are the same in "
                         + "every session, as a common system prompt (default 0)"),
                 Options.Spec.value("--prefix-sharing", "on|off|both", "with --sessions, whether sessions borrow a "
@@ -98,7 +100,8 @@ final class BenchCommand implements Command {
                 Common.THREADS, Common.LINEAR, Common.QUANTIZE);
     }
 
-    private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, StepHook forceBudget,
+    private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, int repeats,
+            StepHook forceBudget,
             int idLimit, Set<Integer> stopIds) {}
 
     @Override
@@ -141,7 +144,7 @@ final class BenchCommand implements Command {
                     return stops.contains(sampled) ? substitute : sampled;
                 }
             };
-            Setup setup = new Setup(model, promptTokens, tokens, warmup, force, idLimit, stops);
+            Setup setup = new Setup(model, promptTokens, tokens, warmup, repeats, force, idLimit, stops);
             long bytesPerStep = model.transformer().weightBytesPerStep();
             double bandwidthBefore = probe ? probeBandwidth(io) : 0;
 
@@ -277,16 +280,6 @@ final class BenchCommand implements Command {
         for (int w = 0; w < s.warmup(); w++) {
             s.model().run(List.of(s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget())));
         }
-        GroupThinkSession session = s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget());
-        long t0 = System.nanoTime();
-        GroupThinkResult r = s.model().run(List.of(session)).get(0);
-        double wall = (System.nanoTime() - t0) / 1e6;
-        double step = Common.meanDecodeMillis(r);
-        int generated = r.generatedTokens();
-        int decodeTokens = generated - n; // the prefill pass chose every thinker's first token
-        Run group = new Run(wall, Common.prefillMillis(r), step, decodeTokens * 1000 / Common.decodeMillis(r),
-                generated * 1000 / wall, r.kvBytes(), generated, r.decodeSteps());
-
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int[] p = Arrays.copyOf(shared, shared.length + 1);
@@ -296,8 +289,36 @@ final class BenchCommand implements Command {
         for (int w = 0; w < s.warmup(); w++) {
             pool(s, prompts);
         }
-        Run pool = pool(s, prompts);
+        List<Run> groups = new ArrayList<>();
+        List<Run> pools = new ArrayList<>();
+        for (int r = 0; r < s.repeats(); r++) {
+            groups.add(groupRun(s, request, plan, n));
+            pools.add(pool(s, prompts));
+        }
+        Run group = median(groups);
+        Run pool = median(pools);
+        double step = group.stepMillis();
         return new GroupRow(n, group, pool, s.model().transformer().weightBytesPerStep() * 1000 / step);
+    }
+
+    /** One measured Group Think run of N thinkers. */
+    private static Run groupRun(Setup s, GroupThinkRequest request, PromptPlan plan, int n) {
+        GroupThinkSession session = s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget());
+        long t0 = System.nanoTime();
+        GroupThinkResult r = s.model().run(List.of(session)).get(0);
+        double wall = (System.nanoTime() - t0) / 1e6;
+        int generated = r.generatedTokens();
+        int decodeTokens = generated - n; // the prefill pass chose every thinker's first token
+        return new Run(wall, Common.prefillMillis(r), Common.meanDecodeMillis(r),
+                decodeTokens * 1000 / Common.decodeMillis(r), generated * 1000 / wall, r.kvBytes(), generated,
+                r.decodeSteps());
+    }
+
+    /** The run with the median wall time (the lower middle one of an even count). */
+    private static Run median(List<Run> runs) {
+        List<Run> sorted = new ArrayList<>(runs);
+        sorted.sort(java.util.Comparator.comparingDouble(Run::wallMillis));
+        return sorted.get((sorted.size() - 1) / 2);
     }
 
     /**
@@ -376,6 +397,7 @@ final class BenchCommand implements Command {
         n.put("prompt_tokens", s.promptTokens());
         n.put("tokens", s.tokens());
         n.put("warmup", s.warmup());
+        n.put("repeats", s.repeats());
         n.put("load_ms", Common.round(loaded.loadMillis(), 3));
         ObjectNode jvm = n.putObject("jvm");
         jvm.put("java_version", Runtime.version().toString());

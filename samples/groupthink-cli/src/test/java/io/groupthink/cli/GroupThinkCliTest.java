@@ -192,9 +192,10 @@ class GroupThinkCliTest {
     void benchJsonOnATinyRandomModelReportsEveryFigure(@TempDir Path dir) throws IOException {
         Path model = RandomModel.write(RandomModel.Spec.tiny("llama"), dir.resolve("tiny"));
         CliRun r = CliRun.of("bench", "--model", model.toString(), "--batch", "1,2", "--thinkers", "1,2", "--tokens",
-                "4", "--json");
+                "4", "--repeats", "3", "--json");
         assertThat(r.code()).as(r.toString()).isZero();
         JsonNode j = json(r.out());
+        assertThat(j.get("repeats").asInt()).as("each thinker row is the median of three measured runs").isEqualTo(3);
         assertPositive(j, "bytes_per_step", "prompt_tokens", "tokens", "warmup", "load_ms", "total_ms", "layers",
                 "vocab_size", "hidden_size");
         assertThat(j.get("tokens").asInt()).isEqualTo(4);
