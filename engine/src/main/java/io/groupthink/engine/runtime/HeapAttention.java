@@ -49,7 +49,7 @@ final class HeapAttention {
      * @param mask  [row1 - row0, keys], 0 or -inf
      */
     static void attend(ModelConfig c, float[] q, float[] out, int row0, int row1, int[] slots, float[] mask,
-            KvCache cache, float[] keyTiles, float[] values, int kvHead) {
+            KvCache cache, int layer, int kvHead) {
         int hd = c.headDim();
         int heads = c.numHeads();
         int group = c.groupSize();
@@ -57,18 +57,12 @@ final class HeapAttention {
         int tile = KvCache.TILE;
         int n = mask.length / (row1 - row0);
         int tiles = (n + tile - 1) / tile;
-        float[] keys = keyTiles;
+        float[] values = cache.valueArray(layer);
+        float[] keys = cache.keyTiles(layer);
         int first = cache.key(0, kvHead, 0);
-        int stride = c.numKvHeads() * hd * tile; // from one tile of this head to the next
+        int stride = cache.key(tile, kvHead, 0) - first; // from one tile of this head to the next
         if (slots != null) { // other sessions' slots lie between this group's: gather its keys
-            keys = new float[tiles * hd * tile];
-            for (int j = 0; j < n; j++) {
-                int at = cache.key(slots[j], kvHead, 0);
-                int to = j / tile * hd * tile + j % tile;
-                for (int i = 0; i < hd; i++) {
-                    keys[to + i * tile] = keyTiles[at + i * tile];
-                }
-            }
+            keys = cache.keyTiles(layer, slots, kvHead);
             first = 0;
             stride = hd * tile;
         }

@@ -128,6 +128,25 @@ public final class KvCache implements AutoCloseable {
         return k[layer];
     }
 
+    /**
+     * One KV head's keys of the given slots, in their order, as tiles of their own (the layout of
+     * {@link #key} with one head): for a session whose slots lie between other sessions'.
+     */
+    float[] keyTiles(int layer, int[] slots, int head) {
+        float[] out = new float[(slots.length + TILE - 1) / TILE * TILE * headDim];
+        for (int j = 0; j < slots.length; j++) {
+            copyKey(k[layer], key(slots[j], head, 0), out, (j / TILE * headDim) * TILE + j % TILE);
+        }
+        return out;
+    }
+
+    /** One head's key from one tile position to another: headDim values, TILE apart on both sides. */
+    private void copyKey(float[] src, int from, float[] dst, int to) {
+        for (int i = 0; i < headDim; i++) {
+            dst[to + i * TILE] = src[from + i * TILE];
+        }
+    }
+
     /** Keys of the given slots, [slots, kvHeads, headDim] row-major. */
     private float[] slotMajorKeys(int layer, int[] slots, int n) {
         float[] out = new float[n * kvDim];
@@ -202,11 +221,7 @@ public final class KvCache implements AutoCloseable {
         for (int l = 0; l < k.length; l++) {
             for (int j = 0; j < count; j++) { // index[j] >= j: moving front to back never overwrites a kept slot
                 for (int h = 0; h < kvHeads; h++) {
-                    int from = key(index[j], h, 0);
-                    int to = key(j, h, 0);
-                    for (int i = 0; i < headDim; i++) {
-                        k[l][to + i * TILE] = k[l][from + i * TILE];
-                    }
+                    copyKey(k[l], key(index[j], h, 0), k[l], key(j, h, 0));
                 }
                 System.arraycopy(v[l], index[j] * kvDim, v[l], j * kvDim, kvDim);
             }

@@ -228,14 +228,13 @@ public final class Transformer implements AutoCloseable {
         HeapAttention.rope(k, t, c.numKvHeads(), c.headDim(), positions, cosRows, sinRows);
         cache.putKeys(l, start, k, t);
         float[] att = new float[t * qDim];
-        float[] keys = cache.keyTiles(l);
         int kvHeads = c.numKvHeads();
         Runnable[] heads = new Runnable[groups.size() * kvHeads]; // each writes its own heads' rows of att
         for (int i = 0; i < heads.length; i++) {
             AttentionGroup g = groups.get(i / kvHeads);
             int kvHead = i % kvHeads;
-            heads[i] = () -> HeapAttention.attend(c, q, att, g.row0(), g.row1(), g.slots(), g.mask(), cache, keys,
-                    values, kvHead);
+            heads[i] = () -> HeapAttention.attend(c, q, att, g.row0(), g.row1(), g.slots(), g.mask(), cache, l,
+                    kvHead);
         }
         ((HeapLinear) head).invoke(heads);
         HeapAttention.addInPlace(x, ((HeapLinear) ops.o()).multiply(att, t));
