@@ -218,9 +218,8 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     /**
      * The full 8-row groups of x (rows {@code width} floats long) with their inputs interleaved:
      * group g holds, for each input i, the 8 rows' x[i] side by side, so the 8 broadcasts of one
-     * step read one cache line. Row-major
-     * x has them a row apart, 8 streams that no longer fit in L1 from 16 rows on (the 16-row
-     * product ran at 131 GFLOP/s against 210 at 8 rows on cached weights).
+     * step read one cache line. Row-major x has them a row apart, 8 streams that no longer fit in L1
+     * from 16 rows on (the 16-row product ran at 131 GFLOP/s against 210 at 8 rows on cached weights).
      */
     private static float[] interleave8(float[] x, int rows, int width) {
         int groups = rows / 8;

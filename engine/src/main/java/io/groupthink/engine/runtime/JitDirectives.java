@@ -9,12 +9,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the kernels' register tiles (and attention's score and value loops) out of their callers'
- * compilations. C2 inlines a tile of fewer
- * than 325 bytecodes into {@code range}, and a caller with several tiles inlined ran out of its
- * inlining budget before the Vector API's deep call chains were all inlined: an operation left as
- * a call runs the library's Java fallback, and a bf16 decode step took 130-230 ms instead of 28 in
- * about one run in three, depending on what the JIT compiled first. Compiled on its own, each tile
- * has the whole budget. The directive is what {@code jcmd PID Compiler.directives_add} installs,
+ * compilations. C2 inlines a tile of fewer than 325 bytecodes into {@code range}, and a caller with
+ * several tiles inlined ran out of its inlining budget before the Vector API's deep call chains were
+ * all inlined: an operation left as a call runs the library's Java fallback, and a bf16 decode step
+ * took 130-230 ms instead of 28 in about one run in three, depending on what the JIT compiled first.
+ * Compiled on its own, each tile has the whole budget. The directive is what {@code jcmd PID Compiler.directives_add} installs,
  * added once per JVM through the DiagnosticCommand MBean; where that is unavailable the kernels
  * run as before.
  */

@@ -61,9 +61,9 @@ final class BenchCommand implements Command {
                 against the thread-pool pattern: N plain generations of the same prompts and budget, each on its
                 own thread of a fixed pool of N threads, against the same model (the engine's one driver batches
                 their decode steps, as a serving engine batches N concurrent chat calls; each stores its own
-                prompt, so the pool prefills N prompts where Group Think prefills one). Reports step ms, decode tok/s, wall ms of both,
-                their wall ratio (group / pool), KV bytes of both (the pool's summed) and tok/s relative to the
-                smallest N (or B).
+                prompt, so the pool prefills N prompts where Group Think prefills one). Reports step ms, decode
+                tok/s, wall ms of both, their wall ratio (group / pool), KV bytes of both (the pool's summed) and
+                tok/s relative to the smallest N (or B).
                 With neither --batch nor --thinkers both run at 1,2,4,8; with one of them only that one runs.
                 Prompts are random token ids; stop tokens are replaced so that every run does its full budget;
                 decoding is greedy. Each configuration runs --warmup times before it is measured (--repeats times).
@@ -101,8 +101,7 @@ final class BenchCommand implements Command {
     }
 
     private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, int repeats,
-            StepHook forceBudget,
-            int idLimit, Set<Integer> stopIds) {}
+            StepHook forceBudget, int idLimit, Set<Integer> stopIds) {}
 
     @Override
     public int execute(Options o, Io io) throws Exception {
