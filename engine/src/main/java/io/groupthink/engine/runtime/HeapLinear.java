@@ -101,7 +101,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     float[] swiGlu(float[] gateUp, int rows) {
         int half = out / 2;
         float[] h = new float[rows * half];
-        if (parts == 1 || rows * half < 8192) {
+        if (rows * half < 8192) {
             swiGlu(gateUp, rows, h, 0, half);
         } else {
             Runnable[] tasks = new Runnable[parts];
@@ -110,7 +110,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
                 int j1 = p == parts - 1 ? half : half * (p + 1) / parts / L * L;
                 tasks[p] = () -> swiGlu(gateUp, rows, h, j0, j1);
             }
-            pool.invoke(tasks);
+            invoke(tasks);
         }
         return h;
     }
