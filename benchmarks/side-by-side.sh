@@ -26,7 +26,7 @@ for q in none q8_0 q4_0; do
   echo "project bench (kernel, --quantize $q; none holds the bf16 checkpoint as bf16), $($JAVA -version 2>&1 | head -1):"
   $JAVA -Xmx12g --add-modules jdk.incubator.vector -jar "$jar" bench --model "$model" --thinkers 1,4,8 --tokens $TOKENS --warmup $WARMUP --repeats $REPS --linear kernel --quantize $q --json 2>/dev/null | python3 -c '
 import json,sys; b=json.load(sys.stdin)
-for r in b["thinkers"]: print("  N=%d group decode %.1f tok/s (step %.1f ms) | thread pool decode %.1f tok/s | wall ratio %.3f" % (r["thinkers"], r["group"]["decode_tok_s"], r["group"]["step_ms"], r["thread_pool"]["decode_tok_s"], r["wall_ratio"]))
+for r in b["thinkers"]: print("  N=%d group decode %.1f tok/s (step %.1f ms, wall %.0f ms) | thread pool decode %.1f tok/s (wall %.0f ms) | wall ratio %.3f | turn-based wall %.0f ms, ratio %.3f" % (r["thinkers"], r["group"]["decode_tok_s"], r["group"]["step_ms"], r["group"]["wall_ms"], r["thread_pool"]["decode_tok_s"], r["thread_pool"]["wall_ms"], r["wall_ratio"], r["turn_based"]["wall_ms"], r["wall_ratio_turn_based"]))
 print("  bytes/step", b["bytes_per_step"])'
 done
 echo "bw after: $(OMP_NUM_THREADS=2 $T/gt-bw)"

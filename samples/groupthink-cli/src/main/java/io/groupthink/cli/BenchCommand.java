@@ -28,7 +28,8 @@ import java.util.concurrent.Future;
 
 /**
  * Throughput figures: B plain prompts batched together, and a Group Think session of N thinkers
- * against the thread-pool pattern (N single-stream generations on N threads against the same model).
+ * against the thread-pool pattern (N single-stream generations on N threads against the same model)
+ * and the turn-based one (N generations in turn, each handed the earlier ones' output).
  * Every configuration generates its full budget: a step hook replaces stop tokens.
  */
 final class BenchCommand implements Command {
@@ -63,7 +64,9 @@ final class BenchCommand implements Command {
                 their decode steps, as a serving engine batches N concurrent chat calls; each stores its own
                 prompt, so the pool prefills N prompts where Group Think prefills one). Reports step ms, decode
                 tok/s, wall ms of both, their wall ratio (group / pool), KV bytes of both (the pool's summed) and
-                tok/s relative to the smallest N (or B).
+                tok/s relative to the smallest N (or B). Also against the turn-based pattern: the N generations one
+                after another, each a new call whose prompt ends with the earlier generations' output (the
+                hand-off), and the wall ratio (group / turns).
                 With neither --batch nor --thinkers both run at 1,2,4,8; with one of them only that one runs.
                 Prompts are random token ids; stop tokens are replaced so that every run does its full budget;
                 decoding is greedy. Each configuration runs --warmup times before it is measured (--repeats times).
@@ -261,7 +264,12 @@ final class BenchCommand implements Command {
     private record Run(double wallMillis, double prefillMillis, double stepMillis, double decodeTokPerSecond,
             double tokPerSecond, long kvBytes, int generated, int decodeSteps) {}
 
-    private record GroupRow(int thinkers, Run group, Run pool, double bytesPerSecond) {}
+    /**
+     * @param turns the turn-based pattern; its prefillMillis is summed over the turns, and
+     *              promptTokens counts every token the turns prefilled (their hand-offs included)
+     */
+    private record GroupRow(int thinkers, Run group, Run pool, Run turns, int turnPromptTokens,
+            double bytesPerSecond) {}
 
     private static GroupRow group(Setup s, int n) throws InterruptedException, ExecutionException {
         // one shared prompt of P - 1 tokens, then one private token per thinker: each thinker's prompt is P tokens
@@ -287,17 +295,50 @@ final class BenchCommand implements Command {
         }
         for (int w = 0; w < s.warmup(); w++) {
             pool(s, prompts);
+            turns(s, prompts);
         }
         List<Run> groups = new ArrayList<>();
         List<Run> pools = new ArrayList<>();
+        List<Run> turns = new ArrayList<>();
+        int turnPromptTokens = 0;
         for (int r = 0; r < s.repeats(); r++) {
             groups.add(groupRun(s, request, plan, n));
             pools.add(pool(s, prompts));
+            Turns t = turns(s, prompts);
+            turns.add(t.run());
+            turnPromptTokens = t.promptTokens();
         }
         Run group = median(groups);
-        Run pool = median(pools);
         double step = group.stepMillis();
-        return new GroupRow(n, group, pool, s.model().transformer().weightBytesPerStep() * 1000 / step);
+        return new GroupRow(n, group, median(pools), median(turns), turnPromptTokens,
+                s.model().transformer().weightBytesPerStep() * 1000 / step);
+    }
+
+    private record Turns(Run run, int promptTokens) {}
+
+    /**
+     * The turn-based pattern of application-level agents: N plain generations one after another,
+     * each a new chat call whose prompt is its own prompt followed by every earlier agent's output
+     * (the hand-off), so each agent sees the others' work only once it is finished, and the call
+     * prefills the conversation again.
+     */
+    private static Turns turns(Setup s, List<int[]> prompts) {
+        List<GroupThinkResult> results = new ArrayList<>();
+        int[] handOff = new int[0];
+        int promptTokens = 0;
+        long t0 = System.nanoTime();
+        for (int[] own : prompts) {
+            int[] p = Arrays.copyOf(own, own.length + handOff.length);
+            System.arraycopy(handOff, 0, p, own.length, handOff.length);
+            promptTokens += p.length;
+            GroupThinkResult r = s.model().run(plainSessions(s, List.of(p))).get(0);
+            results.add(r);
+            int[] out = r.thinkers().get(0).tokens();
+            handOff = Arrays.copyOf(handOff, handOff.length + out.length);
+            System.arraycopy(out, 0, handOff, handOff.length - out.length, out.length);
+        }
+        double wall = (System.nanoTime() - t0) / 1e6;
+        return new Turns(sequenceRun(results, wall), promptTokens);
     }
 
     /** One measured Group Think run of N thinkers. */
@@ -341,23 +382,28 @@ final class BenchCommand implements Command {
                 results.add(f.get());
             }
             double wall = (System.nanoTime() - t0) / 1e6;
-            double prefill = 0;
-            double decode = 0;
-            int steps = 0;
-            int generated = 0;
-            long kv = 0;
-            for (GroupThinkResult r : results) {
-                prefill += Common.prefillMillis(r);
-                decode += Common.decodeMillis(r);
-                steps += r.decodeSteps();
-                generated += r.generatedTokens();
-                kv += r.kvBytes();
-            }
-            return new Run(wall, prefill, decode / steps, steps * 1000 / decode, generated * 1000 / wall, kv,
-                    generated, steps);
+            return sequenceRun(results, wall);
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    /** Figures of plain generations, summed over them (KV bytes too: each stores its own prompt). */
+    private static Run sequenceRun(List<GroupThinkResult> results, double wall) {
+        double prefill = 0;
+        double decode = 0;
+        int steps = 0;
+        int generated = 0;
+        long kv = 0;
+        for (GroupThinkResult r : results) {
+            prefill += Common.prefillMillis(r);
+            decode += Common.decodeMillis(r);
+            steps += r.decodeSteps();
+            generated += r.generatedTokens();
+            kv += r.kvBytes();
+        }
+        return new Run(wall, prefill, decode / steps, steps * 1000 / decode, generated * 1000 / wall, kv, generated,
+                steps);
     }
 
     // ---- output ----
@@ -427,6 +473,10 @@ final class BenchCommand implements Command {
             t.set("group", runJson(r.group(), true));
             t.set("thread_pool", runJson(r.pool(), false));
             t.put("wall_ratio", Common.round(r.group().wallMillis() / r.pool().wallMillis(), 4));
+            ObjectNode turns = runJson(r.turns(), false);
+            turns.put("prompt_tokens_total", r.turnPromptTokens());
+            t.set("turn_based", turns);
+            t.put("wall_ratio_turn_based", Common.round(r.group().wallMillis() / r.turns().wallMillis(), 4));
             t.put("group_speedup_vs_smallest",
                     Common.round(r.group().decodeTokPerSecond() / smallest.group().decodeTokPerSecond(), 3));
             t.put("thread_pool_speedup_vs_smallest",
@@ -487,21 +537,23 @@ final class BenchCommand implements Command {
             out.println();
             out.println("Group Think (N thinkers, one session) vs thread pool (N plain generations on N threads, "
                     + "same model)");
-            out.printf(Locale.ROOT, "%4s | %8s %10s %9s %12s %7s | %9s %10s %9s %12s %7s | %10s%n", "N", "step ms",
-                    "agg tok/s", "wall ms", "KV bytes", vs, "step ms", "agg tok/s", "wall ms", "KV bytes", vs,
-                    "wall ratio");
+            out.printf(Locale.ROOT, "%4s | %8s %10s %9s %12s %7s | %9s %10s %9s %12s %7s | %10s | %9s %10s%n", "N",
+                    "step ms", "agg tok/s", "wall ms", "KV bytes", vs, "step ms", "agg tok/s", "wall ms", "KV bytes", vs,
+                    "wall ratio", "turns ms", "turn ratio");
             for (GroupRow r : groupRows) {
                 Run g = r.group();
                 Run p = r.pool();
-                out.printf(Locale.ROOT, "%4d | %8.2f %10.1f %9.0f %12d %6.2fx | %9.2f %10.1f %9.0f %12d %6.2fx | %10.3f%n",
+                out.printf(Locale.ROOT,
+                        "%4d | %8.2f %10.1f %9.0f %12d %6.2fx | %9.2f %10.1f %9.0f %12d %6.2fx | %10.3f | %9.0f %10.3f%n",
                         r.thinkers(), g.stepMillis(), g.decodeTokPerSecond(), g.wallMillis(), g.kvBytes(),
                         g.decodeTokPerSecond() / smallest.group().decodeTokPerSecond(), p.stepMillis(),
                         p.decodeTokPerSecond(), p.wallMillis(), p.kvBytes(),
                         p.decodeTokPerSecond() / smallest.pool().decodeTokPerSecond(),
-                        g.wallMillis() / p.wallMillis());
+                        g.wallMillis() / p.wallMillis(), r.turns().wallMillis(), g.wallMillis() / r.turns().wallMillis());
             }
-            out.println("(left: Group Think; right: thread pool; agg tok/s = decode tokens per second of decode "
-                    + "passes; wall ratio = group wall / pool wall)");
+            out.println("(left: Group Think; middle: thread pool; agg tok/s = decode tokens per second of decode "
+                    + "passes; wall ratio = group wall / pool wall; turns: the N generations one after another, each "
+                    + "handed the earlier ones' output; turn ratio = group wall / turns wall)");
         }
         out.printf(Locale.ROOT, "%nTotal %.0f ms%n", total);
         out.flush();

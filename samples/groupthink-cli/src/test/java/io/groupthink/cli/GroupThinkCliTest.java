@@ -220,13 +220,18 @@ class GroupThinkCliTest {
             JsonNode row = thinkers.get(i);
             int n = i + 1;
             assertThat(row.get("thinkers").asInt()).isEqualTo(n);
-            for (String side : List.of("group", "thread_pool")) {
+            for (String side : List.of("group", "thread_pool", "turn_based")) {
                 assertPositive(row.get(side), "wall_ms", "step_ms", "decode_tok_s", "tok_s", "decode_steps",
                         "generated_tokens", "kv_bytes");
                 assertThat(row.get(side).get("generated_tokens").asInt()).isEqualTo(n * 4);
             }
-            assertPositive(row, "wall_ratio", "group_speedup_vs_smallest", "thread_pool_speedup_vs_smallest",
-                    "weight_read_gb_s");
+            // turn i prefills its own 64-token prompt and the 4 tokens of each earlier turn: 64 + 68 at N = 2
+            assertThat(row.get("turn_based").get("prompt_tokens_total").asInt()).as("hand-offs")
+                    .isEqualTo(n * 64 + 4 * n * (n - 1) / 2);
+            assertThat(row.get("turn_based").get("decode_steps").asInt()).as("one turn after another")
+                    .isEqualTo(n * 3);
+            assertPositive(row, "wall_ratio", "wall_ratio_turn_based", "group_speedup_vs_smallest",
+                    "thread_pool_speedup_vs_smallest", "weight_read_gb_s");
             assertAllNumbersPositive(row);
         }
         // the group stores the shared prompt once; the thread pool stores it once per generation
@@ -234,6 +239,9 @@ class GroupThinkCliTest {
                 .isLessThan(thinkers.get(1).get("thread_pool").get("kv_bytes").asLong());
         assertThat(thinkers.get(0).get("group").get("kv_bytes").asLong())
                 .isEqualTo(thinkers.get(0).get("thread_pool").get("kv_bytes").asLong());
+        // the second turn also stores the first one's output it was handed
+        assertThat(thinkers.get(1).get("turn_based").get("kv_bytes").asLong())
+                .isGreaterThan(thinkers.get(1).get("thread_pool").get("kv_bytes").asLong());
     }
 
     @Test
@@ -243,7 +251,7 @@ class GroupThinkCliTest {
                 "--prompt-tokens", "8", "--warmup", "0");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("weights read per decode step").contains("Batched plain generation")
-                .contains("Group Think").contains("thread pool").contains("wall ratio");
+                .contains("Group Think").contains("thread pool").contains("wall ratio").contains("turn ratio");
     }
 
     @Test
