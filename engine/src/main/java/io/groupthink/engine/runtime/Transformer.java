@@ -159,6 +159,10 @@ public final class Transformer implements AutoCloseable {
     /** Logits [R, vocab] of the rows that asked for them, indexed by batch row. */
     private float[][] byRow(int t, int[] rows, float[] flat) {
         float[][] out = new float[t][];
+        if (rows.length == 1 && flat.length == c.vocabSize()) {
+            out[rows[0]] = flat; // a single stream's logits as the head wrote them: no 600 KB copy a step
+            return out;
+        }
         for (int r = 0; r < rows.length; r++) {
             out[rows[r]] = java.util.Arrays.copyOfRange(flat, r * c.vocabSize(), (r + 1) * c.vocabSize());
         }

@@ -16,14 +16,9 @@ public final class Sampler {
         this.random = new SplittableRandom(options.seed());
     }
 
+    /** The first index of the largest logit (0 for an empty array). */
     public static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return VectorMath.argmax(logits);
     }
 
     /**

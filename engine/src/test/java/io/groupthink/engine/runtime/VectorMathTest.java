@@ -43,4 +43,39 @@ class VectorMathTest {
         assertThat((double) y[0]).isCloseTo(Math.exp(-1.5), within(1e-7));
         assertThat(sum).isCloseTo(1 + Math.exp(-1) + Math.exp(-1.5), within(1e-6));
     }
+
+    @Test
+    void argmaxIsTheFirstLargestAsTheScalarLoopFindsIt() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = trial < 200 ? trial : r.nextInt(1, 160_000);
+            float[] x = new float[n];
+            int levels = r.nextInt(1, 6); // few distinct values: ties everywhere
+            for (int i = 0; i < n; i++) {
+                x[i] = trial % 3 == 0 ? (float) r.nextGaussian() * 10 : r.nextInt(levels) - 2.5f;
+            }
+            if (n > 0 && trial % 7 == 0) {
+                x[r.nextInt(n)] = Float.NaN; // the scalar loop's answer then depends on where it sits
+            }
+            if (n > 0 && trial % 11 == 0) {
+                x[r.nextInt(n)] = Float.NEGATIVE_INFINITY;
+            }
+            assertThat(VectorMath.argmax(x)).as("trial %d, %d values", trial, n).isEqualTo(firstLargest(x));
+        }
+        assertThat(VectorMath.argmax(new float[] {-0f, 0f})).as("-0 and 0 tie").isZero();
+        float[] allLow = new float[37];
+        java.util.Arrays.fill(allLow, Float.NEGATIVE_INFINITY);
+        assertThat(VectorMath.argmax(allLow)).isZero();
+    }
+
+    /** The sampler's former loop: the first strict maximum, comparisons with NaN false. */
+    private static int firstLargest(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
 }
