@@ -326,6 +326,7 @@ final class BenchCommand implements Command {
         List<GroupThinkResult> results = new ArrayList<>();
         int[] handOff = new int[0];
         int promptTokens = 0;
+        s.model().scheduler(); // the pool's scheduler closed the default one: start it (and its KV cache) untimed
         long t0 = System.nanoTime();
         for (int[] own : prompts) {
             int[] p = Arrays.copyOf(own, own.length + handOff.length);
@@ -344,6 +345,7 @@ final class BenchCommand implements Command {
     /** One measured Group Think run of N thinkers. */
     private static Run groupRun(Setup s, GroupThinkRequest request, PromptPlan plan, int n) {
         GroupThinkSession session = s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget());
+        s.model().scheduler(); // started untimed, as the pool's own scheduler is
         long t0 = System.nanoTime();
         GroupThinkResult r = s.model().run(List.of(session)).get(0);
         double wall = (System.nanoTime() - t0) / 1e6;
