@@ -134,7 +134,7 @@ public final class Transformer implements AutoCloseable {
         int start = cache.reserve(batch);
         int keys = start + t;
         List<AttentionGroup> groups = attentionGroups(batch, cache, keys, batch.mask());
-        if (onHeap && t <= HEAP_ROWS) {
+        if (onHeap && (t <= HEAP_ROWS || onlyEarlierKeys(groups, start, t))) {
             return forwardOnHeap(batch, positions, groups, cache, start);
         }
         try (NDManager step = manager.newSubManager()) {
@@ -158,7 +158,11 @@ public final class Transformer implements AutoCloseable {
 
     /** Logits [R, vocab] of the rows that asked for them, indexed by batch row. */
     private float[][] byRow(int t, int[] rows, float[] flat) {
-        float[][] out = new float[t][];
+        return scatter(new float[t][], rows, flat);
+    }
+
+    /** out[rows[r]] = row r of the logits [R, vocab]; returns out. */
+    private float[][] scatter(float[][] out, int[] rows, float[] flat) {
         if (rows.length == 1 && flat.length == c.vocabSize()) {
             out[rows[0]] = flat; // a single stream's logits as the head wrote them: no 600 KB copy a step
             return out;
@@ -172,38 +176,107 @@ public final class Transformer implements AutoCloseable {
     /**
      * Batches of at most this many rows (decode steps) run on the Java heap when every product is a
      * heap kernel: RoPE, the cache writes, attention and residuals are a few microseconds of Java
-     * each, where each LibTorch call costs about 5 µs of overhead, and a step makes hundreds.
+     * each, where each LibTorch call costs about 5 µs of overhead, and a step makes hundreds. A
+     * longer batch (a prompt) runs there too, in chunks of this many rows, when no row sees a key
+     * of a later chunk: a 64-token Q8_0 prompt's median prefill was 7-24% shorter than through
+     * LibTorch (BENCHMARKS.md, fourth session), and the kernel's prompts no longer need LibTorch.
      */
     static final int HEAP_ROWS = 16;
 
-    /** The forward pass on the heap, in llama2.c's order; x is [T, dim] row-major. */
+    /**
+     * Whether every row sees only keys of its own or earlier chunks of HEAP_ROWS rows: a prompt
+     * does; Group Think rows that see same-step tokens of later rows may not.
+     */
+    private static boolean onlyEarlierKeys(List<AttentionGroup> groups, int start, int t) {
+        for (AttentionGroup g : groups) {
+            for (int r = g.row0(); r < g.row1(); r++) {
+                int limit = start + Math.min(t, (r / HEAP_ROWS + 1) * HEAP_ROWS); // first slot of the next chunk
+                int m = (r - g.row0()) * g.keys();
+                for (int k = 0; k < g.keys(); k++) {
+                    if (g.mask()[m + k] == 0f && (g.slots() == null ? k : g.slots()[k]) >= limit) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The forward pass on the heap, in llama2.c's order, HEAP_ROWS rows at a time (each chunk
+     * writes its keys before the next one's attention reads them); x is [T, dim] row-major.
+     */
     private float[][] forwardOnHeap(Batch batch, long[] positions, List<AttentionGroup> groups, KvCache cache,
             int start) {
         int t = batch.size();
-        int d = c.hiddenSize();
         int[] tokens = batch.tokenArray();
-        float[] x = new float[t * d];
-        if (embedRows != null) {
-            for (int r = 0; r < t; r++) {
-                embedRows.row(tokens[r], x, r * d);
+        int[] wanted = batch.logitRows();
+        float[][] logits = new float[t][];
+        for (int r0 = 0; r0 < t; r0 += HEAP_ROWS) {
+            int r1 = Math.min(t, r0 + HEAP_ROWS);
+            List<AttentionGroup> chunk = r0 == 0 && r1 == t ? groups : rows(groups, r0, r1, start);
+            float[] x = embedOnHeap(java.util.Arrays.copyOfRange(tokens, r0, r1));
+            long[] pos = java.util.Arrays.copyOfRange(positions, r0, r1);
+            for (int l = 0; l < layers.length; l++) {
+                blockOnHeap(l, x, r1 - r0, pos, chunk, cache, start + r0);
             }
-        } else {
+            int from = r0;
+            int to = r1;
+            int[] rows = java.util.Arrays.stream(wanted).filter(r -> r >= from && r < to).toArray();
+            if (rows.length > 0) {
+                headOnHeap(x, rows, r0, logits);
+            }
+        }
+        return logits;
+    }
+
+    /** Rows [r0, r1) of the attention groups, renumbered from 0, over the keys written by then. */
+    private static List<AttentionGroup> rows(List<AttentionGroup> groups, int r0, int r1, int start) {
+        List<AttentionGroup> out = new ArrayList<>();
+        for (AttentionGroup g : groups) {
+            int a = Math.max(g.row0(), r0);
+            int b = Math.min(g.row1(), r1);
+            if (a >= b) {
+                continue;
+            }
+            // the keys written by the end of this chunk: a prefix (lent and earlier slots, then the
+            // batch's own, which are contiguous from start)
+            int n = 0;
+            while (n < g.keys() && (g.slots() == null ? n : g.slots()[n]) < start + r1) {
+                n++;
+            }
+            float[] mask = new float[(b - a) * n];
+            for (int r = a; r < b; r++) {
+                System.arraycopy(g.mask(), (r - g.row0()) * g.keys(), mask, (r - a) * n, n);
+            }
+            int[] slots = g.slots() == null ? null : java.util.Arrays.copyOf(g.slots(), n);
+            out.add(new AttentionGroup(a - r0, b - r0, slots, mask, n));
+        }
+        return out;
+    }
+
+    private float[] embedOnHeap(int[] tokens) {
+        int d = c.hiddenSize();
+        if (embedRows == null) {
             try (NDManager step = manager.newSubManager()) {
-                x = w.embed.get(step, new NDIndex("{}", step.create(tokens))).toFloatArray();
+                return w.embed.get(step, new NDIndex("{}", step.create(tokens))).toFloatArray();
             }
         }
-        for (int l = 0; l < layers.length; l++) {
-            blockOnHeap(l, x, t, positions, groups, cache, start);
+        float[] x = new float[tokens.length * d];
+        for (int r = 0; r < tokens.length; r++) {
+            embedRows.row(tokens[r], x, r * d);
         }
-        int[] rows = batch.logitRows();
-        if (rows.length == 0) {
-            return new float[t][];
-        }
+        return x;
+    }
+
+    /** The head's logits of the chunk's rows (batch rows, the chunk starting at row r0) into logits. */
+    private void headOnHeap(float[] x, int[] rows, int r0, float[][] logits) {
+        int d = c.hiddenSize();
         float[] picked = new float[rows.length * d];
         for (int r = 0; r < rows.length; r++) {
-            System.arraycopy(x, rows[r] * d, picked, r * d, d);
+            System.arraycopy(x, (rows[r] - r0) * d, picked, r * d, d);
         }
-        return byRow(t, rows, ((HeapLinear) head).multiply(picked, rows.length, finalNorm));
+        scatter(logits, rows, ((HeapLinear) head).multiply(picked, rows.length, finalNorm));
     }
 
     /** One transformer block on the heap; updates x [T, dim] in place. */

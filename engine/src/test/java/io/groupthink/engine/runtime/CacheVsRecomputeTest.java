@@ -75,6 +75,47 @@ class CacheVsRecomputeTest {
     }
 
     /**
+     * A prompt longer than a heap step's rows runs on the kernel's heap path in chunks (each
+     * chunk's keys written before the next one attends to them); prompt and decode logits equal
+     * the reference's. 40 tokens: chunks of 16, 16 and 8.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
+    void aLongPromptInChunksEqualsFullRecompute(String name, RandomModel.Spec spec) {
+        Path dir = TestModels.random(spec);
+        GroupThinkModel model = TestModels.load(dir, true);
+        int[] prompt = new int[40];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int i = 0; i < prompt.length; i++) {
+            do {
+                prompt[i] = random.nextInt(model.config().vocabSize());
+            } while (model.stopIds().contains(prompt[i]));
+        }
+        List<float[]> cached = new ArrayList<>();
+        int steps = 6;
+        GroupThinkResult r = model.run(List.of(model.newPlainSession(prompt, steps, SamplingOptions.GREEDY,
+                List.of(), 0, SessionListener.NONE, capturing(model, cached)))).get(0);
+        int[] generated = r.thinkers().get(0).tokens();
+        int[] all = new int[prompt.length + generated.length];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(generated, 0, all, prompt.length, generated.length);
+        int[] positions = new int[all.length];
+        for (int i = 0; i < all.length; i++) {
+            positions[i] = i;
+        }
+        float[][] reference = new ReferenceLlama(dir).forward(all, positions, ReferenceLlama.causal(all.length));
+        assertThat(cached).hasSize(steps);
+        for (int step = 0; step < steps; step++) {
+            float[] ref = reference[prompt.length - 1 + step];
+            double maxDelta = 0;
+            for (int v = 0; v < ref.length; v++) {
+                maxDelta = Math.max(maxDelta, Math.abs(ref[v] - cached.get(step)[v]));
+            }
+            assertThat(maxDelta).as("max |logit delta| at step %d", step).isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    /**
      * A hook that records every step's logits into {@code into} and replaces stop tokens: a random
      * model may greedily pick BOS/EOS, and the tests want their full number of steps.
      */
