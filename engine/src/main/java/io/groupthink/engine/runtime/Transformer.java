@@ -174,18 +174,19 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Batches of at most this many rows (decode steps) run on the Java heap when every product is a
-     * heap kernel: RoPE, the cache writes, attention and residuals are a few microseconds of Java
-     * each, where each LibTorch call costs about 5 µs of overhead, and a step makes hundreds. A
-     * longer batch (a prompt) runs there too, in chunks of this many rows, when no row sees a key
-     * of a later chunk: a 64-token Q8_0 prompt's median prefill was 7-24% shorter than through
-     * LibTorch (BENCHMARKS.md, fourth session), and the kernel's prompts no longer need LibTorch.
+     * Batches of at most this many rows run on the Java heap when every product is a heap kernel:
+     * RoPE, the cache writes, attention and residuals are a few microseconds of Java each, where
+     * each LibTorch call costs about 5 µs of overhead, and a decode step makes hundreds. A longer
+     * batch (a long prompt) runs there too, this many rows at a time, when no row sees a key of a
+     * later chunk. Measured on a 64-token Q8_0 prompt: median prefill about 290 ms in one 64-row
+     * step against about 420 through LibTorch; 16-row chunks were 7-24% faster than LibTorch at
+     * 64 tokens and slower at 512 (BENCHMARKS.md, fourth session).
      */
-    static final int HEAP_ROWS = 16;
+    static final int HEAP_ROWS = 64;
 
     /**
      * Whether every row sees only keys of its own or earlier chunks of HEAP_ROWS rows: a prompt
-     * does; Group Think rows that see same-step tokens of later rows may not.
+     * does; a Group Think step of more rows, whose tokens see same-step tokens of later rows, may not.
      */
     private static boolean onlyEarlierKeys(List<AttentionGroup> groups, int start, int t) {
         for (AttentionGroup g : groups) {

@@ -77,14 +77,14 @@ class CacheVsRecomputeTest {
     /**
      * A prompt longer than a heap step's rows runs on the kernel's heap path in chunks (each
      * chunk's keys written before the next one attends to them); prompt and decode logits equal
-     * the reference's. 40 tokens: chunks of 16, 16 and 8.
+     * the reference's. 150 tokens: chunks of 64, 64 and 22.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("specs")
     void aLongPromptInChunksEqualsFullRecompute(String name, RandomModel.Spec spec) {
         Path dir = TestModels.random(spec);
         GroupThinkModel model = TestModels.load(dir, true);
-        int[] prompt = new int[40];
+        int[] prompt = new int[150];
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
         for (int i = 0; i < prompt.length; i++) {
             do {
