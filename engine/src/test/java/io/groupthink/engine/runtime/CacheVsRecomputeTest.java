@@ -54,15 +54,7 @@ class CacheVsRecomputeTest {
         int[] prompt = model.tokenizer().encode("the cache test", true);
         int[] generated = r.thinkers().get(0).tokens();
         assertThat(generated.length).isEqualTo(steps);
-
-        int[] all = new int[prompt.length + generated.length];
-        System.arraycopy(prompt, 0, all, 0, prompt.length);
-        System.arraycopy(generated, 0, all, prompt.length, generated.length);
-        int[] positions = new int[all.length];
-        for (int i = 0; i < all.length; i++) {
-            positions[i] = i;
-        }
-        float[][] reference = new ReferenceLlama(dir).forward(all, positions, ReferenceLlama.causal(all.length));
+        float[][] reference = recomputed(dir, prompt, generated);
         double maxDelta = 0;
         for (int step = 0; step < generated.length; step++) {
             float[] ref = reference[prompt.length - 1 + step];
@@ -96,14 +88,7 @@ class CacheVsRecomputeTest {
         GroupThinkResult r = model.run(List.of(model.newPlainSession(prompt, steps, SamplingOptions.GREEDY,
                 List.of(), 0, SessionListener.NONE, capturing(model, cached)))).get(0);
         int[] generated = r.thinkers().get(0).tokens();
-        int[] all = new int[prompt.length + generated.length];
-        System.arraycopy(prompt, 0, all, 0, prompt.length);
-        System.arraycopy(generated, 0, all, prompt.length, generated.length);
-        int[] positions = new int[all.length];
-        for (int i = 0; i < all.length; i++) {
-            positions[i] = i;
-        }
-        float[][] reference = new ReferenceLlama(dir).forward(all, positions, ReferenceLlama.causal(all.length));
+        float[][] reference = recomputed(dir, prompt, generated);
         assertThat(cached).hasSize(steps);
         for (int step = 0; step < steps; step++) {
             float[] ref = reference[prompt.length - 1 + step];
@@ -113,6 +98,18 @@ class CacheVsRecomputeTest {
             }
             assertThat(maxDelta).as("max |logit delta| at step %d", step).isLessThanOrEqualTo(1e-4);
         }
+    }
+
+    /** The plain-Java reference's logits at every position of prompt + generated, from scratch (no cache). */
+    private static float[][] recomputed(Path dir, int[] prompt, int[] generated) {
+        int[] all = new int[prompt.length + generated.length];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(generated, 0, all, prompt.length, generated.length);
+        int[] positions = new int[all.length];
+        for (int i = 0; i < all.length; i++) {
+            positions[i] = i;
+        }
+        return new ReferenceLlama(dir).forward(all, positions, ReferenceLlama.causal(all.length));
     }
 
     /**
