@@ -10,8 +10,8 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Drains the engine when the context closes, before any bean is destroyed and before the web
  * server stops (highest phase, so it stops first): readiness goes REFUSING_TRAFFIC, the engine
- * refuses new sessions, running ones get {@code groupthink.engine.drain-time} to finish, the
- * rest end with "engine is shutting down".
+ * refuses new sessions, those it has accepted (running or queued) get
+ * {@code groupthink.engine.drain-time} to finish, the rest end with "engine is shutting down".
  */
 final class EngineDrain implements SmartLifecycle {
 

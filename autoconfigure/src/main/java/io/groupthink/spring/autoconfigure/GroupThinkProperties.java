@@ -282,8 +282,8 @@ public class GroupThinkProperties implements InitializingBean {
         private boolean prefixSharing = true;
 
         /**
-         * On shutdown, how long running sessions may take to finish after readiness goes DOWN;
-         * those still running then fail with "engine is shutting down".
+         * On shutdown, how long sessions already accepted (running or queued) may take to finish
+         * after readiness goes DOWN; those not done then fail with "engine is shutting down".
          */
         private Duration drainTime = Duration.ofSeconds(10);
 

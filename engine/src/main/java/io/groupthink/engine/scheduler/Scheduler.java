@@ -241,9 +241,7 @@ public final class Scheduler implements AutoCloseable {
             if (closing) {
                 return false;
             }
-            if (!accepting) { // draining: what has not started never will
-                failQueuedLocked(new EngineClosedException("engine is shutting down"));
-            }
+            // draining: sessions accepted before it, queued or running, go on until the drain time ends
             waiting = new ArrayList<>(queue);
             seen = signals;
         } finally {
@@ -599,9 +597,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Drains, then closes: new sessions are refused and queued ones fail with "shutting down" at
-     * once; running ones get up to {@code drainTime} to finish; the rest then fail with "engine is
-     * shutting down". Returns whether every running session finished in time.
+     * Drains, then closes: new sessions are refused; those already accepted, running or queued for
+     * KV memory, get up to {@code drainTime} to finish (a queued one is a request a client already
+     * made: a load balancer cannot retry it elsewhere once it has been accepted); the rest then
+     * fail with "engine is shutting down". Returns whether every accepted session finished in time.
      */
     public boolean shutdown(Duration drainTime) {
         long deadline = System.nanoTime() + drainTime.toNanos();

@@ -293,6 +293,56 @@ class SchedulerTest {
         scheduler.close(); // idempotent
     }
 
+    /**
+     * A drain finishes what was accepted: the running session and the one queued behind it for KV
+     * memory (a load balancer cannot send an accepted request elsewhere); only new ones are refused.
+     */
+    @Test
+    void aDrainFinishesQueuedSessionsAndRefusesNewOnes() throws Exception {
+        GroupThinkRequest tale = request("Tom had a red ball.", 2, 300, Mode.GROUP_THINK, Layout.SLOTTED);
+        GroupThinkResult alone = wide.think(tale);
+        GroupThinkSession first = wide.newSession(tale, null, noStop(0));
+        GroupThinkSession second = wide.newSession(tale, null, noStop(0));
+        int oneAtATime = first.maxTokens() + second.maxTokens() - 1;
+        Scheduler scheduler = new Scheduler(wide, new SchedulerOptions(oneAtATime, 8, Duration.ofSeconds(60), 4096),
+                null);
+        try {
+            SessionHandle running = scheduler.submit(first);
+            SessionHandle queued = scheduler.submit(second);
+            assertThat(scheduler.stats().queued()).as("the second waits for the first's memory").isPositive();
+            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
+                    () -> scheduler.shutdown(Duration.ofSeconds(60)));
+            await(() -> drained.isDone() || refused(scheduler), "new sessions refused while draining");
+            assertThat(drained.get(60, TimeUnit.SECONDS)).as("every accepted session finished").isTrue();
+            for (SessionHandle h : List.of(running, queued)) {
+                GroupThinkResult r = h.await();
+                assertThat(r.thinkers().get(0).tokens()).containsExactly(alone.thinkers().get(0).tokens());
+                assertThat(r.thinkers().get(1).tokens()).containsExactly(alone.thinkers().get(1).tokens());
+            }
+        } finally {
+            scheduler.close();
+        }
+    }
+
+    private boolean refused(Scheduler scheduler) {
+        try {
+            scheduler.submit(wide.newSession(request("late", 1, 4, Mode.COT, Layout.SLOTTED), null, null)).cancel();
+            return false;
+        } catch (EngineClosedException e) {
+            return true;
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void anInterruptedWaiterCancelsItsSessionAndKeepsTheFlag() throws Exception {
         try (Scheduler scheduler = new Scheduler(wide, new SchedulerOptions(4096, 8, Duration.ofSeconds(30), 4096), null)) {
