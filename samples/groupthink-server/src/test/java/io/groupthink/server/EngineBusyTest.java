@@ -43,7 +43,12 @@ class EngineBusyTest extends ServerTestBase {
         StepHook slowAndEndless = new StepHook() {
             @Override
             public void logits(int lane, int index, float[] logits) {
-                LockSupport.parkNanos(5_000_000);
+                // parkNanos may return at once (a permit left by the kernel's thread pool, which unparks
+                // the engine thread it ran products for): wait out the whole 5 ms
+                long until = System.nanoTime() + 5_000_000;
+                for (long left = until - System.nanoTime(); left > 0; left = until - System.nanoTime()) {
+                    LockSupport.parkNanos(left);
+                }
             }
 
             @Override
