@@ -76,7 +76,7 @@ public final class VectorMath {
             return scalarArgmax(x);
         }
         int j = 0;
-        for (; j + S.length() <= n; j += S.length()) {
+        for (; j + w <= n; j += w) {
             var hit = FloatVector.fromArray(S, x, j).eq(max);
             if (hit.anyTrue()) {
                 return j + hit.firstTrue();

@@ -90,9 +90,9 @@ final class BenchCommand implements Command {
                         + "Vector API sum, 2 threads) and report single-stream speed as a share of the bandwidth-bound "
                         + "limit; needs --add-modules jdk.incubator.vector"),
                 Options.Spec.value("--repeats", "R", "with --sessions, measure concurrent and sequential R times, "
-                        + "alternating, and keep each one's fastest run; with --thinkers, measure Group Think and the "
-                        + "thread pool R times, alternating, and report each one's median run by wall time, as "
-                        + "llama-bench -r repeats its measurement (default 1)"),
+                        + "alternating, and keep each one's fastest run; with --thinkers, measure Group Think, the "
+                        + "thread pool and the turns R times, alternating, and report each one's median run by wall "
+                        + "time, as llama-bench -r repeats its measurement (default 1)"),
                 Options.Spec.value("--shared-prefix", "P", "with --sessions, the first P prompt tokens are the same in "
                         + "every session, as a common system prompt (default 0)"),
                 Options.Spec.value("--prefix-sharing", "on|off|both", "with --sessions, whether sessions borrow a "
@@ -265,8 +265,8 @@ final class BenchCommand implements Command {
             double tokPerSecond, long kvBytes, int generated, int decodeSteps) {}
 
     /**
-     * @param turns the turn-based pattern; its prefillMillis is summed over the turns, and
-     *              promptTokens counts every token the turns prefilled (their hand-offs included)
+     * @param turns            the turn-based pattern; its prefillMillis is summed over the turns
+     * @param turnPromptTokens every token the turns prefilled, their hand-offs included
      */
     private record GroupRow(int thinkers, Run group, Run pool, Run turns, int turnPromptTokens,
             double bytesPerSecond) {}
