@@ -168,22 +168,28 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         }
     }
 
-    /** Compiles both formats' paths for every tile (see {@link VectorLinear#warmUp}). */
+    /** Compiles both formats' paths for every tile, on the shapes {@link VectorLinear#warmUp} gives reason for. */
     static void warmUp(SpinPool pool, int parts) {
-        int out = 4 * L;
-        int in = 512;
-        float[] weight = new float[out * in];
-        for (int i = 0; i < weight.length; i++) {
-            weight[i] = (i % 7) - 3;
+        BlockLinear[] ops = new BlockLinear[4];
+        float[][] xs = new float[2][];
+        int k = 0;
+        for (int[] shape : VectorLinear.WARM_UP_SHAPES) {
+            int out = shape[0];
+            int in = shape[1];
+            float[] weight = new float[out * in];
+            for (int i = 0; i < weight.length; i++) {
+                weight[i] = (i % 7) - 3;
+            }
+            ops[k++] = Q8_0Linear.quantized(weight, out, in, null, pool, parts);
+            ops[k++] = Q4_0Linear.quantized(weight, out, in, null, pool, parts);
+            xs[k / 2 - 1] = new float[16 * in];
         }
-        BlockLinear q8 = Q8_0Linear.quantized(weight, out, in, null, pool, parts);
-        BlockLinear q4 = Q4_0Linear.quantized(weight, out, in, null, pool, parts);
-        float[] x = new float[16 * in];
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (int round = 0; round < 300 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 4, 8, 9, 16}) {
-                q8.multiply(x, rows);
-                q4.multiply(x, rows);
+                for (int i = 0; i < ops.length; i++) {
+                    ops[i].multiply(xs[i / 2], rows);
+                }
             }
         }
     }

@@ -435,23 +435,43 @@ public final class VectorLinear extends HeapLinear {
      * Runs every row path until the JIT has compiled it. Until C2 compiles them, Vector API loops
      * run boxed, orders of magnitude slower, so the first requests (and benchmarks) would
      * otherwise measure the compiler. Takes about a second, once per JVM.
+     *
+     * <p>Two shapes take turns: a tile compiled on one shape's profile alone (512 inputs, whole
+     * blocks) was thrown out by C2 on the first product of another (a profiled loop predicate
+     * failed), and ran boxed for about five seconds until it was compiled again: a small model's
+     * first requests then allocated 5 MB a step and ran many times slower.
      */
     static void warmUp(SpinPool pool, int parts) {
-        int out = 4 * L;
-        int in = 512;
-        float[] w = new float[out * in];
-        java.util.Arrays.fill(w, 0.5f); // exact in bf16: both storages get compiled
-        VectorLinear half = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.BF16_WHERE_EXACT);
-        VectorLinear full = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.FP32);
-        float[] x = new float[16 * in];
+        VectorLinear[] ops = new VectorLinear[4];
+        float[][] xs = new float[2][];
+        int k = 0;
+        for (int[] shape : WARM_UP_SHAPES) {
+            int out = shape[0];
+            int in = shape[1];
+            float[] w = new float[out * in];
+            java.util.Arrays.fill(w, 0.5f); // exact in bf16: both storages get compiled
+            ops[k++] = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.BF16_WHERE_EXACT);
+            ops[k++] = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.FP32);
+            xs[k / 2 - 1] = new float[16 * in];
+        }
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (int round = 0; round < 400 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 3, 4, 8, 12, 16}) {
-                half.swiGlu(half.multiply(x, rows), rows);
-                full.multiply(x, rows);
+                for (int i = 0; i < ops.length; i += 2) {
+                    ops[i].swiGlu(ops[i].multiply(xs[i / 2], rows), rows);
+                    ops[i + 1].multiply(xs[i / 2], rows);
+                }
             }
         }
     }
+
+    /**
+     * [out, in] of the warm-up products: an even number of whole column blocks and inputs a
+     * multiple of 4, then an odd number of blocks (a pass over one block), the last one cut short,
+     * and inputs that leave a remainder, so every path the tiles have is in the profile C2
+     * compiles them from.
+     */
+    static final int[][] WARM_UP_SHAPES = {{4 * L, 512}, {2 * L + 6, 70}};
 
     /** Nanoseconds all kernel products took so far, counted only under -Dgroupthink.kernel.profile=true. */
     public static long productNanos() {
