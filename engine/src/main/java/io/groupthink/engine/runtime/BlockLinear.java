@@ -170,25 +170,27 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
 
     /** Compiles both formats' paths for every tile, on the shapes {@link VectorLinear#warmUp} gives reason for. */
     static void warmUp(SpinPool pool, int parts) {
-        BlockLinear[] ops = new BlockLinear[4];
-        float[][] xs = new float[2][];
-        int k = 0;
-        for (int[] shape : VectorLinear.WARM_UP_SHAPES) {
-            int out = shape[0];
-            int in = shape[1];
+        int shapes = VectorLinear.WARM_UP_SHAPES.length;
+        BlockLinear[] q8 = new BlockLinear[shapes];
+        BlockLinear[] q4 = new BlockLinear[shapes];
+        float[][] xs = new float[shapes][];
+        for (int s = 0; s < shapes; s++) {
+            int out = VectorLinear.WARM_UP_SHAPES[s][0];
+            int in = VectorLinear.WARM_UP_SHAPES[s][1];
             float[] weight = new float[out * in];
             for (int i = 0; i < weight.length; i++) {
                 weight[i] = (i % 7) - 3;
             }
-            ops[k++] = Q8_0Linear.quantized(weight, out, in, null, pool, parts);
-            ops[k++] = Q4_0Linear.quantized(weight, out, in, null, pool, parts);
-            xs[k / 2 - 1] = new float[16 * in];
+            q8[s] = Q8_0Linear.quantized(weight, out, in, null, pool, parts);
+            q4[s] = Q4_0Linear.quantized(weight, out, in, null, pool, parts);
+            xs[s] = new float[16 * in];
         }
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (int round = 0; round < 300 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 4, 8, 9, 16}) {
-                for (int i = 0; i < ops.length; i++) {
-                    ops[i].multiply(xs[i / 2], rows);
+                for (int s = 0; s < shapes; s++) {
+                    q8[s].multiply(xs[s], rows);
+                    q4[s].multiply(xs[s], rows);
                 }
             }
         }

@@ -442,24 +442,25 @@ public final class VectorLinear extends HeapLinear {
      * first requests then allocated 5 MB a step and ran many times slower.
      */
     static void warmUp(SpinPool pool, int parts) {
-        VectorLinear[] ops = new VectorLinear[4];
-        float[][] xs = new float[2][];
-        int k = 0;
-        for (int[] shape : WARM_UP_SHAPES) {
-            int out = shape[0];
-            int in = shape[1];
+        int shapes = WARM_UP_SHAPES.length;
+        VectorLinear[] half = new VectorLinear[shapes];
+        VectorLinear[] full = new VectorLinear[shapes];
+        float[][] xs = new float[shapes][];
+        for (int s = 0; s < shapes; s++) {
+            int out = WARM_UP_SHAPES[s][0];
+            int in = WARM_UP_SHAPES[s][1];
             float[] w = new float[out * in];
             java.util.Arrays.fill(w, 0.5f); // exact in bf16: both storages get compiled
-            ops[k++] = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.BF16_WHERE_EXACT);
-            ops[k++] = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.FP32);
-            xs[k / 2 - 1] = new float[16 * in];
+            half[s] = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.BF16_WHERE_EXACT);
+            full[s] = new VectorLinear(w, out, in, null, pool, parts, WeightStorage.FP32);
+            xs[s] = new float[16 * in];
         }
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (int round = 0; round < 400 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 3, 4, 8, 12, 16}) {
-                for (int i = 0; i < ops.length; i += 2) {
-                    ops[i].swiGlu(ops[i].multiply(xs[i / 2], rows), rows);
-                    ops[i + 1].multiply(xs[i / 2], rows);
+                for (int s = 0; s < shapes; s++) {
+                    half[s].swiGlu(half[s].multiply(xs[s], rows), rows);
+                    full[s].multiply(xs[s], rows);
                 }
             }
         }
