@@ -68,7 +68,7 @@ class EngineShutdownTests {
                     };
                     for (int i = 0; i < 4; i++) {
                         quick.add(engine.get().submit(m.newSession(request(8), tick, heldUntil(readinessDown))));
-                        slow.add(engine.get().submit(m.newSession(request(400), tick, steady(4))));
+                        slow.add(engine.get().submit(m.newSession(request(400), tick, steady(10))));
                     }
                     assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
                     closeStarted[0] = System.nanoTime();
@@ -84,12 +84,13 @@ class EngineShutdownTests {
             assertThat(h.status()).isEqualTo(SessionStatus.FAILED);
             try {
                 h.result().get(1, TimeUnit.SECONDS);
-                throw new AssertionError("a 400-token session at 4 ms a token finished inside a 3 s drain");
+                throw new AssertionError("a 400-token session at 10 ms a token finished inside a 3 s drain");
             } catch (ExecutionException e) {
                 assertThat(e.getCause()).isInstanceOf(EngineClosedException.class).hasMessageContaining("shutting down");
             }
         }
-        // one step here is 4 slow lanes x 4 ms in the hook; two seconds of slack cover a loaded machine
+        // hooks run off the engine thread, each session's in parallel: a step is about 10 ms; two seconds of
+        // slack cover a loaded machine
         assertThat(closeMillis).as("close took %.0f ms", closeMillis).isLessThan(3000 + 2000);
         assertThat(engine.get().stats().alive()).isFalse();
         assertThat(model.get().isClosed()).as("the context's model is closed after the drain").isTrue();
@@ -107,7 +108,12 @@ class EngineShutdownTests {
             @Override
             public int override(int lane, int index, int sampled) {
                 while (index >= 3 && !drainBegan.get()) { // by step 3 every session has shown its first token
-                    Thread.onSpinWait();
+                    try {
+                        Thread.sleep(1); // on a pool thread of its own: four spinning hooks would starve the engine
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
                 return sampled <= 2 ? 7 : sampled;
             }

@@ -2,7 +2,7 @@ package io.groupthink.spring.autoconfigure;
 
 import io.groupthink.engine.groupthink.StepHook;
 
-/** Slows the engine thread down by {@code millis} per lane per token, to make sessions outlast a limit. */
+/** Slows its session by {@code millis} per lane per token (on the pool thread its hook runs on), to make sessions outlast a limit. */
 public record SlowHook(long millis) implements StepHook {
 
     @Override

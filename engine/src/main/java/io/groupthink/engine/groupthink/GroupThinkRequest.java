@@ -17,11 +17,13 @@ import java.util.List;
  *                       time strftime_now formats
  * @param othersSeeReasoning whether thinkers see each other's {@code <think>} reasoning (the default, as the method
  *                       intends) or only the visible text after it (reasoning models whose tokenizer has the tags)
+ * @param minTokens      a lane cannot stop on a stop token before it has this many tokens (vLLM's min_tokens): the
+ *                       stop tokens are left out of its choice until then; 0 lets it stop at once
  */
 public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mode mode, Layout layout,
         SamplingOptions sampling, List<String> roles, List<String> stopStrings, boolean synthesize,
         int synthesisTokens, boolean othersSeeInstructions, PromptTemplate template, int topLogits,
-        ChatTemplate.Variables chatVariables, boolean othersSeeReasoning) {
+        ChatTemplate.Variables chatVariables, boolean othersSeeReasoning, int minTokens) {
 
     public static final int MAX_THINKERS = 16;
     public static final int MAX_STOP_STRINGS = 64;
@@ -65,6 +67,10 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
         }
+        if (minTokens < 0 || minTokens > maxTokens) {
+            throw new IllegalArgumentException("minTokens must be between 0 and maxTokens (" + maxTokens + "), got "
+                    + minTokens);
+        }
         if (topLogits < 0) {
             throw new IllegalArgumentException("topLogits must be >= 0, got " + topLogits);
         }
@@ -91,6 +97,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         b.topLogits = topLogits;
         b.chatVariables = chatVariables;
         b.othersSeeReasoning = othersSeeReasoning;
+        b.minTokens = minTokens;
         return b;
     }
 
@@ -111,6 +118,7 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         private int topLogits;
         private ChatTemplate.Variables chatVariables = ChatTemplate.Variables.NONE;
         private boolean othersSeeReasoning = true;
+        private int minTokens;
 
         private Builder(String question) {
             this.question = question;
@@ -130,13 +138,14 @@ public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mo
         public Builder topLogits(int k) { this.topLogits = k; return this; }
         public Builder chatVariables(ChatTemplate.Variables v) { this.chatVariables = v; return this; }
         public Builder othersSeeReasoning(boolean on) { this.othersSeeReasoning = on; return this; }
+        public Builder minTokens(int k) { this.minTokens = k; return this; }
         /** Reasoning models (Qwen3 and the like): true or false sets the template's enable_thinking, null leaves it out. */
         public Builder enableThinking(Boolean on) { this.chatVariables = chatVariables.withEnableThinking(on); return this; }
 
         public GroupThinkRequest build() {
             return new GroupThinkRequest(question, thinkers, maxTokens, mode, layout, sampling, roles, stopStrings,
                     synthesize, synthesisTokens, othersSeeInstructions, template, topLogits, chatVariables,
-                    othersSeeReasoning);
+                    othersSeeReasoning, minTokens);
         }
     }
 }

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * it to {@link #placePrompt place a prompt chunk} or {@link #placeDecode place its lanes' tokens}
  * in a shared batch, runs the forward pass, and hands back the logits ({@link #accept}). What a
  * step produced for listeners is taken with {@link #takeEvents()} and delivered off the engine
- * thread; only the {@link StepHook}, which chooses tokens, runs inline, guarded.
+ * thread. A {@link StepHook}, which looks at logits and may choose tokens, is user code too: a
+ * hooked session is CHOOSING after each pass, out of the batch, until {@link #choose()} has run
+ * elsewhere and the engine {@link #takeChoices() takes} its picks.
  *
  * <p>Step k feeds every live thinker's k-th token; thinker n's query sees the prompt, its own
  * instructions and every thinker's tokens of steps <= k, so all N next tokens come out of one
@@ -479,9 +481,10 @@ public final class GroupThinkSession {
     }
 
     /**
-     * Takes the logits of this session's rows ({@code logits[row]}, indexed by batch row) and
-     * chooses each live lane's next token. A hook that throws (any Throwable) or returns a token
-     * outside the vocabulary fails this session only.
+     * Takes the logits of this session's rows ({@code logits[row]}, indexed by batch row). Without
+     * a {@link StepHook} it chooses each live lane's next token at once. With one, nothing is
+     * chosen here: the session becomes CHOOSING, sits out of the batch, and the engine has
+     * {@link #choose()} called on another thread, since a hook is user code.
      */
     public void accept(float[][] logits, double millis) {
         if (!placedThisStep || status.terminal()) {
@@ -491,15 +494,137 @@ public final class GroupThinkSession {
         passes++;
         stepMillis.add(millis);
         decodeSteps = stepMillis.size() - prefillPasses;
-        try {
-            for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
-                sample(lanes[e.getKey()], logits[e.getValue()]);
+        List<Choice> asked = new ArrayList<>(wanted.size());
+        for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
+            Lane lane = lanes[e.getKey()];
+            asked.add(new Choice(lane, lane.tokens.size(), logits[e.getValue()]));
+        }
+        wanted.clear();
+        if (hook == StepHook.NONE || asked.isEmpty()) { // no user code to run (a prompt chunk wants no logits)
+            try {
+                choose(asked);
+            } catch (Throwable t) { // the sampler failed on these logits: this session ends, the batch goes on
+                fail(t);
+                return;
             }
-        } catch (Throwable t) { // user code (the hook) failed: this session ends, the batch goes on
-            fail(t);
+            record(asked);
             return;
+        }
+        choices = asked;
+        chosen = false;
+        status = SessionStatus.CHOOSING;
+    }
+
+    /**
+     * One lane's pick at one step. The lane's sampler and the ids it has seen are read only by
+     * whoever chooses, while the engine leaves the session out of the batch; {@code token},
+     * {@code top} and {@code failure} are what it hands back.
+     */
+    private static final class Choice {
+        final Lane lane;
+        final int index;
+        final float[] logits;
+        float[][] top;
+        int token = -1;
+
+        Choice(Lane lane, int index, float[] logits) {
+            this.lane = lane;
+            this.index = index;
+            this.logits = logits;
+        }
+    }
+
+    private List<Choice> choices = List.of(); // the CHOOSING step's picks
+    private volatile boolean chosen; // written last by choose(): the picks are complete
+    private Throwable chooseFailure;
+
+    /**
+     * Runs the {@link StepHook} and samples this step's tokens of a CHOOSING session. Called off
+     * the engine thread, once per CHOOSING step; it touches only the lanes' samplers and what it
+     * hands back, so the engine may cancel or fail the session meanwhile, and then ignores it. A
+     * hook that throws (any Throwable) or returns a token outside the vocabulary fails this
+     * session only, when the engine takes the picks.
+     */
+    public void choose() {
+        try {
+            choose(choices);
+        } catch (Throwable t) {
+            chooseFailure = t;
         } finally {
-            wanted.clear();
+            chosen = true;
+        }
+    }
+
+    /** Whether a CHOOSING session's picks are ready for {@link #takeChoices()}. */
+    public boolean choicesReady() {
+        return status == SessionStatus.CHOOSING && chosen;
+    }
+
+    /** Engine thread: records the picks {@link #choose()} made; the session decodes on, finishes or fails. */
+    public void takeChoices() {
+        expect(SessionStatus.CHOOSING, "take its choices");
+        if (!chosen) {
+            throw new IllegalStateException("session " + id + " is still choosing");
+        }
+        List<Choice> picks = choices;
+        choices = List.of();
+        Throwable failure = chooseFailure;
+        chooseFailure = null;
+        if (failure != null) {
+            fail(failure);
+            return;
+        }
+        status = SessionStatus.DECODING;
+        record(picks);
+    }
+
+    private void choose(List<Choice> asked) {
+        for (Choice c : asked) {
+            Lane lane = c.lane;
+            float[] l = c.logits;
+            hook.logits(lane.index, c.index, l);
+            if (request.topLogits() > 0) {
+                c.top = Sampler.topK(l, request.topLogits());
+            }
+            if (c.index < Math.min(request.minTokens(), lane.budget) && !stopIds.isEmpty()) {
+                l = l.clone(); // the stop tokens leave the choice; the logits the hook saw stay as they were
+                for (int stop : stopIds) {
+                    if (stop < l.length) {
+                        l[stop] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+            int token = hook.override(lane.index, c.index, lane.sampler.sample(l, lane.seen));
+            if (token < 0 || token >= l.length) {
+                throw new IllegalArgumentException("StepHook.override returned token id " + token + " for lane "
+                        + lane.index + ", outside the vocabulary [0, " + l.length + ")");
+            }
+            c.token = token;
+        }
+    }
+
+    /** Engine thread: appends the chosen tokens, ends lanes at stop tokens, stop strings or budget. */
+    private void record(List<Choice> picks) {
+        for (Choice c : picks) {
+            Lane lane = c.lane;
+            if (c.top != null) {
+                lane.top.add(c.top);
+            }
+            int token = c.token;
+            if (stopIds.contains(token)) {
+                finish(lane, FinishReason.EOS);
+                continue;
+            }
+            lane.tokens.add(token);
+            lane.seen.add(token);
+            lane.pending = token;
+            String delta = lane.text.push(token);
+            events.add(new Token(new ThinkerEvent(id, lane.index, c.index, token, delta, lane.synthesis)));
+            if (hitStopString(lane)) {
+                finish(lane, FinishReason.STOP);
+            } else if (lane.tokens.size() >= lane.budget) {
+                finish(lane, FinishReason.LENGTH);
+            }
         }
         boolean allDone = true;
         for (int n = 0; n < thinkers; n++) {
@@ -507,33 +632,6 @@ public final class GroupThinkSession {
         }
         if (allDone && (!request.synthesize() || lanes[thinkers].done())) {
             complete(SessionStatus.FINISHED);
-        }
-    }
-
-    private void sample(Lane lane, float[] l) {
-        int index = lane.tokens.size();
-        hook.logits(lane.index, index, l);
-        if (request.topLogits() > 0) {
-            lane.top.add(Sampler.topK(l, request.topLogits()));
-        }
-        int token = hook.override(lane.index, index, lane.sampler.sample(l, lane.seen));
-        if (token < 0 || token >= l.length) {
-            throw new IllegalArgumentException("StepHook.override returned token id " + token + " for lane "
-                    + lane.index + ", outside the vocabulary [0, " + l.length + ")");
-        }
-        if (stopIds.contains(token)) {
-            finish(lane, FinishReason.EOS);
-            return;
-        }
-        lane.tokens.add(token);
-        lane.seen.add(token);
-        lane.pending = token;
-        String delta = lane.text.push(token);
-        events.add(new Token(new ThinkerEvent(id, lane.index, index, token, delta, lane.synthesis)));
-        if (hitStopString(lane)) {
-            finish(lane, FinishReason.STOP);
-        } else if (lane.tokens.size() >= lane.budget) {
-            finish(lane, FinishReason.LENGTH);
         }
     }
 

@@ -374,6 +374,7 @@ public final class RoundSession {
             PromptTemplate template, List<String> stopStrings) {
         return new GroupThinkRequest(question, thinkers, maxTokens, mode, r.layout(), r.sampling(),
                 thinkers == r.thinkers() ? r.roles() : List.of(), stopStrings, false, r.synthesisTokens(),
-                r.othersSeeInstructions(), template, r.topLogits(), r.chatVariables(), r.othersSeeReasoning());
+                r.othersSeeInstructions(), template, r.topLogits(), r.chatVariables(), r.othersSeeReasoning(),
+                Math.min(r.minTokens(), maxTokens));
     }
 }

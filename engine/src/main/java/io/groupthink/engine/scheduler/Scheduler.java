@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * futures and engine-listener calls go through a bounded per-session {@link Outbox} on a pool
  * thread, so a slow consumer delays only its own session, and one that falls
  * {@link SchedulerOptions#eventBuffer()} events behind is cancelled ({@link SlowConsumerException}).
- * A callback that throws (any Throwable) fails its own session; a {@code StepHook} that throws
- * fails its session inside the step. If the loop itself meets a fault (the forward pass throws),
+ * A callback that throws (any Throwable) fails its own session. A {@code StepHook} is user code
+ * too: after each pass its session is CHOOSING, out of the batch while the others go on, until
+ * the hook has run on a pool thread; a hook that throws fails its own session, and a slow one
+ * slows only its own. If the loop itself meets a fault (the forward pass throws),
  * every session it holds and every queued one fails with the cause at once, health goes DOWN,
  * and the loop restarts with an empty cache unless the fault is a VirtualMachineError.
  */
@@ -251,6 +253,13 @@ public final class Scheduler implements AutoCloseable {
         if (inject != null) {
             inject.run();
         }
+        for (SessionHandle h : active) { // hooks that returned since the last step: their picks join the session
+            GroupThinkSession s = h.session();
+            if (s.choicesReady()) {
+                s.takeChoices();
+                deliver(h, s.takeEvents());
+            }
+        }
         List<SessionView> waitingViews = new ArrayList<>(waiting.size());
         for (SessionHandle h : waiting) {
             waitingViews.add(view(h));
@@ -407,6 +416,12 @@ public final class Scheduler implements AutoCloseable {
             GroupThinkSession s = h.session();
             s.accept(logits, ms);
             deliver(h, s.takeEvents());
+            if (s.status() == SessionStatus.CHOOSING) { // its StepHook is user code: it runs on a pool thread
+                later(() -> events.execute(() -> {
+                    s.choose();
+                    wake();
+                }));
+            }
         }
     }
 

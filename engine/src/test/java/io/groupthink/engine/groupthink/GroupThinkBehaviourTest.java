@@ -120,6 +120,22 @@ class GroupThinkBehaviourTest {
     }
 
     @Test
+    void minTokensKeepsALanePastItsStopTokenAndChangesNothingBefore() {
+        GroupThinkRequest free = GroupThinkRequest.builder("Tom had a red ball.").thinkers(1).mode(Mode.COT).maxTokens(300)
+                .build(); // the default template: this story ends after about 170 tokens
+        GroupThinkResult.ThinkerResult ended = model.think(free).thinkers().get(0);
+        assertThat(ended.finishReason()).as("the story ends on its own").isEqualTo(FinishReason.EOS);
+        int k = ended.tokens().length;
+        GroupThinkResult.ThinkerResult held = model.think(free.toBuilder().maxTokens(k + 20).minTokens(k + 20).build())
+                .thinkers().get(0);
+        assertThat(held.finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(held.tokens()).hasSize(k + 20).startsWith(ended.tokens());
+        assertThat(Arrays.stream(held.tokens()).boxed().toList()).doesNotContainAnyElementsOf(model.stopIds());
+        assertThatThrownBy(() -> model.think(free.toBuilder().minTokens(301).build()))
+                .hasMessageContaining("minTokens must be between 0 and maxTokens (300), got 301");
+    }
+
+    @Test
     void eventsStreamEachThinkersTextInOrder() {
         Map<Integer, StringBuilder> streamed = new HashMap<>();
         Map<Integer, List<Integer>> steps = new HashMap<>();

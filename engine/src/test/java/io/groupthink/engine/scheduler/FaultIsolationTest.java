@@ -80,6 +80,49 @@ class FaultIsolationTest {
         }
     }
 
+    /**
+     * A StepHook is user code: it runs on a pool thread while its session sits out of the batch,
+     * so one that blocks holds up only its own session. On the engine thread it stalled every one.
+     */
+    @Test
+    void aBlockedHookHoldsUpOnlyItsOwnSessionAndNeverRunsOnTheEngineThread() throws Exception {
+        try (Scheduler s = engine(64, null)) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch blocked = new CountDownLatch(1);
+            java.util.Set<String> hookThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            List<Integer> seenIndexes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            SessionHandle hooked = s.submit(model.newSession(request("Tom had a red ball."), null, new StepHook() {
+                @Override
+                public void logits(int lane, int index, float[] l) {
+                    hookThreads.add(Thread.currentThread().getName());
+                    if (lane == 0) {
+                        seenIndexes.add(index);
+                    }
+                    if (index == 2 && lane == 0) {
+                        blocked.countDown();
+                        try {
+                            release.await(60, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            }));
+            assertThat(blocked.await(30, TimeUnit.SECONDS)).isTrue();
+            SessionHandle other = bystander(s);
+            assertHealthy(other); // finished while the hooked session's hook is still blocked
+            assertThat(hooked.status()).as("out of the batch while its hook runs").isEqualTo(SessionStatus.CHOOSING);
+            assertThat(hooked.result()).isNotDone();
+            release.countDown();
+            SchedulerTest.assertSameTokens(hooked.await(), solo, "hooked session"); // picks as if chosen inline
+            GroupThinkResult.ThinkerResult first = solo.thinkers().get(0);
+            int choices = first.tokens().length + (first.finishReason() == io.groupthink.engine.groupthink.FinishReason.EOS ? 1 : 0);
+            assertThat(seenIndexes).as("each token index once, in order").containsExactly(
+                    java.util.stream.IntStream.range(0, choices).boxed().toArray(Integer[]::new));
+            assertThat(hookThreads).isNotEmpty().noneMatch(name -> name.startsWith("groupthink-engine"));
+        }
+    }
+
     @Test
     void aHookReturningATokenOutsideTheVocabularyFailsItsSessionWithAClearMessage() {
         try (Scheduler s = engine(64, null)) {

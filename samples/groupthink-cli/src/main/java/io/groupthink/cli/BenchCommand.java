@@ -104,7 +104,21 @@ final class BenchCommand implements Command {
     }
 
     private record Setup(GroupThinkModel model, int promptTokens, int tokens, int warmup, int repeats,
-            StepHook forceBudget, int idLimit, Set<Integer> stopIds) {}
+            int idLimit, Set<Integer> stopIds) {}
+
+    /**
+     * Every lane runs its whole budget, as llama-bench's generation does: no stop token can be
+     * chosen before the budget (minTokens), so each run takes the same number of steps.
+     */
+    static GroupThinkRequest fullBudget(int thinkers, Mode mode, int tokens) {
+        return GroupThinkRequest.builder("bench").thinkers(thinkers).maxTokens(tokens).minTokens(tokens).mode(mode)
+                .layout(Layout.SLOTTED).sampling(SamplingOptions.GREEDY).build();
+    }
+
+    /** A plain one-lane session over prompt ids that runs its whole budget. */
+    static GroupThinkSession plainSession(GroupThinkModel model, int[] prompt, int tokens, SessionListener listener) {
+        return model.newSession(fullBudget(1, Mode.COT, tokens), PromptPlan.plain(prompt), listener, StepHook.NONE);
+    }
 
     @Override
     public int execute(Options o, Io io) throws Exception {
@@ -135,18 +149,7 @@ final class BenchCommand implements Command {
                     .orElse(0));
             Set<Integer> stops = model.stopIds();
             int idLimit = Math.min(c.vocabSize(), model.tokenizer().maxId() + 1);
-            int replacement = 0;
-            while (stops.contains(replacement)) {
-                replacement++;
-            }
-            int substitute = replacement;
-            StepHook force = new StepHook() {
-                @Override
-                public int override(int lane, int index, int sampled) {
-                    return stops.contains(sampled) ? substitute : sampled;
-                }
-            };
-            Setup setup = new Setup(model, promptTokens, tokens, warmup, repeats, force, idLimit, stops);
+            Setup setup = new Setup(model, promptTokens, tokens, warmup, repeats, idLimit, stops);
             long bytesPerStep = model.transformer().weightBytesPerStep();
             double bandwidthBefore = probe ? probeBandwidth(io) : 0;
 
@@ -172,7 +175,7 @@ final class BenchCommand implements Command {
                                 + (mix ? ", mixed with plain chats" : "") + ", prefix sharing " + (share ? "on" : "off")
                                 + " ... ");
                         io.err().flush();
-                        sessionRows.add(SessionsBench.run(model, sc, sessionThinkers, promptTokens, tokens, mix, force,
+                        sessionRows.add(SessionsBench.run(model, sc, sessionThinkers, promptTokens, tokens, mix,
                                 seed -> prompt(setup, promptTokens, seed), new SessionsBench.Prefix(sharedPrefix, share),
                                 repeats));
                         io.err().println("done");
@@ -253,8 +256,7 @@ final class BenchCommand implements Command {
     private static List<GroupThinkSession> plainSessions(Setup s, List<int[]> prompts) {
         List<GroupThinkSession> sessions = new ArrayList<>();
         for (int[] p : prompts) {
-            sessions.add(s.model().newPlainSession(p, s.tokens(), SamplingOptions.GREEDY, List.of(), 0,
-                    SessionListener.NONE, s.forceBudget()));
+            sessions.add(plainSession(s.model(), p, s.tokens(), SessionListener.NONE));
         }
         return sessions;
     }
@@ -282,10 +284,9 @@ final class BenchCommand implements Command {
             headers[i] = new int[0];
         }
         PromptPlan plan = new PromptPlan(shared, instructions, headers, new int[0]);
-        GroupThinkRequest request = GroupThinkRequest.builder("bench").thinkers(n).maxTokens(s.tokens())
-                .mode(Mode.GROUP_THINK).layout(Layout.SLOTTED).sampling(SamplingOptions.GREEDY).build();
+        GroupThinkRequest request = fullBudget(n, Mode.GROUP_THINK, s.tokens());
         for (int w = 0; w < s.warmup(); w++) {
-            s.model().run(List.of(s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget())));
+            s.model().run(List.of(s.model().newSession(request, plan, SessionListener.NONE, StepHook.NONE)));
         }
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -344,7 +345,7 @@ final class BenchCommand implements Command {
 
     /** One measured Group Think run of N thinkers. */
     private static Run groupRun(Setup s, GroupThinkRequest request, PromptPlan plan, int n) {
-        GroupThinkSession session = s.model().newSession(request, plan, SessionListener.NONE, s.forceBudget());
+        GroupThinkSession session = s.model().newSession(request, plan, SessionListener.NONE, StepHook.NONE);
         s.model().scheduler(); // started untimed, as the pool's own scheduler is
         long t0 = System.nanoTime();
         GroupThinkResult r = s.model().run(List.of(session)).get(0);

@@ -40,7 +40,7 @@ final class SessionsBench {
     private SessionsBench() {}
 
     static Row run(GroupThinkModel model, int sessions, int thinkers, int promptTokens, int tokens, boolean mixed,
-            StepHook force, LongFunction<int[]> randomPrompt, Prefix prefix, int repeats) throws InterruptedException {
+            LongFunction<int[]> randomPrompt, Prefix prefix, int repeats) throws InterruptedException {
         int kv = sessions * (promptTokens + thinkers * (tokens + 1)) + 64;
         SchedulerOptions options = new SchedulerOptions(kv, sessions, Duration.ofMinutes(30), 1 << 20)
                 .withPrefixSharing(prefix.sharing());
@@ -51,7 +51,7 @@ final class SessionsBench {
             return p;
         };
         try (Scheduler scheduler = new Scheduler(model, options, null)) {
-            runAll(model, scheduler, sessions, thinkers, promptTokens, tokens, mixed, force, prompt, true, null); // warm-up
+            runAll(model, scheduler, sessions, thinkers, promptTokens, tokens, mixed, prompt, true, null); // warm-up
             // concurrent and sequential alternate; each keeps its fastest wall (the least disturbed by
             // a shared machine) and the gaps of that run
             double concurrent = Double.MAX_VALUE;
@@ -64,7 +64,7 @@ final class SessionsBench {
                 long borrowedBefore = scheduler.stats().sharedPrefixTokens();
                 List<Double> g = Collections.synchronizedList(new ArrayList<>());
                 long t0 = System.nanoTime();
-                generated = runAll(model, scheduler, sessions, thinkers, promptTokens, tokens, mixed, force, prompt,
+                generated = runAll(model, scheduler, sessions, thinkers, promptTokens, tokens, mixed, prompt,
                         true, g);
                 double wall = (System.nanoTime() - t0) / 1e6;
                 borrowed = scheduler.stats().sharedPrefixTokens() - borrowedBefore;
@@ -74,7 +74,7 @@ final class SessionsBench {
                 }
                 List<Double> sg = Collections.synchronizedList(new ArrayList<>());
                 t0 = System.nanoTime();
-                runAll(model, scheduler, sessions, thinkers, promptTokens, tokens, mixed, force, prompt, false, sg);
+                runAll(model, scheduler, sessions, thinkers, promptTokens, tokens, mixed, prompt, false, sg);
                 wall = (System.nanoTime() - t0) / 1e6;
                 if (wall < sequential) {
                     sequential = wall;
@@ -88,12 +88,12 @@ final class SessionsBench {
     }
 
     private static int runAll(GroupThinkModel model, Scheduler scheduler, int sessions, int thinkers, int promptTokens,
-            int tokens, boolean mixed, StepHook force, LongFunction<int[]> prompt, boolean together, List<Double> gaps)
+            int tokens, boolean mixed, LongFunction<int[]> prompt, boolean together, List<Double> gaps)
             throws InterruptedException {
         List<SessionHandle> handles = new ArrayList<>();
         int generated = 0;
         for (int i = 0; i < sessions; i++) {
-            GroupThinkSession s = session(model, i, thinkers, promptTokens, tokens, mixed && i % 2 == 1, force, prompt,
+            GroupThinkSession s = session(model, i, thinkers, promptTokens, tokens, mixed && i % 2 == 1, prompt,
                     gaps);
             SessionHandle h = scheduler.submit(s);
             if (together) {
@@ -109,7 +109,7 @@ final class SessionsBench {
     }
 
     private static GroupThinkSession session(GroupThinkModel model, int i, int thinkers, int promptTokens, int tokens,
-            boolean plain, StepHook force, LongFunction<int[]> prompt, List<Double> gaps) {
+            boolean plain, LongFunction<int[]> prompt, List<Double> gaps) {
         SessionListener timing = gaps == null ? SessionListener.NONE : new SessionListener() {
             private final Map<Integer, Long> last = new ConcurrentHashMap<>();
 
@@ -123,8 +123,7 @@ final class SessionsBench {
             }
         };
         if (plain) {
-            return model.newPlainSession(prompt.apply(5000 + i), tokens, SamplingOptions.GREEDY, List.of(), 0, timing,
-                    force);
+            return BenchCommand.plainSession(model, prompt.apply(5000 + i), tokens, timing);
         }
         int[] shared = prompt.apply(6000 + i);
         shared = java.util.Arrays.copyOf(shared, promptTokens - 1);
@@ -135,9 +134,9 @@ final class SessionsBench {
             instructions[n] = new int[] {own[n % own.length]};
             headers[n] = new int[0];
         }
-        GroupThinkRequest request = GroupThinkRequest.builder("bench").thinkers(thinkers).maxTokens(tokens)
-                .mode(Mode.GROUP_THINK).layout(Layout.SLOTTED).sampling(SamplingOptions.GREEDY).build();
-        return model.newSession(request, new PromptPlan(shared, instructions, headers, new int[0]), timing, force);
+        GroupThinkRequest request = BenchCommand.fullBudget(thinkers, Mode.GROUP_THINK, tokens);
+        return model.newSession(request, new PromptPlan(shared, instructions, headers, new int[0]), timing,
+                StepHook.NONE);
     }
 
     private static double pct(List<Double> values, int p) {

@@ -61,10 +61,11 @@ class EngineBusyTest extends ServerTestBase {
                 List.of(), 0, SessionListener.NONE, slowAndEndless));
         try {
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (holder.status() != SessionStatus.DECODING && System.nanoTime() < deadline) {
+            // decoding: between two passes it is CHOOSING, while its hook waits on a pool thread
+            while (!decoding(holder.status()) && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertThat(holder.status()).isEqualTo(SessionStatus.DECODING);
+            assertThat(holder.status()).matches(EngineBusyTest::decoding);
             for (boolean stream : new boolean[] {false, true}) {
                 post(stream).expectStatus().isEqualTo(429)
                         .expectHeader().valueEquals("Retry-After", "1")
@@ -73,9 +74,13 @@ class EngineBusyTest extends ServerTestBase {
                         .jsonPath("$.error.code").isEqualTo("engine_busy")
                         .jsonPath("$.error.message").value(m -> assertThat((String) m).contains("groupthink.engine"));
             }
-            assertThat(holder.status()).as("the holder ran throughout").isEqualTo(SessionStatus.DECODING);
+            assertThat(holder.status()).as("the holder ran throughout").matches(EngineBusyTest::decoding);
         } finally {
             holder.cancel();
         }
+    }
+
+    private static boolean decoding(SessionStatus s) {
+        return s == SessionStatus.DECODING || s == SessionStatus.CHOOSING;
     }
 }
