@@ -1,5 +1,6 @@
 package io.groupthink.engine.sampling;
 
+import io.groupthink.engine.runtime.KernelSelector;
 import io.groupthink.engine.runtime.VectorMath;
 import java.util.Arrays;
 import java.util.Collection;
@@ -16,9 +17,60 @@ public final class Sampler {
         this.random = new SplittableRandom(options.seed());
     }
 
+    /**
+     * The Vector API is an incubator module, present only under {@code --add-modules
+     * jdk.incubator.vector}; without it the sampler does the same arithmetic in scalar code (and the
+     * model runs on LibTorch), instead of failing every session on its first token.
+     */
+    private static final boolean VECTOR = KernelSelector.vectorModulePresent();
+
     /** The first index of the largest logit (0 for an empty array). */
     public static int argmax(float[] logits) {
-        return VectorMath.argmax(logits);
+        return VECTOR ? VectorMath.argmax(logits) : firstMax(logits);
+    }
+
+    /** The first index of the largest value, a NaN counting as smaller than everything, as VectorMath.argmax's answer. */
+    static int firstMax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** dst[i] = e^((src[i] - shift) * scale); returns their sum. */
+    static double exp(float[] src, float shift, float scale, float[] dst) {
+        if (VECTOR) {
+            return VectorMath.exp(src, shift, scale, dst);
+        }
+        double sum = 0;
+        for (int i = 0; i < src.length; i++) {
+            dst[i] = exp((src[i] - shift) * scale);
+            sum += dst[i];
+        }
+        return sum;
+    }
+
+    /**
+     * e^x as {@link VectorMath#exp(jdk.incubator.vector.FloatVector)} computes a lane: the same float
+     * operations in the same order (Java rounds each one, as the lanes do), so the same weights.
+     */
+    static float exp(float x) {
+        x = Math.min(Math.max(x, -87.3f), 88.3f);
+        float t = x * 1.44269504f + 12582912f;
+        float n = t - 12582912f;
+        float r = x - n * 0.693359375f - n * -2.12194440e-4f;
+        float p = 1.9875691500e-4f;
+        p = p * r + 1.3981999507e-3f;
+        p = p * r + 8.3334519073e-3f;
+        p = p * r + 4.1665795894e-2f;
+        p = p * r + 1.6666665459e-1f;
+        p = p * r + 5.0000001201e-1f;
+        p = p * (r * r) + r + 1f;
+        int twoN = (Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(12582912f) - 127)) << 23;
+        return p * Float.intBitsToFloat(twoN);
     }
 
     /**
@@ -79,7 +131,7 @@ public final class Sampler {
         int v = l.length;
         float max = l[argmax(l)];
         float[] weight = new float[v]; // e^((l - max) / T), 1 for the best token
-        double total = VectorMath.exp(l, max, (float) (1 / options.temperature()), weight);
+        double total = exp(l, max, (float) (1 / options.temperature()), weight);
         int k = options.topK() > 0 ? Math.min(options.topK(), v) : v;
         if (k == v && options.topP() >= 1) { // every token: the order does not change the draw
             int[] ids = new int[v];

@@ -121,4 +121,41 @@ class SamplerTest {
             assertThat(a.sample(l, List.of())).isEqualTo(b.sample(l, List.of()));
         }
     }
+
+    /** Without the Vector API module the sampler's scalar exponential gives the very weights the vector one does. */
+    @Test
+    void scalarExponentialEqualsTheVectorLanesBitForBit() {
+        SplittableRandom r = new SplittableRandom(17);
+        float[] x = new float[4099];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i < 8 ? new float[] {0f, -0f, -87.3f, 88.3f, -200f, 200f, Float.MIN_VALUE, -1e-30f}[i]
+                    : (float) (r.nextDouble(-100, 100) * (r.nextBoolean() ? 1 : 1e-3));
+        }
+        float[] vector = new float[x.length];
+        io.groupthink.engine.runtime.VectorMath.exp(x, 0.5f, 1.25f, vector);
+        for (int i = 0; i < x.length; i++) {
+            float scalar = Sampler.exp((x[i] - 0.5f) * 1.25f);
+            assertThat(Float.floatToRawIntBits(scalar)).as("e^((%s - 0.5) 1.25)", x[i])
+                    .isEqualTo(Float.floatToRawIntBits(vector[i]));
+            float arg = (x[i] - 0.5f) * 1.25f;
+            if (Math.abs(arg) < 87) { // beyond, both clamp: e^88.3 is near the largest float
+                assertThat((double) scalar).isCloseTo(Math.exp(arg), within(Math.max(1e-37, 3e-7 * Math.exp(arg))));
+            }
+        }
+    }
+
+    @Test
+    void scalarArgmaxIsTheVectorArgmax() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] x = new float[1 + r.nextInt(600)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextInt(8) - 4; // many ties: the first maximum wins
+            }
+            if (trial % 10 == 0) {
+                x[r.nextInt(x.length)] = Float.NaN;
+            }
+            assertThat(Sampler.firstMax(x)).as("trial %d", trial).isEqualTo(io.groupthink.engine.runtime.VectorMath.argmax(x));
+        }
+    }
 }
