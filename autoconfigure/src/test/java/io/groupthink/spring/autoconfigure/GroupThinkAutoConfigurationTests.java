@@ -462,6 +462,13 @@ class GroupThinkAutoConfigurationTests {
                     }
                     assertThat(r.rounds().get(1).question()).contains(r.rounds().get(0).summary());
                     MeterRegistry meters = ctx.getBean(MeterRegistry.class);
+                    // the result completes first, then the listeners (the meters among them) hear of it
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while ((meters.find(GroupThinkMeters.SUMMARY_TOKENS).counter() == null
+                            || meters.find(GroupThinkMeters.SUMMARY_TOKENS).counter().count() < r.summaryTokens())
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(5);
+                    }
                     assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().count()).isEqualTo(1);
                     assertThat(meters.get(GroupThinkMeters.ROUNDS).summary().totalAmount()).isEqualTo(2);
                     assertThat(meters.get(GroupThinkMeters.SUMMARY_TOKENS).counter().count())

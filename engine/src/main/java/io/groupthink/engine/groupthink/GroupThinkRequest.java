@@ -17,8 +17,9 @@ import java.util.List;
  *                       time strftime_now formats
  * @param othersSeeReasoning whether thinkers see each other's {@code <think>} reasoning (the default, as the method
  *                       intends) or only the visible text after it (reasoning models whose tokenizer has the tags)
- * @param minTokens      a lane cannot stop on a stop token before it has this many tokens (vLLM's min_tokens): the
- *                       stop tokens are left out of its choice until then; 0 lets it stop at once
+ * @param minTokens      no lane stops before it has this many tokens (vLLM's min_tokens): stop tokens are left out
+ *                       of its choice and stop strings are not checked until then (a StepHook's override still
+ *                       decides); the synthesis lane within its own budget; 0 lets lanes stop at once
  */
 public record GroupThinkRequest(String question, int thinkers, int maxTokens, Mode mode, Layout layout,
         SamplingOptions sampling, List<String> roles, List<String> stopStrings, boolean synthesize,

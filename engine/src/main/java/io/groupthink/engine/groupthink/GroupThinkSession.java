@@ -92,6 +92,7 @@ public final class GroupThinkSession {
         boolean reasoning; // inside <think>...</think>: hidden from the others when they see only visible text
         int pending = -1; // sampled, not yet fed
         FinishReason finish;
+        int stopFrom; // characters of text within the first minTokens - 1 tokens: stop strings ending there do not count
 
         Lane(int index, boolean synthesis, int budget, SamplingOptions sampling, int contextToken, String label) {
             this.index = index;
@@ -503,11 +504,10 @@ public final class GroupThinkSession {
         if (hook == StepHook.NONE || asked.isEmpty()) { // no user code to run (a prompt chunk wants no logits)
             try {
                 choose(asked);
-            } catch (Throwable t) { // the sampler failed on these logits: this session ends, the batch goes on
+                record(asked);
+            } catch (Throwable t) { // the sampler or the tokenizer failed on these: this session ends, the batch goes on
                 fail(t);
-                return;
             }
-            record(asked);
             return;
         }
         choices = asked;
@@ -575,18 +575,28 @@ public final class GroupThinkSession {
             return;
         }
         status = SessionStatus.DECODING;
-        record(picks);
+        if (cancelRequested) {
+            return; // the picks may be partial (choose() stops at a cancel); the planner ends the session this step
+        }
+        try {
+            record(picks);
+        } catch (Throwable t) { // the tokenizer failed on a token the hook chose: this session ends
+            fail(t);
+        }
     }
 
     private void choose(List<Choice> asked) {
         for (Choice c : asked) {
+            if (hook != StepHook.NONE && (cancelRequested || status.terminal())) {
+                return; // the engine ends the session: the other lanes' hook calls would be for nothing
+            }
             Lane lane = c.lane;
             float[] l = c.logits;
             hook.logits(lane.index, c.index, l);
             if (request.topLogits() > 0) {
                 c.top = Sampler.topK(l, request.topLogits());
             }
-            if (c.index < Math.min(request.minTokens(), lane.budget) && !stopIds.isEmpty()) {
+            if (c.index < minTokens(lane) && !stopIds.isEmpty()) {
                 l = l.clone(); // the stop tokens leave the choice; the logits the hook saw stay as they were
                 for (int stop : stopIds) {
                     if (stop < l.length) {
@@ -603,6 +613,11 @@ public final class GroupThinkSession {
         }
     }
 
+    /** Tokens a lane produces before a stop token or stop string may end it: the request's minTokens, within its budget. */
+    private int minTokens(Lane lane) {
+        return Math.min(request.minTokens(), lane.budget);
+    }
+
     /** Engine thread: appends the chosen tokens, ends lanes at stop tokens, stop strings or budget. */
     private void record(List<Choice> picks) {
         for (Choice c : picks) {
@@ -611,6 +626,9 @@ public final class GroupThinkSession {
                 lane.top.add(c.top);
             }
             int token = c.token;
+            if (token < 0) {
+                throw new IllegalStateException("session " + id + ": no token was chosen for lane " + lane.index);
+            }
             if (stopIds.contains(token)) {
                 finish(lane, FinishReason.EOS);
                 continue;
@@ -620,7 +638,9 @@ public final class GroupThinkSession {
             lane.pending = token;
             String delta = lane.text.push(token);
             events.add(new Token(new ThinkerEvent(id, lane.index, c.index, token, delta, lane.synthesis)));
-            if (hitStopString(lane)) {
+            if (lane.tokens.size() < minTokens(lane)) {
+                lane.stopFrom = lane.text.text().length(); // as vLLM: no stop string within the first min_tokens - 1
+            } else if (hitStopString(lane)) {
                 finish(lane, FinishReason.STOP);
             } else if (lane.tokens.size() >= lane.budget) {
                 finish(lane, FinishReason.LENGTH);
@@ -662,16 +682,19 @@ public final class GroupThinkSession {
     }
 
     private boolean hitStopString(Lane lane) {
-        if (request.stopStrings().isEmpty()) {
-            return false;
-        }
-        String text = lane.text.text();
+        return !request.stopStrings().isEmpty() && stopAt(lane, lane.text.text()) >= 0;
+    }
+
+    /** Where the first stop string that counts starts in a lane's text (one ending past {@code stopFrom}), or -1. */
+    private int stopAt(Lane lane, String text) {
+        int first = -1;
         for (String s : request.stopStrings()) {
-            if (text.contains(s)) {
-                return true;
+            int at = text.indexOf(s, Math.max(0, lane.stopFrom - s.length() + 1));
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
             }
         }
-        return false;
+        return first;
     }
 
     private void finish(Lane lane, FinishReason reason) {
@@ -708,12 +731,7 @@ public final class GroupThinkSession {
     private GroupThinkResult.ThinkerResult resultOf(Lane lane) {
         String text = lane.text.text();
         if (lane.finish == FinishReason.STOP) {
-            for (String s : request.stopStrings()) {
-                int at = text.indexOf(s);
-                if (at >= 0) {
-                    text = text.substring(0, at);
-                }
-            }
+            text = text.substring(0, stopAt(lane, text));
         }
         int[] ids = lane.tokens.stream().mapToInt(Integer::intValue).toArray();
         return new GroupThinkResult.ThinkerResult(lane.index, lane.label, ids, text, lane.finish, List.copyOf(lane.top));

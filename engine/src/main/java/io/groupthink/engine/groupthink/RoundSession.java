@@ -160,6 +160,7 @@ public final class RoundSession {
                 null);
         PromptPlan plan = withCarry(segmentPlan(question), carry);
         GroupThinkRequest segment = copy(request, question, request.mode(), thinkers, options.segmentTokens(),
+                Math.min(request.minTokens(), options.segmentTokens()),
                 request.template(), request.stopStrings());
         GroupThinkSession session = model.newSession(segment, plan, new SessionListener() {
             @Override
@@ -183,7 +184,7 @@ public final class RoundSession {
         for (int n = 0; n < asks.size(); n++) {
             int lane = n;
             String ask = words.fill(words.summaryUser(), request.question(), summary, asks.get(n));
-            GroupThinkRequest q = copy(request, ask, Mode.COT, 1, options.summaryTokens(), summaryTemplate(), List.of());
+            GroupThinkRequest q = copy(request, ask, Mode.COT, 1, options.summaryTokens(), 0, summaryTemplate(), List.of());
             sessions.add(model.newSession(q, summaryPlan(ask), new SessionListener() {
                 @Override
                 public void onToken(ThinkerEvent e) {
@@ -240,7 +241,7 @@ public final class RoundSession {
             return;
         }
         String ask = words.fill(words.finalAnswer(), request.question(), summary, null);
-        GroupThinkRequest q = copy(request, ask, Mode.COT, 1, request.synthesisTokens(), finalTemplate(),
+        GroupThinkRequest q = copy(request, ask, Mode.COT, 1, request.synthesisTokens(), 0, finalTemplate(),
                 request.stopStrings());
         GroupThinkSession session = model.newSession(q, finalPlan(ask), new SessionListener() {
             @Override
@@ -370,11 +371,12 @@ public final class RoundSession {
         return ids.length <= max ? text : tokenizer.decodeText(Arrays.copyOf(ids, max));
     }
 
+    /** The request of one part of the run; minTokens holds its thinkers (0 for summaries and the answer: they end when done). */
     private static GroupThinkRequest copy(GroupThinkRequest r, String question, Mode mode, int thinkers, int maxTokens,
-            PromptTemplate template, List<String> stopStrings) {
+            int minTokens, PromptTemplate template, List<String> stopStrings) {
         return new GroupThinkRequest(question, thinkers, maxTokens, mode, r.layout(), r.sampling(),
                 thinkers == r.thinkers() ? r.roles() : List.of(), stopStrings, false, r.synthesisTokens(),
                 r.othersSeeInstructions(), template, r.topLogits(), r.chatVariables(), r.othersSeeReasoning(),
-                Math.min(r.minTokens(), maxTokens));
+                minTokens);
     }
 }

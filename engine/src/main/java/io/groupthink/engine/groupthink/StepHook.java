@@ -8,7 +8,8 @@ package io.groupthink.engine.groupthink;
  * session leaves the batch, its hook runs on a pool thread for each lane in turn, and the session
  * comes back at the next step once it returns. A slow hook slows only its own session; one that
  * throws fails it. Calls for one session never overlap and follow each other in step order, each
- * seeing what the previous one did.
+ * seeing what the previous one did; different sessions' calls run at the same time, so one hook
+ * shared by several sessions must be thread-safe.
  */
 public interface StepHook {
 

@@ -85,6 +85,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private int lastBatchRows;
+    private long lastForwardNanos; // engine thread: how long the last forward pass took
     private long steps;
     private long completed;
     private long failed;
@@ -253,6 +254,7 @@ public final class Scheduler implements AutoCloseable {
         if (inject != null) {
             inject.run();
         }
+        awaitHooks();
         for (SessionHandle h : active) { // hooks that returned since the last step: their picks join the session
             GroupThinkSession s = h.session();
             if (s.choicesReady()) {
@@ -280,6 +282,41 @@ public final class Scheduler implements AutoCloseable {
         publish();
         flush();
         return true;
+    }
+
+    /** The longest wait for hooks before a step. */
+    static final long MAX_HOOK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    /**
+     * Waits for the StepHooks still running, at most a quarter of the last forward pass (and
+     * {@link #MAX_HOOK_WAIT_NANOS}): a hook runs on a pool thread while its session sits out, and a
+     * step planned at once would leave a quick hook's session out of it too, so beside other
+     * sessions a hooked one ran every other step. A slow hook costs the others that wait at most.
+     */
+    private void awaitHooks() throws InterruptedException {
+        if (!hooksRunning()) {
+            return;
+        }
+        long deadline = System.nanoTime() + Math.min(MAX_HOOK_WAIT_NANOS, lastForwardNanos / 4);
+        lock.lock();
+        try {
+            for (long left = deadline - System.nanoTime(); left > 0 && !closing && hooksRunning();
+                    left = deadline - System.nanoTime()) {
+                work.awaitNanos(left); // wake() signals when a hook returns
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean hooksRunning() {
+        for (SessionHandle h : active) {
+            GroupThinkSession s = h.session();
+            if (s.status() == SessionStatus.CHOOSING && !s.choicesReady()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private SessionView view(SessionHandle h) {
@@ -403,7 +440,8 @@ public final class Scheduler implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         float[][] logits = model.transformer().forward(batch, cache);
-        double ms = (System.nanoTime() - t0) / 1e6;
+        lastForwardNanos = System.nanoTime() - t0;
+        double ms = lastForwardNanos / 1e6;
         steps++;
         lastBatchRows = batch.size();
         recovering = false;

@@ -130,7 +130,20 @@ class GroupThinkBehaviourTest {
                 .thinkers().get(0);
         assertThat(held.finishReason()).isEqualTo(FinishReason.LENGTH);
         assertThat(held.tokens()).hasSize(k + 20).startsWith(ended.tokens());
-        assertThat(Arrays.stream(held.tokens()).boxed().toList()).doesNotContainAnyElementsOf(model.stopIds());
+        // a stop string in the first minTokens - 1 tokens does not count; the first one after does, and the text
+        // is cut there
+        String first = ended.text().substring(0, ended.text().indexOf('.') + 1);
+        GroupThinkResult.ThinkerResult stopped = model.think(free.toBuilder().stopStrings(List.of(".")).build())
+                .thinkers().get(0);
+        assertThat(stopped.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(stopped.text()).isEqualTo(first.substring(0, first.length() - 1));
+        int past = stopped.tokens().length + 1;
+        GroupThinkResult.ThinkerResult later = model.think(free.toBuilder().stopStrings(List.of(".")).minTokens(past)
+                .build()).thinkers().get(0);
+        assertThat(later.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(later.tokens().length).isGreaterThanOrEqualTo(past).isLessThan(k);
+        assertThat(later.text()).startsWith(first).doesNotEndWith(".");
+        assertThat(ended.text()).startsWith(later.text() + ".");
         assertThatThrownBy(() -> model.think(free.toBuilder().minTokens(301).build()))
                 .hasMessageContaining("minTokens must be between 0 and maxTokens (300), got 301");
     }

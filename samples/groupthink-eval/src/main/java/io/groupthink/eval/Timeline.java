@@ -73,16 +73,15 @@ public final class Timeline {
 
     /**
      * A hook that reads the K/V slots in use (as the engine published them after its last pass)
-     * at each pass of {@code phase} after the first: the reading at token index i is the state
-     * after the phase's pass i - 1, i.e. after step offset + i.
+     * at each pass of {@code phase}: a hook runs once its session's pass is done, while the
+     * session waits out of the batch, so the reading at token index i is the state after the pass
+     * that produced the token, the phase's pass i, i.e. after step offset + i + 1.
      */
     public StepHook probe(int phase, IntSupplier slotsInUse) {
         return new StepHook() {
             @Override
             public void logits(int lane, int index, float[] logits) {
-                if (index > 0) {
-                    kvReadings.merge(((long) phase << 32) | index, slotsInUse.getAsInt(), Math::max);
-                }
+                kvReadings.merge(((long) phase << 32) | (index + 1), slotsInUse.getAsInt(), Math::max);
             }
         };
     }
@@ -123,8 +122,8 @@ public final class Timeline {
     }
 
     /**
-     * K/V slots in use after step {@code g}, as read by the probes; a step without a reading (the
-     * last of a phase) keeps the one before it, and step 0 holds nothing.
+     * K/V slots in use after step {@code g}, as read by the probes; a step without a reading keeps
+     * the one before it, and step 0 holds nothing.
      */
     public synchronized int[] kvSlots() {
         int last = steps();

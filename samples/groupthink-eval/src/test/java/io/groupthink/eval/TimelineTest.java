@@ -20,7 +20,7 @@ class TimelineTest {
         StepHook summary1 = t.probe(2, slots::get);
         StepHook segment2 = t.probe(3, slots::get);
         for (int i = 0; i < 3; i++) {
-            slots.set(10 + 2 * i); // as published after the pass before: read at token index i >= 1
+            slots.set(10 + 2 * i); // as published after the pass that produced token index i
             segment1.logits(0, i, null);
             segment1.logits(1, i, null);
             t.token(1, 0, i, "a" + i);
@@ -52,9 +52,8 @@ class TimelineTest {
         assertThat(t.tokensAt(3)).isEqualTo(6);
         assertThat(t.tokensAt(5)).isEqualTo(8);
         assertThat(t.tokensAt(7)).isEqualTo(12);
-        // the reading at a phase's token index i is the state after its step offset + i; a step without one
-        // keeps the one before; the prefill of each phase reads nothing (the cache may still hold the last one's)
-        assertThat(t.kvSlots()).containsExactly(0, 12, 14, 14, 21, 21, 16, 16);
+        // the reading at a phase's token index i is the state after its step offset + i + 1
+        assertThat(t.kvSlots()).containsExactly(0, 10, 12, 14, 20, 21, 15, 16);
     }
 
     @Test
