@@ -2,6 +2,7 @@ package io.groupthink.engine.runtime;
 
 import io.groupthink.engine.model.ModelConfig;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -66,135 +67,243 @@ final class HeapAttention {
             first = 0;
             stride = hd * tile;
         }
-        // the group's queries of this KV head, in (row, head) order
+        // the group's queries of this KV head, in (row, head) order, padded with copies of the last
+        // to whole quads (their scores are computed and ignored)
         int queries = (row1 - row0) * group;
-        int[] qo = new int[queries];
+        int[] qo = new int[(queries + 3) / 4 * 4];
         for (int r = row0, k = 0; r < row1; r++) {
             for (int g = 0; g < group; g++) {
                 qo[k++] = (r * heads + kvHead * group + g) * hd;
             }
         }
+        java.util.Arrays.fill(qo, queries, qo.length, qo[queries - 1]);
         int width = tiles * tile;
-        float[] s = new float[queries * width];
-        for (int b = 0; b < tiles; b++) {
-            scores(q, qo, keys, first + b * stride, hd, s, width, b * tile);
-        }
+        float[] s = new float[qo.length * width];
+        scores(q, qo, keys, first, stride, tiles, hd, s, width);
         float scale = (float) (1 / Math.sqrt(hd));
         int kvo = kvHead * hd;
         int[] seen = new int[n]; // the keys a row sees, and where their values are
         int[] at = new int[n];
-        int count = 0;
-        for (int k = 0; k < queries; k++) {
-            int m = (k / group) * n;
-            if (k % group == 0) { // a new row: the keys its mask lets through
-                count = 0;
-                for (int j = 0; j < n; j++) {
-                    if (mask[m + j] != Float.NEGATIVE_INFINITY) {
-                        seen[count] = j;
-                        at[count++] = (slots == null ? j : slots[j]) * kvDim + kvo;
+        float[] inv = new float[group];
+        float[] bias = new float[width]; // a row's mask, its padding to whole tiles hidden
+        java.util.Arrays.fill(bias, n, width, Float.NEGATIVE_INFINITY);
+        for (int r = 0; r < row1 - row0; r++) {
+            int m = r * n;
+            System.arraycopy(mask, m, bias, 0, n);
+            int count = 0;
+            for (int j = 0; j < n; j++) {
+                if (mask[m + j] != Float.NEGATIVE_INFINITY) {
+                    seen[count] = j;
+                    at[count++] = (slots == null ? j : slots[j]) * kvDim + kvo;
+                }
+            }
+            for (int g = 0; g < group; g++) {
+                int so = (r * group + g) * width;
+                inv[g] = 1f / softmaxWeights(s, so, bias, scale);
+                if (count < n) {
+                    for (int t = 0; t < count; t++) {
+                        s[so + t] = s[so + seen[t]]; // t <= seen[t]: the seen keys' weights move to the front, in order
                     }
                 }
             }
-            int so = k * width;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < count; t++) {
-                max = Math.max(max, s[so + seen[t]]);
+            // the row's heads two at a time: they weigh the same values
+            int g = 0;
+            for (; g + 2 <= group; g += 2) {
+                int k = r * group + g;
+                weighted(s, k * width, inv[g], (k + 1) * width, inv[g + 1], count, at, values, out, qo[k], qo[k + 1], hd);
             }
-            for (int t = 0; t < count; t++) {
-                s[so + t] = s[so + seen[t]]; // t <= seen[t]: the seen scores move to the front, in order
+            if (g < group) {
+                int k = r * group + g;
+                weighted(s, k * width, inv[g], -1, 0, count, at, values, out, qo[k], -1, hd);
             }
-            float sum = softmaxWeights(s, so, count, max, scale);
-            weighted(s, so, 1f / sum, count, at, values, out, qo[k], hd);
         }
     }
 
     /**
-     * Scores of every query against the TILE keys of the tile at {@code at}, into s[query][col..]:
-     * four queries at a time share each load of the tile.
+     * Scores of every query against every key of the group, into s[query][key]: the keys come a
+     * vector at a time from their tiles (vector v of the group is tile v / (TILE / L), lanes from
+     * (v % (TILE / L)) L), two vectors and four queries at a time, so eight FMA chains share two
+     * loads and four broadcasts per dimension (with one vector and four queries, each FMA waited
+     * on the one before in its chain).
      */
-    private static void scores(float[] q, int[] qo, float[] keys, int at, int hd, float[] s, int width, int col) {
+    private static void scores(float[] q, int[] qo, float[] keys, int first, int stride, int tiles, int hd, float[] s,
+            int width) {
         int tile = KvCache.TILE;
-        int k = 0;
-        for (; k + 4 <= qo.length; k += 4) {
-            for (int l = 0; l < tile; l += S.length()) {
+        int perTile = tile / S.length();
+        int vectors = tiles * perTile;
+        for (int k = 0; k < qo.length; k += 4) {
+            int q0 = qo[k];
+            int q1 = qo[k + 1];
+            int q2 = qo[k + 2];
+            int q3 = qo[k + 3];
+            int v = 0;
+            for (; v + 2 <= vectors; v += 2) {
+                int a = first + v / perTile * stride + v % perTile * S.length();
+                int b = first + (v + 1) / perTile * stride + (v + 1) % perTile * S.length();
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                FloatVector b0 = a0;
+                FloatVector b1 = a0;
+                FloatVector b2 = a0;
+                FloatVector b3 = a0;
+                for (int i = 0; i < hd; i++) {
+                    FloatVector ka = FloatVector.fromArray(S, keys, a + i * tile);
+                    FloatVector kb = FloatVector.fromArray(S, keys, b + i * tile);
+                    FloatVector x0 = FloatVector.broadcast(S, q[q0 + i]);
+                    FloatVector x1 = FloatVector.broadcast(S, q[q1 + i]);
+                    FloatVector x2 = FloatVector.broadcast(S, q[q2 + i]);
+                    FloatVector x3 = FloatVector.broadcast(S, q[q3 + i]);
+                    a0 = ka.fma(x0, a0);
+                    a1 = ka.fma(x1, a1);
+                    a2 = ka.fma(x2, a2);
+                    a3 = ka.fma(x3, a3);
+                    b0 = kb.fma(x0, b0);
+                    b1 = kb.fma(x1, b1);
+                    b2 = kb.fma(x2, b2);
+                    b3 = kb.fma(x3, b3);
+                }
+                int col = v * S.length();
+                a0.intoArray(s, k * width + col);
+                a1.intoArray(s, (k + 1) * width + col);
+                a2.intoArray(s, (k + 2) * width + col);
+                a3.intoArray(s, (k + 3) * width + col);
+                b0.intoArray(s, k * width + col + S.length());
+                b1.intoArray(s, (k + 1) * width + col + S.length());
+                b2.intoArray(s, (k + 2) * width + col + S.length());
+                b3.intoArray(s, (k + 3) * width + col + S.length());
+            }
+            if (v < vectors) { // an odd last vector
+                int a = first + v / perTile * stride + v % perTile * S.length();
                 FloatVector a0 = FloatVector.zero(S);
                 FloatVector a1 = a0;
                 FloatVector a2 = a0;
                 FloatVector a3 = a0;
                 for (int i = 0; i < hd; i++) {
-                    FloatVector kv = FloatVector.fromArray(S, keys, at + i * tile + l);
-                    a0 = kv.fma(FloatVector.broadcast(S, q[qo[k] + i]), a0);
-                    a1 = kv.fma(FloatVector.broadcast(S, q[qo[k + 1] + i]), a1);
-                    a2 = kv.fma(FloatVector.broadcast(S, q[qo[k + 2] + i]), a2);
-                    a3 = kv.fma(FloatVector.broadcast(S, q[qo[k + 3] + i]), a3);
+                    FloatVector ka = FloatVector.fromArray(S, keys, a + i * tile);
+                    a0 = ka.fma(FloatVector.broadcast(S, q[q0 + i]), a0);
+                    a1 = ka.fma(FloatVector.broadcast(S, q[q1 + i]), a1);
+                    a2 = ka.fma(FloatVector.broadcast(S, q[q2 + i]), a2);
+                    a3 = ka.fma(FloatVector.broadcast(S, q[q3 + i]), a3);
                 }
-                a0.intoArray(s, k * width + col + l);
-                a1.intoArray(s, (k + 1) * width + col + l);
-                a2.intoArray(s, (k + 2) * width + col + l);
-                a3.intoArray(s, (k + 3) * width + col + l);
-            }
-        }
-        for (; k < qo.length; k++) {
-            for (int l = 0; l < tile; l += S.length()) {
-                FloatVector a = FloatVector.zero(S);
-                for (int i = 0; i < hd; i++) {
-                    a = FloatVector.fromArray(S, keys, at + i * tile + l).fma(FloatVector.broadcast(S, q[qo[k] + i]), a);
-                }
-                a.intoArray(s, k * width + col + l);
+                int col = v * S.length();
+                a0.intoArray(s, k * width + col);
+                a1.intoArray(s, (k + 1) * width + col);
+                a2.intoArray(s, (k + 2) * width + col);
+                a3.intoArray(s, (k + 3) * width + col);
             }
         }
     }
 
     /**
-     * w[t] = e^((w[t] - max) scale) for t < count, with the vectorised exponential (Math.exp a key
-     * at a time was most of a 4-thinker step's attention); returns their sum, added in key order.
+     * w[j] = e^((w[j] - max) scale) for the keys of a row its mask (bias: 0 or -inf, as long as the
+     * row of w, a whole number of tiles) lets through, 0 for the others, max being the largest
+     * score let through; returns their sum. Whole vectors of keys, with the vectorised exponential
+     * (Math.exp a key at a time was most of a 4-thinker step's attention) and a vector of partial
+     * maxima and sums (one running maximum or sum, a key at a time, waited on itself: a fifth of
+     * attention at 1,024 keys).
      */
-    private static float softmaxWeights(float[] w, int wo, int count, float max, float scale) {
-        int t = 0;
+    private static float softmaxWeights(float[] w, int wo, float[] bias, float scale) {
+        int width = bias.length;
         if (S != FloatVector.SPECIES_PREFERRED) { // vectors wider than a key tile: VectorMath works in those
-            t = count;
-            for (int i = 0; i < count; i++) {
-                w[wo + i] = (float) Math.exp((w[wo + i] - max) * scale);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < width; j++) {
+                max = Math.max(max, w[wo + j] + bias[j]);
             }
+            float sum = 0;
+            for (int j = 0; j < width; j++) {
+                w[wo + j] = bias[j] < 0 ? 0f : (float) Math.exp((w[wo + j] - max) * scale);
+                sum += w[wo + j];
+            }
+            return sum;
         }
-        for (; t + S.length() <= count; t += S.length()) {
-            VectorMath.exp(FloatVector.fromArray(S, w, wo + t).sub(max).mul(scale)).intoArray(w, wo + t);
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < width; j += S.length()) {
+            m0 = m0.max(FloatVector.fromArray(S, w, wo + j).add(FloatVector.fromArray(S, bias, j)));
         }
-        for (; t < count; t++) {
-            w[wo + t] = VectorMath.exp(FloatVector.broadcast(S, (w[wo + t] - max) * scale)).lane(0);
+        float max = m0.reduceLanes(VectorOperators.MAX);
+        FloatVector s0 = FloatVector.zero(S);
+        for (int j = 0; j < width; j += S.length()) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, w, wo + j).sub(max).mul(scale))
+                    .blend(0f, FloatVector.fromArray(S, bias, j).lt(0f));
+            e.intoArray(w, wo + j);
+            s0 = s0.add(e);
         }
-        float sum = 0;
-        for (t = 0; t < count; t++) {
-            sum += w[wo + t];
-        }
-        return sum;
+        return s0.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * out[o..o + hd) = sum_t w[t] inv v_t over the keys a row sees (their values at {@code at}), two
-     * vectors of dimensions at a time accumulated in registers. No branch in the loop: C2 (JDK 17)
-     * left a vector accumulator merged across one to the library's Java fallback.
+     * out[o..o + hd) = sum_t w[t] inv v_t over the keys a row sees (their values at {@code at}), for
+     * one or two heads of the row (o1 < 0: one), four vectors of dimensions at a time, so up to
+     * eight FMA chains share each value load (two vectors of one head made each FMA wait on the one
+     * before). No branch in the loops: C2 (JDK 17) left a vector accumulator merged across one to
+     * the library's Java fallback.
      */
-    private static void weighted(float[] w, int wo, float inv, int count, int[] at, float[] values, float[] out,
-            int o, int hd) {
+    private static void weighted(float[] w, int w0, float inv0, int w1, float inv1, int count, int[] at,
+            float[] values, float[] out, int o0, int o1, int hd) {
+        int l = S.length();
         int d = 0;
-        for (; d + 2 * S.length() <= hd; d += 2 * S.length()) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
-            for (int t = 0; t < count; t++) {
-                FloatVector wv = FloatVector.broadcast(S, w[wo + t] * inv);
-                a0 = FloatVector.fromArray(S, values, at[t] + d).fma(wv, a0);
-                a1 = FloatVector.fromArray(S, values, at[t] + d + S.length()).fma(wv, a1);
+        if (o1 >= 0) {
+            for (; d + 4 * l <= hd; d += 4 * l) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                FloatVector b0 = a0;
+                FloatVector b1 = a0;
+                FloatVector b2 = a0;
+                FloatVector b3 = a0;
+                for (int t = 0; t < count; t++) {
+                    int v = at[t] + d;
+                    FloatVector x = FloatVector.broadcast(S, w[w0 + t] * inv0);
+                    FloatVector y = FloatVector.broadcast(S, w[w1 + t] * inv1);
+                    FloatVector v0 = FloatVector.fromArray(S, values, v);
+                    FloatVector v1 = FloatVector.fromArray(S, values, v + l);
+                    FloatVector v2 = FloatVector.fromArray(S, values, v + 2 * l);
+                    FloatVector v3 = FloatVector.fromArray(S, values, v + 3 * l);
+                    a0 = v0.fma(x, a0);
+                    a1 = v1.fma(x, a1);
+                    a2 = v2.fma(x, a2);
+                    a3 = v3.fma(x, a3);
+                    b0 = v0.fma(y, b0);
+                    b1 = v1.fma(y, b1);
+                    b2 = v2.fma(y, b2);
+                    b3 = v3.fma(y, b3);
+                }
+                a0.intoArray(out, o0 + d);
+                a1.intoArray(out, o0 + d + l);
+                a2.intoArray(out, o0 + d + 2 * l);
+                a3.intoArray(out, o0 + d + 3 * l);
+                b0.intoArray(out, o1 + d);
+                b1.intoArray(out, o1 + d + l);
+                b2.intoArray(out, o1 + d + 2 * l);
+                b3.intoArray(out, o1 + d + 3 * l);
             }
-            a0.intoArray(out, o + d);
-            a1.intoArray(out, o + d + S.length());
         }
-        for (; d < hd; d++) { // what is left of a head narrower than two vectors
-            float a = 0;
-            for (int t = 0; t < count; t++) {
-                a += w[wo + t] * inv * values[at[t] + d];
+        for (int h = 0; h < (o1 >= 0 ? 2 : 1); h++) { // the rest, a head at a time
+            int wo = h == 0 ? w0 : w1;
+            float inv = h == 0 ? inv0 : inv1;
+            int o = h == 0 ? o0 : o1;
+            int e = d;
+            for (; e + 2 * l <= hd; e += 2 * l) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                for (int t = 0; t < count; t++) {
+                    FloatVector wv = FloatVector.broadcast(S, w[wo + t] * inv);
+                    a0 = FloatVector.fromArray(S, values, at[t] + e).fma(wv, a0);
+                    a1 = FloatVector.fromArray(S, values, at[t] + e + l).fma(wv, a1);
+                }
+                a0.intoArray(out, o + e);
+                a1.intoArray(out, o + e + l);
             }
-            out[o + d] = a;
+            for (; e < hd; e++) { // what is left of a head narrower than two vectors
+                float a = 0;
+                for (int t = 0; t < count; t++) {
+                    a += w[wo + t] * inv * values[at[t] + e];
+                }
+                out[o + e] = a;
+            }
         }
     }
 
