@@ -91,23 +91,13 @@ class FaultIsolationTest {
             CountDownLatch blocked = new CountDownLatch(1);
             java.util.Set<String> hookThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
             List<Integer> seenIndexes = new java.util.concurrent.CopyOnWriteArrayList<>();
-            SessionHandle hooked = s.submit(model.newSession(request("Tom had a red ball."), null, new StepHook() {
-                @Override
-                public void logits(int lane, int index, float[] l) {
-                    hookThreads.add(Thread.currentThread().getName());
-                    if (lane == 0) {
-                        seenIndexes.add(index);
-                    }
-                    if (index == 2 && lane == 0) {
-                        blocked.countDown();
-                        try {
-                            release.await(60, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+            SessionHandle hooked = s.submit(model.newSession(request("Tom had a red ball."), null,
+                    blockingAtIndex2(blocked, release, (lane, index) -> {
+                        hookThreads.add(Thread.currentThread().getName());
+                        if (lane == 0) {
+                            seenIndexes.add(index);
                         }
-                    }
-                }
-            }));
+                    })));
             assertThat(blocked.await(30, TimeUnit.SECONDS)).isTrue();
             SessionHandle other = bystander(s);
             assertHealthy(other); // finished while the hooked session's hook is still blocked
@@ -123,6 +113,25 @@ class FaultIsolationTest {
         }
     }
 
+    /** A hook that tells {@code each} of every call, and blocks lane 0's at token index 2 until released. */
+    static StepHook blockingAtIndex2(CountDownLatch blocked, CountDownLatch release,
+            java.util.function.BiConsumer<Integer, Integer> each) {
+        return new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                each.accept(lane, index);
+                if (index == 2 && lane == 0) {
+                    blocked.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+    }
+
     /** A session whose hook is blocked is cancelled at once, keeps what it produced, and its hook is not called again. */
     @Test
     void aSessionWhoseHookIsBlockedIsCancelledAtOnce() throws Exception {
@@ -130,22 +139,12 @@ class FaultIsolationTest {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch blocked = new CountDownLatch(1);
             AtomicInteger callsAfterRelease = new AtomicInteger();
-            SessionHandle hooked = s.submit(model.newSession(request("Tom had a red ball."), null, new StepHook() {
-                @Override
-                public void logits(int lane, int index, float[] l) {
-                    if (release.getCount() == 0) {
-                        callsAfterRelease.incrementAndGet();
-                    }
-                    if (index == 2 && lane == 0) {
-                        blocked.countDown();
-                        try {
-                            release.await(60, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+            SessionHandle hooked = s.submit(model.newSession(request("Tom had a red ball."), null,
+                    blockingAtIndex2(blocked, release, (lane, index) -> {
+                        if (release.getCount() == 0) {
+                            callsAfterRelease.incrementAndGet();
                         }
-                    }
-                }
-            }));
+                    })));
             assertThat(blocked.await(30, TimeUnit.SECONDS)).isTrue();
             hooked.cancel();
             GroupThinkResult partial = hooked.result().get(10, TimeUnit.SECONDS); // the hook is still blocked
