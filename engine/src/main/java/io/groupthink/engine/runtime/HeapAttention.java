@@ -106,8 +106,12 @@ final class HeapAttention {
                     }
                 }
             }
-            // the row's heads two at a time: they weigh the same values
+            // the row's heads four, then two at a time: they weigh the same values
             int g = 0;
+            for (; g + 4 <= group; g += 4) {
+                int k = r * group + g;
+                weighted4(s, k, width, inv, g, count, at, values, out, qo, hd);
+            }
             for (; g + 2 <= group; g += 2) {
                 int k = r * group + g;
                 weighted(s, k * width, inv[g], (k + 1) * width, inv[g + 1], count, at, values, out, qo[k], qo[k + 1], hd);
@@ -271,39 +275,132 @@ final class HeapAttention {
                     b2 = v2.fma(y, b2);
                     b3 = v3.fma(y, b3);
                 }
-                a0.intoArray(out, o0 + d);
-                a1.intoArray(out, o0 + d + l);
-                a2.intoArray(out, o0 + d + 2 * l);
-                a3.intoArray(out, o0 + d + 3 * l);
-                b0.intoArray(out, o1 + d);
-                b1.intoArray(out, o1 + d + l);
-                b2.intoArray(out, o1 + d + 2 * l);
-                b3.intoArray(out, o1 + d + 3 * l);
+                store4(a0, a1, a2, a3, out, o0 + d);
+                store4(b0, b1, b2, b3, out, o1 + d);
             }
         }
-        for (int h = 0; h < (o1 >= 0 ? 2 : 1); h++) { // the rest, a head at a time
-            int wo = h == 0 ? w0 : w1;
-            float inv = h == 0 ? inv0 : inv1;
-            int o = h == 0 ? o0 : o1;
-            int e = d;
-            for (; e + 2 * l <= hd; e += 2 * l) {
-                FloatVector a0 = FloatVector.zero(S);
-                FloatVector a1 = a0;
-                for (int t = 0; t < count; t++) {
-                    FloatVector wv = FloatVector.broadcast(S, w[wo + t] * inv);
-                    a0 = FloatVector.fromArray(S, values, at[t] + e).fma(wv, a0);
-                    a1 = FloatVector.fromArray(S, values, at[t] + e + l).fma(wv, a1);
-                }
-                a0.intoArray(out, o + e);
-                a1.intoArray(out, o + e + l);
+        weightedRest(w, w0, inv0, count, at, values, out, o0, d, hd);
+        if (o1 >= 0) {
+            weightedRest(w, w1, inv1, count, at, values, out, o1, d, hd);
+        }
+    }
+
+    /**
+     * The weighted sums of four heads of a row (queries k..k+3, their weights {@code width} apart
+     * in w from row k), four vectors of dimensions at a time: sixteen FMA chains share each key's
+     * four value loads. The dimensions left, a head at a time.
+     */
+    private static void weighted4(float[] w, int k, int width, float[] inv, int g, int count, int[] at,
+            float[] values, float[] out, int[] qo, int hd) {
+        int l = S.length();
+        int w0 = k * width;
+        int w1 = w0 + width;
+        int w2 = w1 + width;
+        int w3 = w2 + width;
+        float i0 = inv[g];
+        float i1 = inv[g + 1];
+        float i2 = inv[g + 2];
+        float i3 = inv[g + 3];
+        int d = 0;
+        for (; d + 4 * l <= hd; d += 4 * l) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            FloatVector b2 = a0;
+            FloatVector b3 = a0;
+            FloatVector c0 = a0;
+            FloatVector c1 = a0;
+            FloatVector c2 = a0;
+            FloatVector c3 = a0;
+            FloatVector e0 = a0;
+            FloatVector e1 = a0;
+            FloatVector e2 = a0;
+            FloatVector e3 = a0;
+            for (int t = 0; t < count; t++) {
+                int v = at[t] + d;
+                FloatVector v0 = FloatVector.fromArray(S, values, v);
+                FloatVector v1 = FloatVector.fromArray(S, values, v + l);
+                FloatVector v2 = FloatVector.fromArray(S, values, v + 2 * l);
+                FloatVector v3 = FloatVector.fromArray(S, values, v + 3 * l);
+                FloatVector x = FloatVector.broadcast(S, w[w0 + t] * i0);
+                a0 = v0.fma(x, a0);
+                a1 = v1.fma(x, a1);
+                a2 = v2.fma(x, a2);
+                a3 = v3.fma(x, a3);
+                x = FloatVector.broadcast(S, w[w1 + t] * i1);
+                b0 = v0.fma(x, b0);
+                b1 = v1.fma(x, b1);
+                b2 = v2.fma(x, b2);
+                b3 = v3.fma(x, b3);
+                x = FloatVector.broadcast(S, w[w2 + t] * i2);
+                c0 = v0.fma(x, c0);
+                c1 = v1.fma(x, c1);
+                c2 = v2.fma(x, c2);
+                c3 = v3.fma(x, c3);
+                x = FloatVector.broadcast(S, w[w3 + t] * i3);
+                e0 = v0.fma(x, e0);
+                e1 = v1.fma(x, e1);
+                e2 = v2.fma(x, e2);
+                e3 = v3.fma(x, e3);
             }
-            for (; e < hd; e++) { // what is left of a head narrower than two vectors
-                float a = 0;
-                for (int t = 0; t < count; t++) {
-                    a += w[wo + t] * inv * values[at[t] + e];
-                }
-                out[o + e] = a;
+            store4(a0, a1, a2, a3, out, qo[k] + d);
+            store4(b0, b1, b2, b3, out, qo[k + 1] + d);
+            store4(c0, c1, c2, c3, out, qo[k + 2] + d);
+            store4(e0, e1, e2, e3, out, qo[k + 3] + d);
+        }
+        for (int h = 0; h < 4; h++) {
+            weightedRest(w, w0 + h * width, inv[g + h], count, at, values, out, qo[k + h], d, hd);
+        }
+    }
+
+    private static void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out, int o) {
+        int l = S.length();
+        a0.intoArray(out, o);
+        a1.intoArray(out, o + l);
+        a2.intoArray(out, o + 2 * l);
+        a3.intoArray(out, o + 3 * l);
+    }
+
+    /** One head's weighted sum over dimensions [from, hd): two vectors at a time, then one dimension at a time. */
+    private static void weightedRest(float[] w, int wo, float inv, int count, int[] at, float[] values, float[] out,
+            int o, int from, int hd) {
+        int l = S.length();
+        int e = from;
+        for (; e + 4 * l <= hd; e += 4 * l) { // a head alone: four chains, not two
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int t = 0; t < count; t++) {
+                int v = at[t] + e;
+                FloatVector x = FloatVector.broadcast(S, w[wo + t] * inv);
+                a0 = FloatVector.fromArray(S, values, v).fma(x, a0);
+                a1 = FloatVector.fromArray(S, values, v + l).fma(x, a1);
+                a2 = FloatVector.fromArray(S, values, v + 2 * l).fma(x, a2);
+                a3 = FloatVector.fromArray(S, values, v + 3 * l).fma(x, a3);
             }
+            store4(a0, a1, a2, a3, out, o + e);
+        }
+        for (; e + 2 * l <= hd; e += 2 * l) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            for (int t = 0; t < count; t++) {
+                FloatVector x = FloatVector.broadcast(S, w[wo + t] * inv);
+                a0 = FloatVector.fromArray(S, values, at[t] + e).fma(x, a0);
+                a1 = FloatVector.fromArray(S, values, at[t] + e + l).fma(x, a1);
+            }
+            a0.intoArray(out, o + e);
+            a1.intoArray(out, o + e + l);
+        }
+        for (; e < hd; e++) { // what is left of a head narrower than two vectors
+            float a = 0;
+            for (int t = 0; t < count; t++) {
+                a += w[wo + t] * inv * values[at[t] + e];
+            }
+            out[o + e] = a;
         }
     }
 
