@@ -123,7 +123,9 @@ public interface GroupThinkChatClient {
 
         /**
          * Looks at (and may override) each lane's token choice; for tests, evaluation and
-         * instrumentation. In rounds it sees every round's thinkers, not the summaries.
+         * instrumentation. In rounds it sees every round's thinkers, not the summaries. It runs on
+         * a pool thread, never the engine's, while its session waits out of the batch: a slow hook
+         * slows only this call, and a hook shared by several calls must be thread-safe.
          */
         PromptSpec stepHook(StepHook hook);
 
