@@ -517,8 +517,8 @@ public final class GroupThinkSession {
 
     /**
      * One lane's pick at one step. The lane's sampler and the ids it has seen are read only by
-     * whoever chooses, while the engine leaves the session out of the batch; {@code token},
-     * {@code top} and {@code failure} are what it hands back.
+     * whoever chooses, while the engine leaves the session out of the batch; {@code token} and
+     * {@code top} are what it hands back (a failure goes to {@code chooseFailure}).
      */
     private static final class Choice {
         final Lane lane;
