@@ -5,6 +5,8 @@ import io.groupthink.engine.groupthink.FinishReason;
 import io.groupthink.engine.groupthink.GroupThinkRequest;
 import io.groupthink.engine.groupthink.GroupThinkResult;
 import io.groupthink.engine.groupthink.GroupThinkSession;
+import io.groupthink.engine.groupthink.Mode;
+import io.groupthink.engine.groupthink.PromptPlan;
 import io.groupthink.engine.groupthink.RoundListener;
 import io.groupthink.engine.groupthink.RoundOptions;
 import io.groupthink.engine.groupthink.RoundSession;
@@ -169,8 +171,10 @@ public class GroupThinkSessions {
         ChatTemplate template = model.chatTemplate();
         String text = template.render(messages, true, options.chatVariables());
         int[] ids = model.tokenizer().encode(text, !template.rendersBos());
-        return model.newPlainSession(ids, options.maxTokens(), options.sampling(), options.stopStrings(), 0,
-                listener, hook);
+        GroupThinkRequest plain = GroupThinkRequest.builder("<chat>").thinkers(1).mode(Mode.COT)
+                .maxTokens(options.maxTokens()).minTokens(options.minTokens()).sampling(options.sampling())
+                .stopStrings(options.stopStrings()).build();
+        return model.newSession(plain, PromptPlan.plain(ids), listener, hook);
     }
 
     /** Bounds checked before anything is tokenized; messages name the property to change. */

@@ -15,11 +15,12 @@ import java.util.List;
  * @param sampling a whole sampling set; {@code temperature}, {@code topK}, {@code topP},
  *                 {@code repetitionPenalty} and {@code seed} override single fields of it
  * @param format   structured-output instructions for the final-answer lane (turns synthesis on)
+ * @param minTokens tokens each lane writes before a stop token or stop string may end it (vLLM's min_tokens)
  */
 public record RequestOptions(String system, Integer thinkers, List<String> roles, Integer maxTokens, Mode mode,
         Layout layout, Boolean synthesize, Integer synthesisTokens, Boolean othersSeeInstructions,
         SamplingOptions sampling, Double temperature, Integer topK, Double topP, Double repetitionPenalty, Long seed,
-        List<String> stop, PromptTemplate template, String format) {
+        List<String> stop, PromptTemplate template, String format, Integer minTokens) {
 
     public static final RequestOptions NONE = builder().build();
 
@@ -32,7 +33,7 @@ public record RequestOptions(String system, Integer thinkers, List<String> roles
                 .layout(layout).synthesize(synthesize).synthesisTokens(synthesisTokens)
                 .othersSeeInstructions(othersSeeInstructions).sampling(sampling).temperature(temperature).topK(topK)
                 .topP(topP).repetitionPenalty(repetitionPenalty).seed(seed).stop(stop).template(template)
-                .format(format);
+                .format(format).minTokens(minTokens);
     }
 
     /** Sampling for this call: the given set (or {@code defaults}) with single fields overridden. */
@@ -78,6 +79,7 @@ public record RequestOptions(String system, Integer thinkers, List<String> roles
         private List<String> stop;
         private PromptTemplate template;
         private String format;
+        private Integer minTokens;
 
         public Builder system(String system) { this.system = system; return this; }
         public Builder thinkers(Integer thinkers) { this.thinkers = thinkers; return this; }
@@ -97,11 +99,12 @@ public record RequestOptions(String system, Integer thinkers, List<String> roles
         public Builder stop(List<String> stop) { this.stop = stop == null ? null : List.copyOf(stop); return this; }
         public Builder template(PromptTemplate template) { this.template = template; return this; }
         public Builder format(String format) { this.format = format; return this; }
+        public Builder minTokens(Integer minTokens) { this.minTokens = minTokens; return this; }
 
         public RequestOptions build() {
             return new RequestOptions(system, thinkers, roles, maxTokens, mode, layout, synthesize, synthesisTokens,
                     othersSeeInstructions, sampling, temperature, topK, topP, repetitionPenalty, seed, stop, template,
-                    format);
+                    format, minTokens);
         }
     }
 }

@@ -74,6 +74,9 @@ public record SessionDefaults(int thinkers, int maxTokens, Mode mode, Layout lay
         if (o.stop() != null) {
             b.stopStrings(o.stop());
         }
+        if (o.minTokens() != null) {
+            b.minTokens(o.minTokens());
+        }
         return b.build();
     }
 

@@ -76,7 +76,7 @@ public class Completions {
         // The starter's one overlay: defaults, then what this request says.
         RequestOptions.Builder o = RequestOptions.builder().thinkers(chat.n()).maxTokens(chat.maxTokens())
                 .temperature(chat.temperature()).topK(chat.topK()).topP(chat.topP())
-                .repetitionPenalty(chat.repetitionPenalty()).seed(chat.seed()).stop(chat.stop())
+                .repetitionPenalty(chat.repetitionPenalty()).seed(chat.seed()).stop(chat.stop()).minTokens(chat.minTokens())
                 .system(system(messages)); // blank: none, as RequestOptions reads it
         if (chat.plain()) {
             GroupThinkRequest plain = sessions.request(question(messages),

@@ -68,6 +68,18 @@ class ChatCompletionsTest extends ServerTestBase {
                 .jsonPath("$.usage.total_tokens").isEqualTo(direct.promptTokens() + 24);
     }
 
+    /** vLLM's min_tokens: a stop string within the first min_tokens - 1 tokens does not end the choice. */
+    @Test
+    void minTokensKeepsAChoiceGoingPastAStopString() throws Exception {
+        String full = direct(user(QUESTION), 24).thinkers().get(0).text();
+        String stop = full.substring(8, 12);
+        List<Map<String, Object>> held = choices(",\"max_tokens\":24,\"min_tokens\":24,\"stop\":[\"" + stop + "\"]");
+        assertThat(held.get(0).get("finish_reason")).isEqualTo("length");
+        assertThat(content(held.get(0))).isEqualTo(full);
+        expectError(post(request(",\"max_tokens\":4,\"min_tokens\":5")), 400, "min_tokens",
+                "min_tokens must be between 0 and max_tokens (4), got 5");
+    }
+
     @Test
     void aStopStringEndsTheChoiceWithFinishReasonStop() throws Exception {
         String full = direct(user(QUESTION),

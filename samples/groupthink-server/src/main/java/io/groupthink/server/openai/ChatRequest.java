@@ -17,10 +17,11 @@ import tools.jackson.databind.JsonNode;
  *
  * @param maxTokens   {@code max_completion_tokens} or {@code max_tokens} (per thinker), or null
  * @param groupThink  the {@code group_think} extension, or null for plain OpenAI semantics
+ * @param minTokens   {@code min_tokens} (vLLM's extension): tokens each choice writes before it may stop, or null
  */
 public record ChatRequest(String model, List<ChatTemplate.Message> messages, int n, Integer maxTokens,
         Double temperature, Double topP, Integer topK, Double repetitionPenalty, Long seed, List<String> stop,
-        boolean stream, boolean includeUsage, ResponseFormat responseFormat, GroupThink groupThink) {
+        boolean stream, boolean includeUsage, ResponseFormat responseFormat, GroupThink groupThink, Integer minTokens) {
 
     public static final int MAX_STOP = 4;
 
@@ -70,6 +71,11 @@ public record ChatRequest(String model, List<ChatTemplate.Message> messages, int
         if (maxTokens != null && maxTokens < 1) {
             throw ApiException.invalid(maxTokensParam, maxTokensParam + " must be at least 1, got " + maxTokens);
         }
+        Integer minTokens = integer(body, "min_tokens");
+        if (minTokens != null && (minTokens < 0 || (maxTokens != null && minTokens > maxTokens))) {
+            throw ApiException.invalid("min_tokens", "min_tokens must be between 0 and " + (maxTokens == null
+                    ? "max_tokens" : maxTokensParam + " (" + maxTokens + ")") + ", got " + minTokens);
+        }
         Double temperature = number(body, "temperature");
         if (temperature != null && (temperature < 0 || temperature > 2)) {
             throw ApiException.invalid("temperature", "temperature must be between 0 and 2, got " + temperature);
@@ -106,7 +112,7 @@ public record ChatRequest(String model, List<ChatTemplate.Message> messages, int
         }
         return new ChatRequest(model, messages(body.get("messages")), n, maxTokens, temperature, topP, topK,
                 repetitionPenalty, seed, stop(body.get("stop")), stream, includeUsage,
-                responseFormat(body.get("response_format")), groupThink);
+                responseFormat(body.get("response_format")), groupThink, minTokens);
     }
 
     /** Whether this runs as one plain chat lane over the conversation (OpenAI's own n = 1). */
