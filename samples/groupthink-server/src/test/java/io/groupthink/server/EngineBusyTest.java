@@ -61,8 +61,11 @@ class EngineBusyTest extends ServerTestBase {
                 List.of(), 0, SessionListener.NONE, slowAndEndless));
         try {
             long deadline = System.nanoTime() + 60_000_000_000L;
-            // decoding: between two passes it is CHOOSING, while its hook waits on a pool thread
-            while (!decoding(holder.status()) && System.nanoTime() < deadline) {
+            // decoding (between two passes it is CHOOSING, while its hook waits on a pool thread), and its
+            // reservation published: a request checks the budget against what the engine last published, and
+            // a session turns DECODING inside the step, before the step's figures are out
+            while (!(decoding(holder.status()) && scheduler.stats().kvTokensReserved() > 0)
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             assertThat(holder.status()).matches(EngineBusyTest::decoding);
