@@ -114,11 +114,11 @@ final class HeapAttention {
             }
             for (; g + 2 <= group; g += 2) {
                 int k = r * group + g;
-                weighted(s, k * width, inv[g], (k + 1) * width, inv[g + 1], count, at, values, out, qo[k], qo[k + 1], hd);
+                weighted2(s, k * width, inv[g], (k + 1) * width, inv[g + 1], count, at, values, out, qo[k], qo[k + 1], hd);
             }
             if (g < group) {
                 int k = r * group + g;
-                weighted(s, k * width, inv[g], -1, 0, count, at, values, out, qo[k], -1, hd);
+                weightedOne(s, k * width, inv[g], count, at, values, out, qo[k], 0, hd);
             }
         }
     }
@@ -239,50 +239,45 @@ final class HeapAttention {
 
     /**
      * out[o..o + hd) = sum_t w[t] inv v_t over the keys a row sees (their values at {@code at}), for
-     * one or two heads of the row (o1 < 0: one), four vectors of dimensions at a time, so up to
-     * eight FMA chains share each value load (two vectors of one head made each FMA wait on the one
-     * before). No branch in the loops: C2 (JDK 17) left a vector accumulator merged across one to
-     * the library's Java fallback.
+     * two heads of the row, four vectors of dimensions at a time, so eight FMA chains share each
+     * value load (two vectors of one head made each FMA wait on the one before). No branch in the
+     * loops: C2 (JDK 17) left a vector accumulator merged across one to the library's Java fallback.
      */
-    private static void weighted(float[] w, int w0, float inv0, int w1, float inv1, int count, int[] at,
+    private static void weighted2(float[] w, int w0, float inv0, int w1, float inv1, int count, int[] at,
             float[] values, float[] out, int o0, int o1, int hd) {
         int l = S.length();
         int d = 0;
-        if (o1 >= 0) {
-            for (; d + 4 * l <= hd; d += 4 * l) {
-                FloatVector a0 = FloatVector.zero(S);
-                FloatVector a1 = a0;
-                FloatVector a2 = a0;
-                FloatVector a3 = a0;
-                FloatVector b0 = a0;
-                FloatVector b1 = a0;
-                FloatVector b2 = a0;
-                FloatVector b3 = a0;
-                for (int t = 0; t < count; t++) {
-                    int v = at[t] + d;
-                    FloatVector x = FloatVector.broadcast(S, w[w0 + t] * inv0);
-                    FloatVector y = FloatVector.broadcast(S, w[w1 + t] * inv1);
-                    FloatVector v0 = FloatVector.fromArray(S, values, v);
-                    FloatVector v1 = FloatVector.fromArray(S, values, v + l);
-                    FloatVector v2 = FloatVector.fromArray(S, values, v + 2 * l);
-                    FloatVector v3 = FloatVector.fromArray(S, values, v + 3 * l);
-                    a0 = v0.fma(x, a0);
-                    a1 = v1.fma(x, a1);
-                    a2 = v2.fma(x, a2);
-                    a3 = v3.fma(x, a3);
-                    b0 = v0.fma(y, b0);
-                    b1 = v1.fma(y, b1);
-                    b2 = v2.fma(y, b2);
-                    b3 = v3.fma(y, b3);
-                }
-                store4(a0, a1, a2, a3, out, o0 + d);
-                store4(b0, b1, b2, b3, out, o1 + d);
+        for (; d + 4 * l <= hd; d += 4 * l) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            FloatVector b2 = a0;
+            FloatVector b3 = a0;
+            for (int t = 0; t < count; t++) {
+                int v = at[t] + d;
+                FloatVector x = FloatVector.broadcast(S, w[w0 + t] * inv0);
+                FloatVector y = FloatVector.broadcast(S, w[w1 + t] * inv1);
+                FloatVector v0 = FloatVector.fromArray(S, values, v);
+                FloatVector v1 = FloatVector.fromArray(S, values, v + l);
+                FloatVector v2 = FloatVector.fromArray(S, values, v + 2 * l);
+                FloatVector v3 = FloatVector.fromArray(S, values, v + 3 * l);
+                a0 = v0.fma(x, a0);
+                a1 = v1.fma(x, a1);
+                a2 = v2.fma(x, a2);
+                a3 = v3.fma(x, a3);
+                b0 = v0.fma(y, b0);
+                b1 = v1.fma(y, b1);
+                b2 = v2.fma(y, b2);
+                b3 = v3.fma(y, b3);
             }
+            store4(a0, a1, a2, a3, out, o0 + d);
+            store4(b0, b1, b2, b3, out, o1 + d);
         }
-        weightedRest(w, w0, inv0, count, at, values, out, o0, d, hd);
-        if (o1 >= 0) {
-            weightedRest(w, w1, inv1, count, at, values, out, o1, d, hd);
-        }
+        weightedOne(w, w0, inv0, count, at, values, out, o0, d, hd);
+        weightedOne(w, w1, inv1, count, at, values, out, o1, d, hd);
     }
 
     /**
@@ -352,7 +347,7 @@ final class HeapAttention {
             store4(e0, e1, e2, e3, out, qo[k + 3] + d);
         }
         for (int h = 0; h < 4; h++) {
-            weightedRest(w, w0 + h * width, inv[g + h], count, at, values, out, qo[k + h], d, hd);
+            weightedOne(w, w0 + h * width, inv[g + h], count, at, values, out, qo[k + h], d, hd);
         }
     }
 
@@ -364,8 +359,8 @@ final class HeapAttention {
         a3.intoArray(out, o + 3 * l);
     }
 
-    /** One head's weighted sum over dimensions [from, hd): two vectors at a time, then one dimension at a time. */
-    private static void weightedRest(float[] w, int wo, float inv, int count, int[] at, float[] values, float[] out,
+    /** One head's weighted sum over dimensions [from, hd): four vectors at a time, then two, then one dimension. */
+    private static void weightedOne(float[] w, int wo, float inv, int count, int[] at, float[] values, float[] out,
             int o, int from, int hd) {
         int l = S.length();
         int e = from;
