@@ -13,11 +13,6 @@ public final class VectorMath {
 
     private VectorMath() {}
 
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693359375f; // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in few bits
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float ROUND = 12582912f;
-
     /**
      * e^x from adds, multiplies and FMAs only (Cephes' expf: x = n ln2 + r, a degree-6 polynomial
      * for e^r, 2^n from the exponent bits), to about 2 ulp. Not VectorOperators.EXP: its
@@ -25,22 +20,22 @@ public final class VectorMath {
      * the JIT had compiled it gave other logits than the same product after.
      */
     public static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.3f); // n at most 127: 2^128 is not a float
+        x = x.max(ScalarMath.MIN_X).min(ScalarMath.MAX_X); // n at most 127: 2^128 is not a float
         // round to nearest: 1.5 * 2^23 leaves no fraction bits, and t's low bits are then n itself
-        FloatVector t = x.mul(LOG2E).add(ROUND);
-        FloatVector n = t.sub(ROUND);
-        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
-        p = p.mul(r).add(1.3981999507e-3f);
-        p = p.mul(r).add(8.3334519073e-3f);
-        p = p.mul(r).add(4.1665795894e-2f);
-        p = p.mul(r).add(1.6666665459e-1f);
-        p = p.mul(r).add(5.0000001201e-1f);
+        FloatVector t = x.mul(ScalarMath.LOG2E).add(ScalarMath.ROUND);
+        FloatVector n = t.sub(ScalarMath.ROUND);
+        FloatVector r = x.sub(n.mul(ScalarMath.LN2_HI)).sub(n.mul(ScalarMath.LN2_LO));
+        FloatVector p = FloatVector.broadcast(S, ScalarMath.P0);
+        p = p.mul(r).add(ScalarMath.P1);
+        p = p.mul(r).add(ScalarMath.P2);
+        p = p.mul(r).add(ScalarMath.P3);
+        p = p.mul(r).add(ScalarMath.P4);
+        p = p.mul(r).add(ScalarMath.P5);
         p = p.mul(r.mul(r)).add(r).add(1f);
         // 2^n from t's bits, not from a float-to-int conversion: JDK 17's C2 leaves F2I on vectors to
         // the library's scalar fallback (SwiGLU's exponentials took 45 ns a vector)
         IntVector bits = (IntVector) t.reinterpretShape(I, 0);
-        IntVector twoN = bits.sub(Float.floatToRawIntBits(ROUND) - 127).lanewise(VectorOperators.LSHL, 23);
+        IntVector twoN = bits.sub(Float.floatToRawIntBits(ScalarMath.ROUND) - 127).lanewise(VectorOperators.LSHL, 23);
         return p.mul((FloatVector) twoN.reinterpretShape(S, 0));
     }
 
@@ -73,7 +68,7 @@ public final class VectorMath {
             max = Math.max(max, x[i]);
         }
         if (Float.isNaN(max) || n == 0) {
-            return scalarArgmax(x);
+            return ScalarMath.argmax(x);
         }
         int j = 0;
         for (; j + w <= n; j += w) {
@@ -88,16 +83,6 @@ public final class VectorMath {
             }
         }
         throw new AssertionError("the maximum " + max + " is in the array");
-    }
-
-    private static int scalarArgmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** dst[i] = e^((src[i] - shift) * scale); returns their sum. */

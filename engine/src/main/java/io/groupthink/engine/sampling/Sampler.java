@@ -1,6 +1,7 @@
 package io.groupthink.engine.sampling;
 
 import io.groupthink.engine.runtime.KernelSelector;
+import io.groupthink.engine.runtime.ScalarMath;
 import io.groupthink.engine.runtime.VectorMath;
 import java.util.Arrays;
 import java.util.Collection;
@@ -26,18 +27,7 @@ public final class Sampler {
 
     /** The first index of the largest logit (0 for an empty array). */
     public static int argmax(float[] logits) {
-        return VECTOR ? VectorMath.argmax(logits) : firstMax(logits);
-    }
-
-    /** The first index of the largest value, a NaN counting as smaller than everything, as VectorMath.argmax's answer. */
-    static int firstMax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return VECTOR ? VectorMath.argmax(logits) : ScalarMath.argmax(logits);
     }
 
     /** dst[i] = e^((src[i] - shift) * scale); returns their sum. */
@@ -47,30 +37,10 @@ public final class Sampler {
         }
         double sum = 0;
         for (int i = 0; i < src.length; i++) {
-            dst[i] = exp((src[i] - shift) * scale);
+            dst[i] = ScalarMath.exp((src[i] - shift) * scale);
             sum += dst[i];
         }
         return sum;
-    }
-
-    /**
-     * e^x as {@link VectorMath#exp(jdk.incubator.vector.FloatVector)} computes a lane: the same float
-     * operations in the same order (Java rounds each one, as the lanes do), so the same weights.
-     */
-    static float exp(float x) {
-        x = Math.min(Math.max(x, -87.3f), 88.3f);
-        float t = x * 1.44269504f + 12582912f;
-        float n = t - 12582912f;
-        float r = x - n * 0.693359375f - n * -2.12194440e-4f;
-        float p = 1.9875691500e-4f;
-        p = p * r + 1.3981999507e-3f;
-        p = p * r + 8.3334519073e-3f;
-        p = p * r + 4.1665795894e-2f;
-        p = p * r + 1.6666665459e-1f;
-        p = p * r + 5.0000001201e-1f;
-        p = p * (r * r) + r + 1f;
-        int twoN = (Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(12582912f) - 127)) << 23;
-        return p * Float.intBitsToFloat(twoN);
     }
 
     /**

@@ -134,7 +134,7 @@ class SamplerTest {
         float[] vector = new float[x.length];
         io.groupthink.engine.runtime.VectorMath.exp(x, 0.5f, 1.25f, vector);
         for (int i = 0; i < x.length; i++) {
-            float scalar = Sampler.exp((x[i] - 0.5f) * 1.25f);
+            float scalar = io.groupthink.engine.runtime.ScalarMath.exp((x[i] - 0.5f) * 1.25f);
             assertThat(Float.floatToRawIntBits(scalar)).as("e^((%s - 0.5) 1.25)", x[i])
                     .isEqualTo(Float.floatToRawIntBits(vector[i]));
             float arg = (x[i] - 0.5f) * 1.25f;
@@ -155,7 +155,7 @@ class SamplerTest {
             if (trial % 10 == 0) {
                 x[r.nextInt(x.length)] = Float.NaN;
             }
-            assertThat(Sampler.firstMax(x)).as("trial %d", trial).isEqualTo(io.groupthink.engine.runtime.VectorMath.argmax(x));
+            assertThat(io.groupthink.engine.runtime.ScalarMath.argmax(x)).as("trial %d", trial).isEqualTo(io.groupthink.engine.runtime.VectorMath.argmax(x));
         }
     }
 }
