@@ -597,7 +597,9 @@ public final class GroupThinkSession {
                 c.top = Sampler.topK(l, request.topLogits());
             }
             if (c.index < minTokens(lane) && !stopIds.isEmpty()) {
-                l = l.clone(); // the stop tokens leave the choice; the logits the hook saw stay as they were
+                // the stop tokens leave the choice; a hook may hold on to the logits it saw, so it keeps those
+                // (without one the array is this step's alone, and a 600 KB copy a lane a step would be for nothing)
+                l = hook == StepHook.NONE ? l : l.clone();
                 for (int stop : stopIds) {
                     if (stop < l.length) {
                         l[stop] = Float.NEGATIVE_INFINITY;
