@@ -21,7 +21,8 @@ import org.springframework.ai.chat.prompt.DefaultChatOptionsBuilder;
  *     .call().content();   // the final answer, written after the 4 thinkers
  * </pre>
  *
- * {@code maxTokens} is the budget of each thinker. Fields left null take the model's defaults.
+ * {@code maxTokens} is the budget of each thinker, {@code minTokens} what each writes before a stop
+ * token or stop sequence may end it. Fields left null take the model's defaults.
  * {@code rounds(RoundOptions)} makes the call reason in rounds in a fixed KV budget (InftyThink),
  * one thinker included; the reply is the final answer, or the last round's notes without one.
  */
@@ -29,6 +30,7 @@ public class GroupThinkChatOptions implements ChatOptions {
 
     private final String model;
     private final Integer maxTokens;
+    private final Integer minTokens;
     private final List<String> stopSequences;
     private final Double temperature;
     private final Integer topK;
@@ -49,6 +51,7 @@ public class GroupThinkChatOptions implements ChatOptions {
     protected GroupThinkChatOptions(Builder b) {
         this.model = b.model();
         this.maxTokens = b.maxTokens();
+        this.minTokens = b.minTokens;
         this.stopSequences = b.stopSequences() == null ? null : List.copyOf(b.stopSequences());
         this.temperature = b.temperature();
         this.topK = b.topK();
@@ -80,6 +83,11 @@ public class GroupThinkChatOptions implements ChatOptions {
     @Override
     public Integer getMaxTokens() {
         return maxTokens;
+    }
+
+    /** Tokens each thinker writes before a stop token or stop sequence may end it (vLLM's min_tokens). */
+    public Integer getMinTokens() {
+        return minTokens;
     }
 
     @Override
@@ -167,8 +175,8 @@ public class GroupThinkChatOptions implements ChatOptions {
      * here are Spring AI's option names mapped to Group Think's.
      */
     public RequestOptions.Builder toRequestOptions() {
-        return RequestOptions.builder().thinkers(thinkers).roles(roles).maxTokens(maxTokens).mode(mode).layout(layout)
-                .synthesize(synthesize).synthesisTokens(synthesisTokens).temperature(temperature).topK(topK)
+        return RequestOptions.builder().thinkers(thinkers).roles(roles).maxTokens(maxTokens).minTokens(minTokens).mode(mode)
+                .layout(layout).synthesize(synthesize).synthesisTokens(synthesisTokens).temperature(temperature).topK(topK)
                 .topP(topP).repetitionPenalty(repetitionPenalty).seed(seed).stop(stopSequences);
     }
 
@@ -176,6 +184,7 @@ public class GroupThinkChatOptions implements ChatOptions {
     public Builder mutate() {
         Builder b = builder().model(model).maxTokens(maxTokens).stopSequences(stopSequences).temperature(temperature)
                 .topK(topK).topP(topP).frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty);
+        b.minTokens = minTokens;
         b.thinkers = thinkers;
         b.mode = mode;
         b.layout = layout;
@@ -192,7 +201,8 @@ public class GroupThinkChatOptions implements ChatOptions {
     @Override
     public boolean equals(Object o) {
         return o instanceof GroupThinkChatOptions that && Objects.equals(model, that.model)
-                && Objects.equals(maxTokens, that.maxTokens) && Objects.equals(stopSequences, that.stopSequences)
+                && Objects.equals(maxTokens, that.maxTokens) && Objects.equals(minTokens, that.minTokens)
+                && Objects.equals(stopSequences, that.stopSequences)
                 && Objects.equals(temperature, that.temperature) && Objects.equals(topK, that.topK)
                 && Objects.equals(topP, that.topP) && Objects.equals(frequencyPenalty, that.frequencyPenalty)
                 && Objects.equals(presencePenalty, that.presencePenalty) && Objects.equals(thinkers, that.thinkers)
@@ -204,13 +214,14 @@ public class GroupThinkChatOptions implements ChatOptions {
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, maxTokens, stopSequences, temperature, topK, topP, thinkers, mode, layout, roles,
+        return Objects.hash(model, maxTokens, minTokens, stopSequences, temperature, topK, topP, thinkers, mode, layout, roles,
                 synthesize, synthesisTokens, repetitionPenalty, seed, streamThinkers, rounds);
     }
 
     @Override
     public String toString() {
-        return "GroupThinkChatOptions{model=" + model + ", maxTokens=" + maxTokens + ", thinkers=" + thinkers
+        return "GroupThinkChatOptions{model=" + model + ", maxTokens=" + maxTokens + ", minTokens=" + minTokens
+                + ", thinkers=" + thinkers
                 + ", mode=" + mode + ", layout=" + layout + ", roles=" + roles + ", synthesize=" + synthesize
                 + ", synthesisTokens=" + synthesisTokens + ", temperature=" + temperature + ", topK=" + topK
                 + ", topP=" + topP + ", seed=" + seed + ", stop=" + stopSequences + ", rounds=" + rounds + "}";
@@ -222,6 +233,7 @@ public class GroupThinkChatOptions implements ChatOptions {
      */
     public static class Builder extends DefaultChatOptionsBuilder<Builder> {
 
+        private Integer minTokens;
         private Integer thinkers;
         private Mode mode;
         private Layout layout;
@@ -232,6 +244,11 @@ public class GroupThinkChatOptions implements ChatOptions {
         private Long seed;
         private Boolean streamThinkers;
         private RoundOptions rounds;
+
+        public Builder minTokens(Integer minTokens) {
+            this.minTokens = minTokens;
+            return this;
+        }
 
         public Builder thinkers(Integer thinkers) {
             this.thinkers = thinkers;
@@ -324,6 +341,9 @@ public class GroupThinkChatOptions implements ChatOptions {
         public Builder combineWith(ChatOptions.Builder<?> other) {
             super.combineWith(other);
             if (other instanceof Builder that) {
+                if (that.minTokens != null) {
+                    this.minTokens = that.minTokens;
+                }
                 if (that.thinkers != null) {
                     this.thinkers = that.thinkers;
                 }

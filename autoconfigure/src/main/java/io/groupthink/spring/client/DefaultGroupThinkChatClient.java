@@ -191,6 +191,12 @@ public class DefaultGroupThinkChatClient implements GroupThinkChatClient {
         }
 
         @Override
+        public PromptSpec minTokensPerThinker(int tokens) {
+            options.minTokens(tokens);
+            return this;
+        }
+
+        @Override
         public PromptSpec mode(Mode mode) {
             options.mode(mode);
             return this;

@@ -69,6 +69,12 @@ public interface GroupThinkChatClient {
 
         PromptSpec maxTokensPerThinker(int tokens);
 
+        /**
+         * Tokens each thinker writes before a stop token or stop string may end it (vLLM's
+         * {@code min_tokens}); at most {@link #maxTokensPerThinker}.
+         */
+        PromptSpec minTokensPerThinker(int tokens);
+
         PromptSpec mode(Mode mode);
 
         PromptSpec layout(Layout layout);

@@ -20,7 +20,7 @@ class GroupThinkChatOptionsTests {
         GroupThinkChatOptions merged = defaults.mutate()
                 .combineWith(GroupThinkChatOptions.builder().thinkers(4).mode(Mode.INDEPENDENT).layout(Layout.INTERLEAVED)
                         .roles("a", "b").synthesize(false).synthesisTokens(9).seed(7L).repetitionPenalty(1.2)
-                        .streamThinkers(true).topK(5).rounds(RoundOptions.of(3, 16, 8, 2)))
+                        .streamThinkers(true).topK(5).rounds(RoundOptions.of(3, 16, 8, 2)).minTokens(12))
                 .build();
         assertThat(merged.getModel()).isEqualTo("m");
         assertThat(merged.getMaxTokens()).isEqualTo(256);
@@ -36,6 +36,8 @@ class GroupThinkChatOptionsTests {
         assertThat(merged.getStreamThinkers()).isTrue();
         assertThat(merged.getTopK()).isEqualTo(5);
         assertThat(merged.getRounds()).isEqualTo(RoundOptions.of(3, 16, 8, 2));
+        assertThat(merged.getMinTokens()).isEqualTo(12);
+        assertThat(merged.toRequestOptions().build().minTokens()).isEqualTo(12);
         assertThat(defaults.mutate().combineWith(GroupThinkChatOptions.builder().thinkers(2)).build().getRounds())
                 .as("unset: one session").isNull();
     }
@@ -54,9 +56,10 @@ class GroupThinkChatOptionsTests {
     @Test
     void mutateCopiesEverything() {
         GroupThinkChatOptions full = GroupThinkChatOptions.builder().model("m").thinkers(3).roles("x", "y", "z")
-                .mode(Mode.GROUP_THINK).synthesize(true).rounds(RoundOptions.of(2, 8, 4, 0)).build();
+                .mode(Mode.GROUP_THINK).synthesize(true).rounds(RoundOptions.of(2, 8, 4, 0)).minTokens(3).build();
         assertThat(full.mutate().build()).isEqualTo(full).isNotSameAs(full);
         assertThat(full.mutate().rounds(RoundOptions.of(2, 8, 4, 1)).build()).isNotEqualTo(full);
         assertThat(full.mutate().clone().build()).isEqualTo(full);
+        assertThat(full.mutate().minTokens(4).build()).isNotEqualTo(full);
     }
 }

@@ -133,6 +133,27 @@ class GroupThinkIntegrationTests {
     }
 
     @Test
+    void minTokensKeepsEveryThinkerPastItsStopString() {
+        // Stories end sentences within a few tokens: without minTokens "." ends thinkers early.
+        GroupThinkResponse free = client.prompt("Tom had a red ball.").thinkers(3).maxTokensPerThinker(20).stop(".")
+                .synthesize(false).call();
+        assertThat(free.thinkers()).anySatisfy(t -> assertThat(t.tokens()).isLessThan(20));
+
+        GroupThinkResponse held = client.prompt("Tom had a red ball.").thinkers(3).maxTokensPerThinker(20)
+                .minTokensPerThinker(20).stop(".").synthesize(false).call();
+        assertThat(held.thinkers()).allSatisfy(t -> assertThat(t.tokens()).isEqualTo(20));
+
+        // Spring AI's options carry it too, into a plain chat call
+        ChatResponse plain = chatClientBuilder.build().prompt().user("Once upon a time")
+                .options(GroupThinkChatOptions.builder().maxTokens(20).minTokens(20).stopSequences(List.of(".")))
+                .call().chatResponse();
+        assertThat(plain.getMetadata().getUsage().getCompletionTokens()).isEqualTo(20);
+
+        assertThatThrownBy(() -> client.prompt("Tom had a red ball.").thinkers(2).maxTokensPerThinker(8)
+                .minTokensPerThinker(9).call()).hasMessageContaining("minTokens");
+    }
+
+    @Test
     void streamTagsTokensByThinkerAndAddsUpToTheCall() {
         GroupThinkResponse called = client.prompt("Lily saw a big dog.").call();
         List<ThinkerToken> tokens = client.prompt("Lily saw a big dog.").stream().collectList()
