@@ -82,46 +82,69 @@ final class HeapAttention {
         scores(q, qo, keys, first, stride, tiles, hd, s, width);
         float scale = (float) (1 / Math.sqrt(hd));
         int kvo = kvHead * hd;
-        int[] seen = new int[n]; // the keys a row sees, and where their values are
-        int[] at = new int[n];
-        float[] inv = new float[group];
+        int rows = row1 - row0;
+        int[] seen = new int[n]; // the keys a row sees
+        int[][] at = new int[rows][]; // where the values of the keys row r sees are, in key order
+        int[] count = new int[rows];
+        float[] inv = new float[queries];
         float[] bias = new float[width]; // a row's mask, its padding to whole tiles hidden
         java.util.Arrays.fill(bias, n, width, Float.NEGATIVE_INFINITY);
-        for (int r = 0; r < row1 - row0; r++) {
+        int most = 0;
+        for (int r = 0; r < rows; r++) {
             int m = r * n;
             System.arraycopy(mask, m, bias, 0, n);
-            int count = 0;
+            int seenCount = 0;
+            at[r] = new int[n];
             for (int j = 0; j < n; j++) {
                 if (mask[m + j] != Float.NEGATIVE_INFINITY) {
-                    seen[count] = j;
-                    at[count++] = (slots == null ? j : slots[j]) * kvDim + kvo;
+                    seen[seenCount] = j;
+                    at[r][seenCount++] = (slots == null ? j : slots[j]) * kvDim + kvo;
                 }
             }
+            count[r] = seenCount;
+            most = Math.max(most, seenCount);
             for (int g = 0; g < group; g++) {
                 int so = (r * group + g) * width;
-                inv[g] = 1f / softmaxWeights(s, so, bias, scale);
-                if (count < n) {
-                    for (int t = 0; t < count; t++) {
+                inv[r * group + g] = 1f / softmaxWeights(s, so, bias, scale);
+                if (seenCount < n) {
+                    for (int t = 0; t < seenCount; t++) {
                         s[so + t] = s[so + seen[t]]; // t <= seen[t]: the seen keys' weights move to the front, in order
                     }
                 }
+                java.util.Arrays.fill(out, qo[r * group + g], qo[r * group + g] + hd, 0f); // the sums start at 0
             }
-            // the row's heads four, then two at a time: they weigh the same values
-            int g = 0;
-            for (; g + 4 <= group; g += 4) {
-                int k = r * group + g;
-                weighted4(s, k, width, inv, g, count, at, values, out, qo, hd);
-            }
-            for (; g + 2 <= group; g += 2) {
-                int k = r * group + g;
-                weighted2(s, k * width, inv[g], (k + 1) * width, inv[g + 1], count, at, values, out, qo[k], qo[k + 1], hd);
-            }
-            if (g < group) {
-                int k = r * group + g;
-                weightedOne(s, k * width, inv[g], count, at, values, out, qo[k], 0, hd);
+        }
+        // The weighted sums, BLOCK keys at a time for every row: each row's heads read the block's
+        // values while they are in L1. Row by row over all keys, the values came from L3 once for
+        // each row and head kernel (twelve passes at 4 thinkers), which made attention at 1,024
+        // keys bound by L3 bandwidth. The sums run on in out, in the same order, across blocks.
+        for (int t0 = 0; t0 < most; t0 += BLOCK) {
+            for (int r = 0; r < rows; r++) {
+                int t1 = Math.min(count[r], t0 + BLOCK);
+                if (t0 >= t1) {
+                    continue;
+                }
+                // the row's heads four, then two at a time: they weigh the same values
+                int g = 0;
+                for (; g + 4 <= group; g += 4) {
+                    int k = r * group + g;
+                    weighted4(s, k, width, inv, k, t0, t1, at[r], values, out, qo, hd);
+                }
+                for (; g + 2 <= group; g += 2) {
+                    int k = r * group + g;
+                    weighted2(s, k * width, inv[k], (k + 1) * width, inv[k + 1], t0, t1, at[r], values, out, qo[k],
+                            qo[k + 1], hd);
+                }
+                if (g < group) {
+                    int k = r * group + g;
+                    weightedOne(s, k * width, inv[k], t0, t1, at[r], values, out, qo[k], 0, hd);
+                }
             }
         }
     }
+
+    /** Keys a block of the weighted sums covers: 64 keys' values of one head are 16 KB. */
+    static final int BLOCK = 64;
 
     /**
      * Scores of every query against every key of the group, into s[query][key]: the keys come a
@@ -135,15 +158,17 @@ final class HeapAttention {
         int tile = KvCache.TILE;
         int perTile = tile / S.length();
         int vectors = tiles * perTile;
-        for (int k = 0; k < qo.length; k += 4) {
-            int q0 = qo[k];
-            int q1 = qo[k + 1];
-            int q2 = qo[k + 2];
-            int q3 = qo[k + 3];
-            int v = 0;
-            for (; v + 2 <= vectors; v += 2) {
-                int a = first + v / perTile * stride + v % perTile * S.length();
-                int b = first + (v + 1) / perTile * stride + (v + 1) % perTile * S.length();
+        int v = 0;
+        for (; v + 2 <= vectors; v += 2) {
+            // every query against these two vectors of keys while they are in L1 (query quads over all
+            // keys read the keys from L3 once a quad: seven times a layer at 4 thinkers)
+            int a = first + v / perTile * stride + v % perTile * S.length();
+            int b = first + (v + 1) / perTile * stride + (v + 1) % perTile * S.length();
+            for (int k = 0; k < qo.length; k += 4) {
+                int q0 = qo[k];
+                int q1 = qo[k + 1];
+                int q2 = qo[k + 2];
+                int q3 = qo[k + 3];
                 FloatVector a0 = FloatVector.zero(S);
                 FloatVector a1 = a0;
                 FloatVector a2 = a0;
@@ -178,8 +203,14 @@ final class HeapAttention {
                 b2.intoArray(s, (k + 2) * width + col + S.length());
                 b3.intoArray(s, (k + 3) * width + col + S.length());
             }
-            if (v < vectors) { // an odd last vector
-                int a = first + v / perTile * stride + v % perTile * S.length();
+        }
+        if (v < vectors) { // an odd last vector
+            int a = first + v / perTile * stride + v % perTile * S.length();
+            for (int k = 0; k < qo.length; k += 4) {
+                int q0 = qo[k];
+                int q1 = qo[k + 1];
+                int q2 = qo[k + 2];
+                int q3 = qo[k + 3];
                 FloatVector a0 = FloatVector.zero(S);
                 FloatVector a1 = a0;
                 FloatVector a2 = a0;
@@ -238,25 +269,27 @@ final class HeapAttention {
     }
 
     /**
-     * out[o..o + hd) = sum_t w[t] inv v_t over the keys a row sees (their values at {@code at}), for
-     * two heads of the row, four vectors of dimensions at a time, so eight FMA chains share each
-     * value load (two vectors of one head made each FMA wait on the one before). No branch in the
-     * loops: C2 (JDK 17) left a vector accumulator merged across one to the library's Java fallback.
+     * out[o..o + hd) += sum_t w[t] inv v_t over keys [t0, t1) of those a row sees (their values at
+     * {@code at}), for two heads of the row, four vectors of dimensions at a time, so eight FMA
+     * chains share each value load (two vectors of one head made each FMA wait on the one before).
+     * The chains start from out, not from a zero chosen on the first block: no branch that merges
+     * vectors, as C2 (JDK 17) left a vector accumulator merged across one to the library's Java
+     * fallback.
      */
-    private static void weighted2(float[] w, int w0, float inv0, int w1, float inv1, int count, int[] at,
+    private static void weighted2(float[] w, int w0, float inv0, int w1, float inv1, int t0, int t1, int[] at,
             float[] values, float[] out, int o0, int o1, int hd) {
         int l = S.length();
         int d = 0;
         for (; d + 4 * l <= hd; d += 4 * l) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            FloatVector b0 = a0;
-            FloatVector b1 = a0;
-            FloatVector b2 = a0;
-            FloatVector b3 = a0;
-            for (int t = 0; t < count; t++) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o0 + d);
+            FloatVector a1 = FloatVector.fromArray(S, out, o0 + d + l);
+            FloatVector a2 = FloatVector.fromArray(S, out, o0 + d + 2 * l);
+            FloatVector a3 = FloatVector.fromArray(S, out, o0 + d + 3 * l);
+            FloatVector b0 = FloatVector.fromArray(S, out, o1 + d);
+            FloatVector b1 = FloatVector.fromArray(S, out, o1 + d + l);
+            FloatVector b2 = FloatVector.fromArray(S, out, o1 + d + 2 * l);
+            FloatVector b3 = FloatVector.fromArray(S, out, o1 + d + 3 * l);
+            for (int t = t0; t < t1; t++) {
                 int v = at[t] + d;
                 FloatVector x = FloatVector.broadcast(S, w[w0 + t] * inv0);
                 FloatVector y = FloatVector.broadcast(S, w[w1 + t] * inv1);
@@ -276,8 +309,8 @@ final class HeapAttention {
             store4(a0, a1, a2, a3, out, o0 + d);
             store4(b0, b1, b2, b3, out, o1 + d);
         }
-        weightedOne(w, w0, inv0, count, at, values, out, o0, d, hd);
-        weightedOne(w, w1, inv1, count, at, values, out, o1, d, hd);
+        weightedOne(w, w0, inv0, t0, t1, at, values, out, o0, d, hd);
+        weightedOne(w, w1, inv1, t0, t1, at, values, out, o1, d, hd);
     }
 
     /**
@@ -285,7 +318,7 @@ final class HeapAttention {
      * in w from row k), four vectors of dimensions at a time: sixteen FMA chains share each key's
      * four value loads. The dimensions left, a head at a time.
      */
-    private static void weighted4(float[] w, int k, int width, float[] inv, int g, int count, int[] at,
+    private static void weighted4(float[] w, int k, int width, float[] inv, int g, int t0, int t1, int[] at,
             float[] values, float[] out, int[] qo, int hd) {
         int l = S.length();
         int w0 = k * width;
@@ -298,23 +331,27 @@ final class HeapAttention {
         float i3 = inv[g + 3];
         int d = 0;
         for (; d + 4 * l <= hd; d += 4 * l) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            FloatVector b0 = a0;
-            FloatVector b1 = a0;
-            FloatVector b2 = a0;
-            FloatVector b3 = a0;
-            FloatVector c0 = a0;
-            FloatVector c1 = a0;
-            FloatVector c2 = a0;
-            FloatVector c3 = a0;
-            FloatVector e0 = a0;
-            FloatVector e1 = a0;
-            FloatVector e2 = a0;
-            FloatVector e3 = a0;
-            for (int t = 0; t < count; t++) {
+            int oa = qo[k] + d;
+            int ob = qo[k + 1] + d;
+            int oc = qo[k + 2] + d;
+            int oe = qo[k + 3] + d;
+            FloatVector a0 = FloatVector.fromArray(S, out, oa);
+            FloatVector a1 = FloatVector.fromArray(S, out, oa + l);
+            FloatVector a2 = FloatVector.fromArray(S, out, oa + 2 * l);
+            FloatVector a3 = FloatVector.fromArray(S, out, oa + 3 * l);
+            FloatVector b0 = FloatVector.fromArray(S, out, ob);
+            FloatVector b1 = FloatVector.fromArray(S, out, ob + l);
+            FloatVector b2 = FloatVector.fromArray(S, out, ob + 2 * l);
+            FloatVector b3 = FloatVector.fromArray(S, out, ob + 3 * l);
+            FloatVector c0 = FloatVector.fromArray(S, out, oc);
+            FloatVector c1 = FloatVector.fromArray(S, out, oc + l);
+            FloatVector c2 = FloatVector.fromArray(S, out, oc + 2 * l);
+            FloatVector c3 = FloatVector.fromArray(S, out, oc + 3 * l);
+            FloatVector e0 = FloatVector.fromArray(S, out, oe);
+            FloatVector e1 = FloatVector.fromArray(S, out, oe + l);
+            FloatVector e2 = FloatVector.fromArray(S, out, oe + 2 * l);
+            FloatVector e3 = FloatVector.fromArray(S, out, oe + 3 * l);
+            for (int t = t0; t < t1; t++) {
                 int v = at[t] + d;
                 FloatVector v0 = FloatVector.fromArray(S, values, v);
                 FloatVector v1 = FloatVector.fromArray(S, values, v + l);
@@ -341,13 +378,13 @@ final class HeapAttention {
                 e2 = v2.fma(x, e2);
                 e3 = v3.fma(x, e3);
             }
-            store4(a0, a1, a2, a3, out, qo[k] + d);
-            store4(b0, b1, b2, b3, out, qo[k + 1] + d);
-            store4(c0, c1, c2, c3, out, qo[k + 2] + d);
-            store4(e0, e1, e2, e3, out, qo[k + 3] + d);
+            store4(a0, a1, a2, a3, out, oa);
+            store4(b0, b1, b2, b3, out, ob);
+            store4(c0, c1, c2, c3, out, oc);
+            store4(e0, e1, e2, e3, out, oe);
         }
         for (int h = 0; h < 4; h++) {
-            weightedOne(w, w0 + h * width, inv[g + h], count, at, values, out, qo[k + h], d, hd);
+            weightedOne(w, w0 + h * width, inv[g + h], t0, t1, at, values, out, qo[k + h], d, hd);
         }
     }
 
@@ -360,16 +397,16 @@ final class HeapAttention {
     }
 
     /** One head's weighted sum over dimensions [from, hd): four vectors at a time, then two, then one dimension. */
-    private static void weightedOne(float[] w, int wo, float inv, int count, int[] at, float[] values, float[] out,
-            int o, int from, int hd) {
+    private static void weightedOne(float[] w, int wo, float inv, int t0, int t1, int[] at, float[] values,
+            float[] out, int o, int from, int hd) {
         int l = S.length();
         int e = from;
         for (; e + 4 * l <= hd; e += 4 * l) { // a head alone: four chains, not two
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int t = 0; t < count; t++) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o + e);
+            FloatVector a1 = FloatVector.fromArray(S, out, o + e + l);
+            FloatVector a2 = FloatVector.fromArray(S, out, o + e + 2 * l);
+            FloatVector a3 = FloatVector.fromArray(S, out, o + e + 3 * l);
+            for (int t = t0; t < t1; t++) {
                 int v = at[t] + e;
                 FloatVector x = FloatVector.broadcast(S, w[wo + t] * inv);
                 a0 = FloatVector.fromArray(S, values, v).fma(x, a0);
@@ -380,9 +417,9 @@ final class HeapAttention {
             store4(a0, a1, a2, a3, out, o + e);
         }
         for (; e + 2 * l <= hd; e += 2 * l) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
-            for (int t = 0; t < count; t++) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o + e);
+            FloatVector a1 = FloatVector.fromArray(S, out, o + e + l);
+            for (int t = t0; t < t1; t++) {
                 FloatVector x = FloatVector.broadcast(S, w[wo + t] * inv);
                 a0 = FloatVector.fromArray(S, values, at[t] + e).fma(x, a0);
                 a1 = FloatVector.fromArray(S, values, at[t] + e + l).fma(x, a1);
@@ -391,8 +428,8 @@ final class HeapAttention {
             a1.intoArray(out, o + e + l);
         }
         for (; e < hd; e++) { // what is left of a head narrower than two vectors
-            float a = 0;
-            for (int t = 0; t < count; t++) {
+            float a = out[o + e];
+            for (int t = t0; t < t1; t++) {
                 a += w[wo + t] * inv * values[at[t] + e];
             }
             out[o + e] = a;

@@ -24,7 +24,10 @@ class HeapAttentionTest {
                 Arguments.of(14, 2, 64, 4, 116, false), // four thinkers
                 Arguments.of(8, 8, 8, 3, 5, false), // stories260K-like: hd 8, fewer keys than a tile
                 Arguments.of(4, 1, 48, 5, 70, true), // hd not a multiple of two vectors; gathered slots
-                Arguments.of(6, 3, 128, 2, 33, true));
+                Arguments.of(6, 3, 128, 2, 33, true),
+                // several blocks of the weighted sums, rows seeing different numbers of keys
+                Arguments.of(14, 2, 64, 4, 300, false),
+                Arguments.of(4, 1, 48, 5, 230, true));
     }
 
     @ParameterizedTest(name = "heads {0}/{1}, hd {2}, rows {3}, keys {4}, gathered {5}")
@@ -55,6 +58,7 @@ class HeapAttentionTest {
         }
 
         float[] out = new float[q.length];
+        java.util.Arrays.fill(out, Float.NaN); // what a caller's array held before: none of it may count
         for (int h = 0; h < kvHeads; h++) {
             HeapAttention.attend(c, q, out, 0, rows, slots, mask, cache, 0, h);
         }
