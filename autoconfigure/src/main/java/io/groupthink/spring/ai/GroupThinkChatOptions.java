@@ -175,9 +175,10 @@ public class GroupThinkChatOptions implements ChatOptions {
      * here are Spring AI's option names mapped to Group Think's.
      */
     public RequestOptions.Builder toRequestOptions() {
-        return RequestOptions.builder().thinkers(thinkers).roles(roles).maxTokens(maxTokens).minTokens(minTokens).mode(mode)
-                .layout(layout).synthesize(synthesize).synthesisTokens(synthesisTokens).temperature(temperature).topK(topK)
-                .topP(topP).repetitionPenalty(repetitionPenalty).seed(seed).stop(stopSequences);
+        return RequestOptions.builder().thinkers(thinkers).roles(roles).maxTokens(maxTokens).minTokens(minTokens)
+                .mode(mode).layout(layout).synthesize(synthesize).synthesisTokens(synthesisTokens)
+                .temperature(temperature).topK(topK).topP(topP).repetitionPenalty(repetitionPenalty).seed(seed)
+                .stop(stopSequences);
     }
 
     @Override
@@ -214,8 +215,8 @@ public class GroupThinkChatOptions implements ChatOptions {
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, maxTokens, minTokens, stopSequences, temperature, topK, topP, thinkers, mode, layout, roles,
-                synthesize, synthesisTokens, repetitionPenalty, seed, streamThinkers, rounds);
+        return Objects.hash(model, maxTokens, minTokens, stopSequences, temperature, topK, topP, thinkers, mode, layout,
+                roles, synthesize, synthesisTokens, repetitionPenalty, seed, streamThinkers, rounds);
     }
 
     @Override

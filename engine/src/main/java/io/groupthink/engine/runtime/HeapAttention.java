@@ -128,7 +128,7 @@ final class HeapAttention {
                 int g = 0;
                 for (; g + 4 <= group; g += 4) {
                     int k = r * group + g;
-                    weighted4(s, k, width, inv, k, t0, t1, at[r], values, out, qo, hd);
+                    weighted4(s, k, width, inv, t0, t1, at[r], values, out, qo, hd);
                 }
                 for (; g + 2 <= group; g += 2) {
                     int k = r * group + g;
@@ -318,17 +318,17 @@ final class HeapAttention {
      * in w from row k), four vectors of dimensions at a time: sixteen FMA chains share each key's
      * four value loads. The dimensions left, a head at a time.
      */
-    private static void weighted4(float[] w, int k, int width, float[] inv, int g, int t0, int t1, int[] at,
+    private static void weighted4(float[] w, int k, int width, float[] inv, int t0, int t1, int[] at,
             float[] values, float[] out, int[] qo, int hd) {
         int l = S.length();
         int w0 = k * width;
         int w1 = w0 + width;
         int w2 = w1 + width;
         int w3 = w2 + width;
-        float i0 = inv[g];
-        float i1 = inv[g + 1];
-        float i2 = inv[g + 2];
-        float i3 = inv[g + 3];
+        float i0 = inv[k];
+        float i1 = inv[k + 1];
+        float i2 = inv[k + 2];
+        float i3 = inv[k + 3];
         int d = 0;
         for (; d + 4 * l <= hd; d += 4 * l) {
             int oa = qo[k] + d;
@@ -384,7 +384,7 @@ final class HeapAttention {
             store4(e0, e1, e2, e3, out, oe);
         }
         for (int h = 0; h < 4; h++) {
-            weightedOne(w, w0 + h * width, inv[g + h], t0, t1, at, values, out, qo[k + h], d, hd);
+            weightedOne(w, w0 + h * width, inv[k + h], t0, t1, at, values, out, qo[k + h], d, hd);
         }
     }
 

@@ -11,10 +11,10 @@ import java.util.Arrays;
  * the first real space.
  *
  * <p>Each push decodes only the tokens since the text last ended on a whole character, behind the
- * token before them as context: decoding the whole lane at every token cost 0.5 ms a push at 1,024
- * tokens and 2 ms at 2,048, on the engine thread, for each thinker. Where the decoder is not
- * piecewise (the context's own text is not a prefix of the window's, or the context decodes to an
- * incomplete character), the stream decodes everything, as before.
+ * token before them as context: decoding the whole lane at every token cost about 0.7 ms a push at
+ * 1,024 tokens and 1.4 ms at 2,048, on the engine thread, for each thinker (BENCHMARKS.md). Where
+ * the decoder is not piecewise (the context's own text is not a prefix of the window's, or the
+ * context decodes to an incomplete character or to nothing), the stream decodes everything.
  */
 public final class TextStream {
 
