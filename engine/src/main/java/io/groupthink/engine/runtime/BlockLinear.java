@@ -122,7 +122,13 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     @Override
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
         float[] sums = blockSums(x, rows);
-        for (int b = b0; b < b1; b++) {
+        int b = b0;
+        if (rows == 1) {
+            for (; b + 2 <= b1; b += 2) {
+                rows1x2(x, sums, 0, y, b);
+            }
+        }
+        for (; b < b1; b++) {
             int r = 0;
             for (; rows - r >= 8; r += 8) {
                 rows8(xt, sums, r, y, b);
@@ -144,6 +150,12 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     /** Per row and input block, what a format subtracts from a block's sum (Q4_0's offset), or null. */
     float[] blockSums(float[] x, int rows) {
         return null;
+    }
+
+    /** Row r of y, column blocks b and b + 1: each broadcast of x serves two code vectors. */
+    void rows1x2(float[] x, float[] sums, int r, float[] y, int b) {
+        rows1(x, sums, r, y, b);
+        rows1(x, sums, r, y, b + 1);
     }
 
     /** Row r of y, column block b: x row-major, rows {@link #width} apart. */

@@ -56,6 +56,48 @@ final class Q8_0Linear extends BlockLinear {
     }
 
     @Override
+    void rows1x2(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int next = inBlocks * L; // from column block b to b + 1, in scales
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * Q8_0.BLOCK;
+            int w1 = w + next * Q8_0.BLOCK;
+            int xi = x0 + kb * Q8_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            FloatVector q0 = FloatVector.zero(S);
+            FloatVector q1 = FloatVector.zero(S);
+            FloatVector q2 = FloatVector.zero(S);
+            FloatVector q3 = FloatVector.zero(S);
+            for (int j = 0; j < Q8_0.BLOCK; j += 4) {
+                int k = w + j * L;
+                int k1 = w1 + j * L;
+                FloatVector x0v = FloatVector.broadcast(S, x[xi + j]);
+                FloatVector x1v = FloatVector.broadcast(S, x[xi + j + 1]);
+                FloatVector x2v = FloatVector.broadcast(S, x[xi + j + 2]);
+                FloatVector x3v = FloatVector.broadcast(S, x[xi + j + 3]);
+                p0 = ((FloatVector) ByteVector.fromArray(B, codes, k).convertShape(B2F, S, 0)).fma(x0v, p0);
+                p1 = ((FloatVector) ByteVector.fromArray(B, codes, k + L).convertShape(B2F, S, 0)).fma(x1v, p1);
+                p2 = ((FloatVector) ByteVector.fromArray(B, codes, k + 2 * L).convertShape(B2F, S, 0)).fma(x2v, p2);
+                p3 = ((FloatVector) ByteVector.fromArray(B, codes, k + 3 * L).convertShape(B2F, S, 0)).fma(x3v, p3);
+                q0 = ((FloatVector) ByteVector.fromArray(B, codes, k1).convertShape(B2F, S, 0)).fma(x0v, q0);
+                q1 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + L).convertShape(B2F, S, 0)).fma(x1v, q1);
+                q2 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + 2 * L).convertShape(B2F, S, 0)).fma(x2v, q2);
+                q3 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + 3 * L).convertShape(B2F, S, 0)).fma(x3v, q3);
+            }
+            acc0 = p0.add(p1).add(p2.add(p3)).fma(FloatVector.fromArray(S, scales, s), acc0);
+            acc1 = q0.add(q1).add(q2.add(q3)).fma(FloatVector.fromArray(S, scales, s + next), acc1);
+        }
+        store(acc0, y, r, b);
+        store(acc1, y, r, b + 1);
+    }
+
+    @Override
     void rows4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
         int x1 = x0 + width;

@@ -28,7 +28,9 @@ class BlockLinearTest {
 
     private static void check(boolean q8) {
         SplittableRandom r = new SplittableRandom(q8 ? 8 : 4);
-        int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2}};
+        // one row takes column blocks in pairs: {70, 100, 1} has seven, the last cut short
+        int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2},
+            {70, 100, 1}, {896, 1152, 1}};
         try (SpinPool pool = new SpinPool(2)) {
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(700);
