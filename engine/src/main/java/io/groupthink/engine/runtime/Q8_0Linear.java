@@ -55,6 +55,8 @@ final class Q8_0Linear extends BlockLinear {
         store(acc, y, r, b);
     }
 
+    // C2 broadcasts each x from a register, a port-5 uop like the widening beside it; shared by two
+    // column blocks it costs half, and the head's product from memory ran 17-20% faster.
     @Override
     void rows1x2(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
