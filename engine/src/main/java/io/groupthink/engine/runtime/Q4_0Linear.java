@@ -82,6 +82,53 @@ final class Q4_0Linear extends BlockLinear {
         store(acc, y, r, b);
     }
 
+    // As Q8_0Linear's: two column blocks share each broadcast of x. Decoding bounds a cached weight
+    // here, so the gain shows only in a session (BENCHMARKS.md, eighth session).
+    @Override
+    void rows1x2(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int next = inBlocks * L; // from column block b to b + 1, in scales
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * HALF;
+            int w1 = w + next * HALF;
+            int xi = x0 + kb * Q4_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            FloatVector c0 = FloatVector.zero(S);
+            FloatVector c1 = FloatVector.zero(S);
+            FloatVector c2 = FloatVector.zero(S);
+            FloatVector c3 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j += 2) {
+                FloatVector xlo = FloatVector.broadcast(S, x[xi + j]);
+                FloatVector xhi = FloatVector.broadcast(S, x[xi + j + HALF]);
+                FloatVector xlo1 = FloatVector.broadcast(S, x[xi + j + 1]);
+                FloatVector xhi1 = FloatVector.broadcast(S, x[xi + j + 1 + HALF]);
+                IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
+                p0 = ((FloatVector) q.and(0xF).convertShape(I2F, S, 0)).fma(xlo, p0);
+                p1 = ((FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, p1);
+                p2 = ((FloatVector) q1.and(0xF).convertShape(I2F, S, 0)).fma(xlo1, p2);
+                p3 = ((FloatVector) q1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi1, p3);
+                IntVector u = (IntVector) ByteVector.fromArray(B, codes, w1 + j * L).convertShape(B2I, I, 0);
+                IntVector u1 = (IntVector) ByteVector.fromArray(B, codes, w1 + (j + 1) * L).convertShape(B2I, I, 0);
+                c0 = ((FloatVector) u.and(0xF).convertShape(I2F, S, 0)).fma(xlo, c0);
+                c1 = ((FloatVector) u.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, c1);
+                c2 = ((FloatVector) u1.and(0xF).convertShape(I2F, S, 0)).fma(xlo1, c2);
+                c3 = ((FloatVector) u1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi1, c3);
+            }
+            float sum = sums[r * inBlocks + kb];
+            acc0 = p0.add(p1).add(p2.add(p3)).sub(sum).fma(FloatVector.fromArray(S, scales, s), acc0);
+            acc1 = c0.add(c1).add(c2.add(c3)).sub(sum).fma(FloatVector.fromArray(S, scales, s + next), acc1);
+        }
+        store(acc0, y, r, b);
+        store(acc1, y, r, b + 1);
+    }
+
     @Override
     void rows4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
