@@ -153,10 +153,7 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     }
 
     /** Row r of y, column blocks b and b + 1: each broadcast of x serves two code vectors. */
-    void rows1x2(float[] x, float[] sums, int r, float[] y, int b) {
-        rows1(x, sums, r, y, b);
-        rows1(x, sums, r, y, b + 1);
-    }
+    abstract void rows1x2(float[] x, float[] sums, int r, float[] y, int b);
 
     /** Row r of y, column block b: x row-major, rows {@link #width} apart. */
     abstract void rows1(float[] x, float[] sums, int r, float[] y, int b);
