@@ -18,19 +18,17 @@ public record RmsNorm(NDArray weight, float[] values, double eps) {
         return x.div(rms).mul(weight);
     }
 
-    /** The same on row-major [rows, values.length] floats, in place. */
+    /**
+     * The same on row-major [rows, values.length] floats, in place, in vectors (the heap paths run
+     * with the Vector API; a scalar sum of squares, each add waiting on the last, took about 1 µs a
+     * norm, 50-80 µs of a 0.5B decode step).
+     */
     public void applyInPlace(float[] x, int rows) {
         int d = values.length;
         for (int r = 0; r < rows; r++) {
             int o = r * d;
-            double squares = 0;
-            for (int i = 0; i < d; i++) {
-                squares += (double) x[o + i] * x[o + i];
-            }
-            float inv = (float) (1 / Math.sqrt(squares / d + eps));
-            for (int i = 0; i < d; i++) {
-                x[o + i] = x[o + i] * inv * values[i];
-            }
+            float inv = (float) (1 / Math.sqrt(VectorMath.sumOfSquares(x, o, d) / d + eps));
+            VectorMath.scale(x, o, inv, values);
         }
     }
 }

@@ -5,7 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Elementwise math the heap paths share: SwiGLU's sigmoid, the sampler's softmax weights and argmax. */
+/** Elementwise math the heap paths share: rms_norm's sum of squares, SwiGLU's sigmoid, the sampler's softmax weights and argmax. */
 public final class VectorMath {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -83,6 +83,53 @@ public final class VectorMath {
             }
         }
         throw new AssertionError("the maximum " + max + " is in the array");
+    }
+
+    /**
+     * The sum of x[from, from + n) squared: four chains of vector FMAs, their lanes then added in
+     * lane order in double (an order fixed in the code, not left to a reduction's).
+     */
+    static double sumOfSquares(float[] x, int from, int n) {
+        int l = S.length();
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * l <= n; i += 4 * l) {
+            FloatVector v0 = FloatVector.fromArray(S, x, from + i);
+            FloatVector v1 = FloatVector.fromArray(S, x, from + i + l);
+            FloatVector v2 = FloatVector.fromArray(S, x, from + i + 2 * l);
+            FloatVector v3 = FloatVector.fromArray(S, x, from + i + 3 * l);
+            a0 = v0.fma(v0, a0);
+            a1 = v1.fma(v1, a1);
+            a2 = v2.fma(v2, a2);
+            a3 = v3.fma(v3, a3);
+        }
+        for (; i + l <= n; i += l) {
+            FloatVector v = FloatVector.fromArray(S, x, from + i);
+            a0 = v.fma(v, a0);
+        }
+        float[] lanes = a0.add(a1).add(a2.add(a3)).toArray();
+        double sum = 0;
+        for (float lane : lanes) {
+            sum += lane;
+        }
+        for (; i < n; i++) {
+            sum += (double) x[from + i] * x[from + i];
+        }
+        return sum;
+    }
+
+    /** x[from + i] = x[from + i] * s * w[i] for i in [0, w.length), in the scalar loop's order of rounding. */
+    static void scale(float[] x, int from, float s, float[] w) {
+        int i = 0;
+        for (; i + S.length() <= w.length; i += S.length()) {
+            FloatVector.fromArray(S, x, from + i).mul(s).mul(FloatVector.fromArray(S, w, i)).intoArray(x, from + i);
+        }
+        for (; i < w.length; i++) {
+            x[from + i] = x[from + i] * s * w[i];
+        }
     }
 
     /** dst[i] = e^((src[i] - shift) * scale); returns their sum. */
