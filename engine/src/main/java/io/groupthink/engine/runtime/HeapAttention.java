@@ -23,11 +23,21 @@ final class HeapAttention {
      */
     static void rope(float[] x, int t, int heads, int hd, long[] positions, float[] cos, float[] sin) {
         int half = hd / 2;
+        int l = S.length();
         for (int r = 0; r < t; r++) {
             int p = (int) positions[r] * hd;
             for (int h = 0; h < heads; h++) {
                 int o = (r * heads + h) * hd;
-                for (int i = 0; i < half; i++) {
+                int i = 0;
+                for (; i + l <= half; i += l) { // a vector of pairs: the scalar loop's products and sums, in vectors
+                    FloatVector x1 = FloatVector.fromArray(S, x, o + i);
+                    FloatVector x2 = FloatVector.fromArray(S, x, o + i + half);
+                    x1.mul(FloatVector.fromArray(S, cos, p + i)).sub(x2.mul(FloatVector.fromArray(S, sin, p + i)))
+                            .intoArray(x, o + i);
+                    x2.mul(FloatVector.fromArray(S, cos, p + i + half))
+                            .add(x1.mul(FloatVector.fromArray(S, sin, p + i + half))).intoArray(x, o + i + half);
+                }
+                for (; i < half; i++) {
                     float x1 = x[o + i];
                     float x2 = x[o + i + half];
                     x[o + i] = x1 * cos[p + i] - x2 * sin[p + i];

@@ -114,4 +114,36 @@ class HeapAttentionTest {
         }
         return x;
     }
+
+    /**
+     * RoPE in vectors against the rotate-half formula a pair at a time, bit for bit (the same two
+     * products and one sum per value): heads whose half is whole vectors, a vector and a tail, or
+     * narrower than a vector.
+     */
+    @ParameterizedTest(name = "hd {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {64, 128, 48, 8, 2})
+    void ropeRotatesEachPairAsTheFormulaDoes(int hd) {
+        Random random = new Random(hd);
+        int t = 3;
+        int heads = 5;
+        int positions = 40;
+        float[] cos = gaussian(random, positions * hd);
+        float[] sin = gaussian(random, positions * hd);
+        long[] at = {0, 17, 39};
+        float[] x = gaussian(random, t * heads * hd);
+        float[] want = x.clone();
+        int half = hd / 2;
+        for (int r = 0; r < t; r++) {
+            int p = (int) at[r] * hd;
+            for (int h = 0; h < heads; h++) {
+                int o = (r * heads + h) * hd;
+                for (int i = 0; i < half; i++) {
+                    want[o + i] = x[o + i] * cos[p + i] - x[o + i + half] * sin[p + i];
+                    want[o + i + half] = x[o + i + half] * cos[p + i + half] + x[o + i] * sin[p + i + half];
+                }
+            }
+        }
+        HeapAttention.rope(x, t, heads, hd, at, cos, sin);
+        assertThat(x).containsExactly(want);
+    }
 }
