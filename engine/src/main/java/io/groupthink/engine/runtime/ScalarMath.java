@@ -28,17 +28,12 @@ public final class ScalarMath {
      * operations in the same order (Java rounds each one, as the lanes do), so the same value.
      */
     public static float exp(float x) {
-        x = Math.min(Math.max(x, MIN_X), MAX_X);
-        float t = x * LOG2E + ROUND;
+        x = x < MIN_X ? MIN_X : x > MAX_X ? MAX_X : x;
+        float t = Math.fma(x, LOG2E, ROUND);
         float n = t - ROUND;
-        float r = x - n * LN2_HI - n * LN2_LO;
-        float p = P0;
-        p = p * r + P1;
-        p = p * r + P2;
-        p = p * r + P3;
-        p = p * r + P4;
-        p = p * r + P5;
-        p = p * (r * r) + r + 1f;
+        float r = Math.fma(n, -LN2_HI, x) + n * -LN2_LO;
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+        p = Math.fma(p, r * r, r) + 1f;
         int twoN = (Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(ROUND) - 127)) << 23;
         return p * Float.intBitsToFloat(twoN);
     }

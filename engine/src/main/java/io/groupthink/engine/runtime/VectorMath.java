@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import static jdk.incubator.vector.VectorOperators.GT;
 
 /** Elementwise math the heap paths share: rms_norm's sum of squares, SwiGLU's sigmoid, the sampler's softmax weights and argmax. */
 public final class VectorMath {
@@ -14,26 +15,27 @@ public final class VectorMath {
     private VectorMath() {}
 
     /**
-     * e^x from adds, multiplies and FMAs only (Cephes' expf: x = n ln2 + r, a degree-6 polynomial
-     * for e^r, 2^n from the exponent bits), to about 2 ulp. Not VectorOperators.EXP: its
-     * intrinsic and its interpreted fallback differ in the last bits, so a product computed before
-     * the JIT had compiled it gave other logits than the same product after.
+     * e^x from FMAs (Cephes' expf: x = n ln2 + r, a degree-6 polynomial for e^r, 2^n from the
+     * exponent bits), to about 2 ulp. Not VectorOperators.EXP: its intrinsic and its interpreted
+     * fallback differ in the last bits, so a product computed before the JIT had compiled it gave
+     * other logits than the same product after. FMAs round once where a multiply and an add round
+     * twice, in the interpreter (Math.fma) as in compiled code, and take fewer operations.
      */
     public static FloatVector exp(FloatVector x) {
-        x = x.max(ScalarMath.MIN_X).min(ScalarMath.MAX_X); // n at most 127: 2^128 is not a float
+        // n at most 127 (2^128 is not a float); compares and blends, as Math.min and max would keep
+        // NaN and -0 apart with several operations each
+        x = x.blend(ScalarMath.MIN_X, x.lt(ScalarMath.MIN_X)).blend(ScalarMath.MAX_X, x.compare(GT, ScalarMath.MAX_X));
         // round to nearest: 1.5 * 2^23 leaves no fraction bits, and t's low bits are then n itself
-        FloatVector t = x.mul(ScalarMath.LOG2E).add(ScalarMath.ROUND);
+        FloatVector t = x.fma(FloatVector.broadcast(S, ScalarMath.LOG2E), FloatVector.broadcast(S, ScalarMath.ROUND));
         FloatVector n = t.sub(ScalarMath.ROUND);
-        FloatVector r = x.sub(n.mul(ScalarMath.LN2_HI)).sub(n.mul(ScalarMath.LN2_LO));
+        FloatVector r = n.fma(FloatVector.broadcast(S, -ScalarMath.LN2_HI), x).add(n.mul(-ScalarMath.LN2_LO));
         FloatVector p = FloatVector.broadcast(S, ScalarMath.P0);
-        p = p.mul(r).add(ScalarMath.P1);
-        p = p.mul(r).add(ScalarMath.P2);
-        p = p.mul(r).add(ScalarMath.P3);
-        p = p.mul(r).add(ScalarMath.P4);
-        p = p.mul(r).add(ScalarMath.P5);
-        p = p.mul(r.mul(r)).add(r).add(1f);
-        // 2^n from t's bits, not from a float-to-int conversion: JDK 17's C2 leaves F2I on vectors to
-        // the library's scalar fallback (SwiGLU's exponentials took 45 ns a vector)
+        p = p.fma(r, FloatVector.broadcast(S, ScalarMath.P1));
+        p = p.fma(r, FloatVector.broadcast(S, ScalarMath.P2));
+        p = p.fma(r, FloatVector.broadcast(S, ScalarMath.P3));
+        p = p.fma(r, FloatVector.broadcast(S, ScalarMath.P4));
+        p = p.fma(r, FloatVector.broadcast(S, ScalarMath.P5));
+        p = p.fma(r.mul(r), r).add(1f);
         IntVector bits = (IntVector) t.reinterpretShape(I, 0);
         IntVector twoN = bits.sub(Float.floatToRawIntBits(ScalarMath.ROUND) - 127).lanewise(VectorOperators.LSHL, 23);
         return p.mul((FloatVector) twoN.reinterpretShape(S, 0));
