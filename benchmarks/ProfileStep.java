@@ -8,8 +8,9 @@
  *
  * "zero" times the step's work outside the products: "zero torch" replaces every product by zeros,
  * which also takes the LibTorch forward pass (a Linear that is not a heap kernel); plain "zero"
- * keeps the kernel and its heap decode path, and subtracts the products' own time, counted by the
- * kernel under -Dgroupthink.kernel.profile=true (set here). A third argument q8_0|q4_0 quantizes.
+ * keeps the kernel and its heap decode path, and takes the products' own time out of each pass
+ * (counted by the kernel under -Dgroupthink.kernel.profile=true, set here), then adds the time
+ * between passes (scheduler, sampling, text). A third argument q8_0|q4_0 quantizes.
  * -Dns=1,1,1,4,4 picks the thinker counts (the first run of each warms the JIT). For where that other work goes, add
  * -XX:StartFlightRecording=filename=/tmp/z.jfr,settings=profile and read the native samples with
  * `jfr print --events jdk.NativeMethodSample /tmp/z.jfr`.
@@ -63,30 +64,44 @@ public class ProfileStep {
   }
   } }
   /**
-   * The kernel's own path (decode on the heap): per decode step, wall time minus the products' time. A session of
-   * 48 tokens against one of 24 with the same prompt: the difference is 24 decode steps, with the scheduler and
-   * sampling in them (no StepHook: a hooked session hands each step's logits to another thread).
+   * The kernel's own path (decode on the heap): a decode step's time outside the products, in two parts, each free of
+   * the products' noise. Each pass on the heap records its time and its products' (Transformer.takePassProfile): the
+   * median over decode passes of the first less the second. The scheduler, sampling and text between passes: a
+   * session's wall time less all its passes, for a session of 48 tokens against one of 24 with the same prompt, the
+   * difference over the 24 decode steps (no StepHook: a hooked session hands each step's logits to another thread).
    */
   static void heapOverhead(Path dir, LinearFactory vec) {
     GroupThinkModel m = GroupThinkModel.load(dir, new GroupThinkModel.Options(0, false, vec));
     PromptTemplate t = new PromptTemplate("We are {count}.", "Solo.", "{question} I am {id}.{role}", " {role}", "T{id}:", " End:");
     int[] ns = System.getProperty("ns") == null ? new int[]{1, 1, 1, 4, 8, 16} : java.util.Arrays.stream(System.getProperty("ns").split(",")).mapToInt(Integer::parseInt).toArray();
     for (int n : ns) {
-      List<Double> other = new ArrayList<>(); List<Double> prod = new ArrayList<>();
+      List<Double> outside = new ArrayList<>(); List<Double> prod = new ArrayList<>(); List<Double> between = new ArrayList<>();
       for (int rep = 0; rep < 3; rep++) {
-        double[] wall = new double[2]; double[] products = new double[2];
+        double[] residual = new double[2];
         for (int k = 0; k < 2; k++) {
           int tokens = 24 * (k + 1);
           GroupThinkRequest request = GroupThinkRequest.builder("hello world").thinkers(n).maxTokens(tokens).minTokens(tokens).template(t).build();
-          long p0 = VectorLinear.productNanos(), t0 = System.nanoTime();
+          Transformer.takePassProfile();
+          long t0 = System.nanoTime();
           m.think(request);
-          wall[k] = (System.nanoTime() - t0) / 1e6; products[k] = (VectorLinear.productNanos() - p0) / 1e6;
+          double wall = (System.nanoTime() - t0) / 1e6;
+          List<long[]> passes = Transformer.takePassProfile();
+          residual[k] = wall - passes.stream().mapToLong(p -> p[1]).sum() / 1e6;
+          for (long[] p : passes) {
+            if (p[0] == n) { // a decode pass: one row a thinker (the prompt's passes have more)
+              outside.add((p[1] - p[2]) / 1e6);
+              prod.add(p[2] / 1e6);
+            }
+          }
         }
-        prod.add((products[1] - products[0]) / 24); other.add((wall[1] - wall[0]) / 24 - prod.get(prod.size() - 1));
+        between.add((residual[1] - residual[0]) / 24);
       }
-      Collections.sort(other); Collections.sort(prod);
-      System.out.printf("N=%d: decode step outside the products: median %.3f ms (min %.3f, max %.3f) of 3; products %.2f ms/step%n",
-          n, other.get(1), other.get(0), other.get(2), prod.get(1));
+      Collections.sort(outside); Collections.sort(prod); Collections.sort(between);
+      double pass = outside.get(outside.size() / 2);
+      System.out.printf("N=%d: decode step outside the products %.3f ms = %.3f in the pass (median of %d; p25 %.3f, p75 %.3f)"
+          + " + %.3f between passes (median of 3: %.3f, %.3f, %.3f); products %.2f ms a pass%n", n, pass + between.get(1), pass,
+          outside.size(), outside.get(outside.size() / 4), outside.get(3 * outside.size() / 4), between.get(1), between.get(0),
+          between.get(1), between.get(2), prod.get(prod.size() / 2));
     }
     m.close();
   }

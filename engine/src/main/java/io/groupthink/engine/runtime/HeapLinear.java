@@ -137,7 +137,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     }
 
     /** Whether products count their time (benchmarks/ProfileStep sets -Dgroupthink.kernel.profile=true). */
-    private static final boolean PROFILE = Boolean.getBoolean("groupthink.kernel.profile");
+    static final boolean PROFILE = Boolean.getBoolean("groupthink.kernel.profile");
     static final java.util.concurrent.atomic.LongAdder PRODUCT_NANOS = new java.util.concurrent.atomic.LongAdder();
 
     /** y[rows][out] for x[rows][in], both row-major. */

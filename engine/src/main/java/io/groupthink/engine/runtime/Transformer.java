@@ -135,7 +135,14 @@ public final class Transformer implements AutoCloseable {
         int keys = start + t;
         List<AttentionGroup> groups = attentionGroups(batch, cache, keys, batch.mask());
         if (onHeap && (t <= HEAP_ROWS || onlyEarlierKeys(groups, start, t))) {
-            return forwardOnHeap(batch, positions, groups, cache, start);
+            if (!HeapLinear.PROFILE) {
+                return forwardOnHeap(batch, positions, groups, cache, start);
+            }
+            long t0 = System.nanoTime();
+            long p0 = HeapLinear.PRODUCT_NANOS.sum();
+            float[][] logits = forwardOnHeap(batch, positions, groups, cache, start);
+            recordPass(t, System.nanoTime() - t0, HeapLinear.PRODUCT_NANOS.sum() - p0);
+            return logits;
         }
         try (NDManager step = manager.newSubManager()) {
             NDArray ids = step.create(batch.tokenArray());
@@ -153,6 +160,30 @@ public final class Transformer implements AutoCloseable {
             }
             NDArray picked = rows.length == t ? x : x.get(new NDIndex("{}", step.create(rows)));
             return byRow(t, rows, head.applyToArray(picked, finalNorm));
+        }
+    }
+
+    /** The last heap passes under -Dgroupthink.kernel.profile=true: {rows, nanos, of them in products}. */
+    private static final java.util.ArrayDeque<long[]> PASSES = new java.util.ArrayDeque<>();
+
+    private static void recordPass(int rows, long nanos, long productNanos) {
+        synchronized (PASSES) {
+            if (PASSES.size() == 100_000) {
+                PASSES.removeFirst();
+            }
+            PASSES.addLast(new long[] {rows, nanos, productNanos});
+        }
+    }
+
+    /**
+     * Takes the heap passes recorded since the last call, each {rows, nanos, of them in products}
+     * (benchmarks/ProfileStep: a pass's time outside its products, free of the products' noise).
+     */
+    public static List<long[]> takePassProfile() {
+        synchronized (PASSES) {
+            List<long[]> taken = new ArrayList<>(PASSES);
+            PASSES.clear();
+            return taken;
         }
     }
 

@@ -474,11 +474,6 @@ public final class VectorLinear extends HeapLinear {
      */
     static final int[][] WARM_UP_SHAPES = {{4 * L, 512}, {2 * L + 6, 70}};
 
-    /** Nanoseconds all kernel products took so far, counted only under -Dgroupthink.kernel.profile=true. */
-    public static long productNanos() {
-        return PRODUCT_NANOS.sum();
-    }
-
     /** Builds from an NDArray weight [out, in] (copied out of native memory). */
     static VectorLinear of(NDArray weight, NDArray bias, SpinPool pool, int parts, WeightStorage storage) {
         int out = (int) weight.getShape().get(0);
