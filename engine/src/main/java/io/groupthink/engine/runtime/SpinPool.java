@@ -8,8 +8,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * A tiny fork-join for the kernel, one per model: the caller and helper threads take the parts of
  * a product from a shared counter. A decode step issues about a hundred products back to back,
  * each well under a millisecond, so waking a parked thread per product (tens of microseconds)
- * costs more than the work: helpers spin briefly after each product and park when the engine
- * goes quiet.
+ * costs more than the work: helpers spin after each product and park only when the engine goes
+ * quiet.
  *
  * <p>Parts are claimed, never assigned: when another process holds a helper's core, the caller
  * runs the parts that helper has not started instead of waiting for it to be scheduled. A second
@@ -18,8 +18,14 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SpinPool implements AutoCloseable {
 
-    /** How long a helper spins for the next product, and the caller for helpers to finish, before parking. */
-    private static final long SPIN_NANOS = 200_000;
+    /**
+     * How long a helper spins for the next product, and the caller for helpers to finish, before
+     * parking: longer than any gap within a decode step (a large product's last chunk, the sampler
+     * and scheduler between passes), as llama.cpp's threads also wait for work by polling. At 200 µs
+     * helpers parked at a third of a step's products on a VM whose host took 20-35% of the CPU, and
+     * waking them there took so long that a step ran at half speed (BENCHMARKS.md, ninth session).
+     */
+    private static final long SPIN_NANOS = 5_000_000;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final Worker[] workers;
