@@ -319,8 +319,10 @@ public class GroupThinkSessions {
         run.cancel = cancel;
         live.bind(cancel);
         result.whenComplete((r, e) -> {
-            registry.remove(live.id());
+            // the seat first: once a session has left the registry, its seat is free (an observer that
+            // saw an empty registry could otherwise still find a seat taken)
             run.permit.release();
+            registry.remove(live.id());
         });
     }
 
