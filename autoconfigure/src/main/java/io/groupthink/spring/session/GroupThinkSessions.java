@@ -263,19 +263,17 @@ public class GroupThinkSessions {
         SessionHandle handle;
         try {
             handle = scheduler.submit(session);
-        } catch (EngineBusyException e) {
-            registry.remove(session.id());
-            run.refused();
-            throw new GroupThinkBusyException(e.getMessage()
-                    + "; raise groupthink.engine.max-queue or groupthink.engine.kv-tokens, or retry later", e);
-        } catch (EngineClosedException e) {
-            registry.remove(session.id());
-            run.refused();
-            throw new GroupThinkUnavailableException("Group Think is shutting down; session " + session.id()
-                    + " was not run", e);
         } catch (RuntimeException e) {
+            run.refused(); // the seat first, as in bind
             registry.remove(session.id());
-            run.refused();
+            if (e instanceof EngineBusyException) {
+                throw new GroupThinkBusyException(e.getMessage()
+                        + "; raise groupthink.engine.max-queue or groupthink.engine.kv-tokens, or retry later", e);
+            }
+            if (e instanceof EngineClosedException) {
+                throw new GroupThinkUnavailableException("Group Think is shutting down; session " + session.id()
+                        + " was not run", e);
+            }
             throw e;
         }
         bind(run, live, handle.result(), handle::cancel);
