@@ -178,6 +178,8 @@ public final class Transformer implements AutoCloseable {
     /**
      * Takes the heap passes recorded since the last call, each {rows, nanos, of them in products}
      * (benchmarks/ProfileStep: a pass's time outside its products, free of the products' noise).
+     * The product time comes from the kernel's one process-wide counter, so it is a pass's own only
+     * while one model runs.
      */
     public static List<long[]> takePassProfile() {
         synchronized (PASSES) {
