@@ -198,8 +198,8 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         for (int round = 0; round < 300 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 4, 8, 9, 16}) {
                 for (int s = 0; s < shapes; s++) {
-                    q8[s].multiply(xs[s], rows);
-                    q4[s].multiply(xs[s], rows);
+                    q8[s].multiplySwiGlu(xs[s], rows); // the product, with SwiGLU where the shape allows
+                    q4[s].multiplySwiGlu(xs[s], rows);
                 }
             }
         }

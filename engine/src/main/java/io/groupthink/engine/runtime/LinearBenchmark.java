@@ -141,7 +141,69 @@ public final class LinearBenchmark {
         return total;
     }
 
+    /**
+     * Qwen2.5-0.5B's gate-up product at Q8_0 with SwiGLU fused into its chunks against the product
+     * followed by SwiGLU, alternating call by call, 16 MB read between calls (as a step's other
+     * products evict the caches). Returns {median fused, median two-step, median of the paired
+     * differences two-step less fused}, in microseconds.
+     */
+    public static double[] swiGluFusion(int rows, int iterations, int threads) {
+        int in = QWEN_05B[2][1];
+        int out = QWEN_05B[2][0];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        float[] w = new float[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian() * 0.05f;
+        }
+        float[] x = new float[rows * in];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        int parts = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        byte[] evict = new byte[16 << 20];
+        long[][] nanos = new long[2][iterations];
+        long sink = 0;
+        try (SpinPool pool = new SpinPool(parts)) {
+            BlockLinear op = Q8_0Linear.quantized(w, out, in, null, pool, parts);
+            int warm = 50;
+            for (int it = 0; it < warm + iterations; it++) {
+                for (int v = 0; v < 2; v++) {
+                    boolean fused = (it + v) % 2 == 0; // each goes first every other time
+                    for (int i = 0; i < evict.length; i += 64) {
+                        sink += evict[i]++;
+                    }
+                    long t0 = System.nanoTime();
+                    float[] h = fused ? op.multiplySwiGlu(x, rows) : op.swiGlu(op.multiply(x, rows), rows);
+                    long t = System.nanoTime() - t0;
+                    sink += h.length;
+                    if (it >= warm) {
+                        nanos[fused ? 0 : 1][it - warm] = t;
+                    }
+                }
+            }
+        }
+        long[] diff = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            diff[i] = nanos[1][i] - nanos[0][i];
+        }
+        java.util.Arrays.sort(nanos[0]);
+        java.util.Arrays.sort(nanos[1]);
+        java.util.Arrays.sort(diff);
+        if (sink == 42) {
+            System.out.print(""); // keeps the eviction reads
+        }
+        return new double[] {nanos[0][iterations / 2] / 1e3, nanos[1][iterations / 2] / 1e3, diff[iterations / 2] / 1e3};
+    }
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("swiglu")) {
+            for (int rows : new int[] {1, 4, 8}) {
+                double[] f = swiGluFusion(rows, 4000, 0);
+                System.out.printf("gate-up 9728x896 Q8_0, %d rows: fused %.1f us, product then SwiGLU %.1f us;"
+                        + " paired difference %.2f us (medians)%n", rows, f[0], f[1], f[2]);
+            }
+            return;
+        }
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         int[] rows = {1, 2, 4, 8, 16};
         System.out.printf("read bandwidth: %.1f GB/s (2 threads), %.1f GB/s (1 thread)%n", readBandwidth(2, 5),

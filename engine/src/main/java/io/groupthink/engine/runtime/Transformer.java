@@ -352,7 +352,7 @@ public final class Transformer implements AutoCloseable {
 
         // feed-forward
         HeapLinear gateUp = (HeapLinear) ops.gateUp();
-        float[] hidden = gateUp.swiGlu(gateUp.multiply(x, t, ops.mlpNorm()), t); // silu(gate) * up, [T, ffn]
+        float[] hidden = gateUp.multiplySwiGlu(x, t, ops.mlpNorm()); // silu(gate) * up, [T, ffn]
         HeapAttention.addInPlace(x, ((HeapLinear) ops.down()).multiply(hidden, t));
     }
 

@@ -459,7 +459,7 @@ public final class VectorLinear extends HeapLinear {
         for (int round = 0; round < 400 && System.nanoTime() < deadline; round++) {
             for (int rows : new int[] {1, 2, 3, 4, 8, 12, 16}) {
                 for (int s = 0; s < shapes; s++) {
-                    half[s].swiGlu(half[s].multiply(xs[s], rows), rows);
+                    half[s].multiplySwiGlu(xs[s], rows); // the fused SwiGLU where the shape allows, else the two steps
                     full[s].multiply(xs[s], rows);
                 }
             }

@@ -28,9 +28,10 @@ class BlockLinearTest {
 
     private static void check(boolean q8) {
         SplittableRandom r = new SplittableRandom(q8 ? 8 : 4);
-        // one row takes column blocks in pairs: {70, 100, 1} has seven, the last cut short
+        // one row takes column blocks in pairs: {70, 100, 1} has seven, the last cut short; the last three fuse SwiGLU
+        // (halves of whole column blocks) at one row, at a tile padded from 9 rows and, at 16 lanes, with one block a half
         int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2},
-            {70, 100, 1}, {896, 1152, 1}};
+            {70, 100, 1}, {896, 1152, 1}, {100, 320, 1}, {64, 256, 9}, {40, 32, 2}};
         try (SpinPool pool = new SpinPool(2)) {
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(700);
@@ -63,6 +64,16 @@ class BlockLinearTest {
                                 .isCloseTo(expected, offset(1e-4 * Math.max(1e-3, magnitude)));
                     }
                 }
+                if (out % 2 == 0) {
+                    // SwiGLU on the product: fused into it where the halves are whole column blocks and there is
+                    // no bias, so a kernel without the bias checks that path too
+                    BlockLinear noBias = bias == null ? null : q8 ? Q8_0Linear.quantized(w, out, in, null, pool, parts)
+                            : Q4_0Linear.quantized(w, out, in, null, pool, parts);
+                    checkSwiGlu(kernel, got, x, rows, q8);
+                    if (noBias != null) {
+                        checkSwiGlu(noBias, noBias.multiply(x, rows), x, rows, q8);
+                    }
+                }
                 int o = r.nextInt(out);
                 float[] row = new float[in];
                 kernel.row(o, row, 0);
@@ -72,6 +83,21 @@ class BlockLinearTest {
                 long columns = (long) Math.ceil(out / (double) lanes) * lanes;
                 assertThat(kernel.weightBytes()).isEqualTo(columns * inBlocks * ((q8 ? 32 : 16) + 4));
             }
+        }
+    }
+
+    /** silu(g) * u in double over the product {@code y} of [gate | up], against the kernel's SwiGLU. */
+    private static void checkSwiGlu(BlockLinear kernel, float[] y, float[] x, int rows, boolean q8) {
+        int out = kernel.out();
+        int half = out / 2;
+        float[] h = kernel.multiplySwiGlu(x, rows);
+        assertThat(h).hasSize(rows * half);
+        for (int i = 0; i < h.length; i++) {
+            double g = y[(i / half) * out + i % half];
+            double u = y[(i / half) * out + half + i % half];
+            double silu = g / (1 + Math.exp(-g)) * u;
+            assertThat((double) h[i]).as("%s swiglu [%d x %d] x %d rows, element %d", q8 ? "Q8_0" : "Q4_0", out,
+                    kernel.in(), rows, i).isCloseTo(silu, offset(1e-5 * Math.max(1, Math.abs(silu))));
         }
     }
 
