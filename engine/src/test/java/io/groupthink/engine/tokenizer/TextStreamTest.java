@@ -51,6 +51,21 @@ class TextStreamTest {
         return new Streamed(deltas, joined.toString(), rest);
     }
 
+    /**
+     * One id's text is kept after its first decode: every id's equals the native decode of the id
+     * followed by BOS (a special token decodeText skips, so the native call sees a sequence no
+     * cache holds), and a second call returns the kept string itself.
+     */
+    @Test
+    void eachSingleIdDecodesOnceAndAsTheNativeDecoderDoes() {
+        int bos = 1;
+        for (int id = 0; id <= tokenizer.maxId(); id++) {
+            String alone = tokenizer.decodeText(new int[] {id});
+            assertThat(alone).as("id %d", id).isEqualTo(tokenizer.decodeText(new int[] {id, bos}));
+            assertThat(tokenizer.decodeText(new int[] {id})).as("id %d again", id).isSameAs(alone);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "Lily saw a cat 😀 and said 日本語!",
