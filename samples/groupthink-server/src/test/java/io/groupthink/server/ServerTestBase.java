@@ -15,6 +15,7 @@ import io.groupthink.spring.session.GroupThinkSessions;
 import io.groupthink.spring.session.RequestOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -25,8 +26,11 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * What the server tests share: the server on a loopback port over the tiny model, a bearer key,
  * and the reference every client's answer is checked against, the engine's direct result for the
- * same greedy request (run on the scheduler, no HTTP, no client).
+ * same greedy request (run on the scheduler, no HTTP, no client). A test that hangs fails at 100 s
+ * with every thread's stack on stdout (src/test/resources/junit-platform.properties), before
+ * WebTestClient's own 120 s time-out, which leaves none.
  */
+@Timeout(100)
 @ActiveProfiles("tiny")
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class ServerTestBase {
