@@ -124,6 +124,9 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         float[] sums = blockSums(x, rows);
         int b = b0;
         if (rows == 1) {
+            for (; b + 4 <= b1; b += 4) {
+                rows1x4(x, sums, 0, y, b);
+            }
             for (; b + 2 <= b1; b += 2) {
                 rows1x2(x, sums, 0, y, b);
             }
@@ -151,6 +154,9 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     float[] blockSums(float[] x, int rows) {
         return null;
     }
+
+    /** Row r of y, column blocks b to b + 3: each broadcast of x serves four code vectors. */
+    abstract void rows1x4(float[] x, float[] sums, int r, float[] y, int b);
 
     /** Row r of y, column blocks b and b + 1: each broadcast of x serves two code vectors. */
     abstract void rows1x2(float[] x, float[] sums, int r, float[] y, int b);

@@ -129,6 +129,58 @@ final class Q4_0Linear extends BlockLinear {
         store(acc1, y, r, b + 1);
     }
 
+    // Four column blocks a broadcast, as Q8_0Linear's: a one-row Q4_0 step ran 28.7-35.6 ms against
+    // 34.4-56.2 with pairs, in four alternated rounds (BENCHMARKS.md, tenth session).
+    @Override
+    void rows1x4(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int next = inBlocks * L; // from one column block to the next, in scales
+        int nextCodes = next * HALF;
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        FloatVector acc2 = FloatVector.zero(S);
+        FloatVector acc3 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * HALF;
+            int xi = x0 + kb * Q4_0.BLOCK;
+            FloatVector a0 = FloatVector.zero(S); // low nibbles of each block, then high ones: eight chains
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector c0 = FloatVector.zero(S);
+            FloatVector c1 = FloatVector.zero(S);
+            FloatVector d0 = FloatVector.zero(S);
+            FloatVector d1 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j++) {
+                FloatVector xlo = FloatVector.broadcast(S, x[xi + j]);
+                FloatVector xhi = FloatVector.broadcast(S, x[xi + j + HALF]);
+                int k = w + j * L;
+                IntVector qa = (IntVector) ByteVector.fromArray(B, codes, k).convertShape(B2I, I, 0);
+                IntVector qb = (IntVector) ByteVector.fromArray(B, codes, k + nextCodes).convertShape(B2I, I, 0);
+                IntVector qc = (IntVector) ByteVector.fromArray(B, codes, k + 2 * nextCodes).convertShape(B2I, I, 0);
+                IntVector qd = (IntVector) ByteVector.fromArray(B, codes, k + 3 * nextCodes).convertShape(B2I, I, 0);
+                a0 = ((FloatVector) qa.and(0xF).convertShape(I2F, S, 0)).fma(xlo, a0);
+                a1 = ((FloatVector) qa.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, a1);
+                b0 = ((FloatVector) qb.and(0xF).convertShape(I2F, S, 0)).fma(xlo, b0);
+                b1 = ((FloatVector) qb.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, b1);
+                c0 = ((FloatVector) qc.and(0xF).convertShape(I2F, S, 0)).fma(xlo, c0);
+                c1 = ((FloatVector) qc.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, c1);
+                d0 = ((FloatVector) qd.and(0xF).convertShape(I2F, S, 0)).fma(xlo, d0);
+                d1 = ((FloatVector) qd.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, d1);
+            }
+            float sum = sums[r * inBlocks + kb];
+            acc0 = a0.add(a1).sub(sum).fma(FloatVector.fromArray(S, scales, s), acc0);
+            acc1 = b0.add(b1).sub(sum).fma(FloatVector.fromArray(S, scales, s + next), acc1);
+            acc2 = c0.add(c1).sub(sum).fma(FloatVector.fromArray(S, scales, s + 2 * next), acc2);
+            acc3 = d0.add(d1).sub(sum).fma(FloatVector.fromArray(S, scales, s + 3 * next), acc3);
+        }
+        store(acc0, y, r, b);
+        store(acc1, y, r, b + 1);
+        store(acc2, y, r, b + 2);
+        store(acc3, y, r, b + 3);
+    }
+
     @Override
     void rows4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;

@@ -28,8 +28,9 @@ class BlockLinearTest {
 
     private static void check(boolean q8) {
         SplittableRandom r = new SplittableRandom(q8 ? 8 : 4);
-        // one row takes column blocks in pairs: {70, 100, 1} has seven, the last cut short; the last three fuse SwiGLU
-        // (halves of whole column blocks) at one row, at a tile padded from 9 rows and, at 16 lanes, with one block a half
+        // one row takes column blocks four, then two at a time: {70, 100, 1} has seven (4 + 2 + 1), the last cut
+        // short; the last three fuse SwiGLU (halves of whole column blocks) at one row, at a tile padded from 9 rows
+        // and, at 16 lanes, with one block a half
         int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2},
             {70, 100, 1}, {896, 1152, 1}, {100, 320, 1}, {64, 256, 9}, {40, 32, 2}};
         try (SpinPool pool = new SpinPool(2)) {
