@@ -150,13 +150,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
 
     /** y[rows][out] for x[rows][in], both row-major. */
     public float[] multiply(float[] x, int rows) {
-        if (!PROFILE) {
-            return product(x, rows, false);
-        }
-        long t0 = System.nanoTime();
-        float[] y = product(x, rows, false);
-        PRODUCT_NANOS.add(System.nanoTime() - t0);
-        return y;
+        return timedProduct(x, rows, false);
     }
 
     /**
@@ -174,15 +168,20 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         if (out % (2 * L) != 0 || bias != null) {
             return swiGlu(multiply(x, rows), rows);
         }
+        return timedProduct(x, rows, true);
+    }
+
+    /** {@link #product}, its time (less a fused SwiGLU's share) counted under the kernel profile. */
+    private float[] timedProduct(float[] x, int rows, boolean swiGlu) {
         if (!PROFILE) {
-            return product(x, rows, true);
+            return product(x, rows, swiGlu);
         }
         long t0 = System.nanoTime();
         long e0 = SWIGLU_NANOS.sum();
-        float[] h = product(x, rows, true);
-        long epilogue = (SWIGLU_NANOS.sum() - e0) / Math.min(parts, swiGluChunks());
+        float[] y = product(x, rows, swiGlu);
+        long epilogue = swiGlu ? (SWIGLU_NANOS.sum() - e0) / Math.min(parts, swiGluChunks()) : 0;
         PRODUCT_NANOS.add(System.nanoTime() - t0 - epilogue);
-        return h;
+        return y;
     }
 
     /** Chunks of a fused product: as {@link #product}'s, over gate's column blocks. */

@@ -147,6 +147,8 @@ public final class LinearBenchmark {
      * products evict the caches). Returns {median fused, median two-step, median of the paired
      * differences two-step less fused}, in microseconds.
      */
+    private static volatile long blackhole;
+
     public static double[] swiGluFusion(int rows, int iterations, int threads) {
         int in = QWEN_05B[2][1];
         int out = QWEN_05B[2][0];
@@ -189,9 +191,7 @@ public final class LinearBenchmark {
         java.util.Arrays.sort(nanos[0]);
         java.util.Arrays.sort(nanos[1]);
         java.util.Arrays.sort(diff);
-        if (sink == 42) {
-            System.out.print(""); // keeps the eviction reads
-        }
+        blackhole = sink; // keeps the eviction reads
         return new double[] {nanos[0][iterations / 2] / 1e3, nanos[1][iterations / 2] / 1e3, diff[iterations / 2] / 1e3};
     }
 

@@ -113,11 +113,7 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     public String decode(int[] ids) {
-        long[] l = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            l[i] = ids[i];
-        }
-        return hf.decode(l, false);
+        return decode(ids, false);
     }
 
     /** Decodes without special tokens such as BOS. */
@@ -125,20 +121,20 @@ public final class Tokenizer implements AutoCloseable {
         if (ids.length == 1 && ids[0] >= 0 && ids[0] <= maxId) {
             String piece = pieces[ids[0]];
             if (piece == null) {
-                piece = decodeAll(ids);
+                piece = decode(ids, true);
                 pieces[ids[0]] = piece;
             }
             return piece;
         }
-        return decodeAll(ids);
+        return decode(ids, true);
     }
 
-    private String decodeAll(int[] ids) {
+    private String decode(int[] ids, boolean skipSpecialTokens) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             l[i] = ids[i];
         }
-        return hf.decode(l, true);
+        return hf.decode(l, skipSpecialTokens);
     }
 
     public int maxId() {

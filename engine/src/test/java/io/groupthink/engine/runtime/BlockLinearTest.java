@@ -87,18 +87,22 @@ class BlockLinearTest {
         }
     }
 
-    /** silu(g) * u in double over the product {@code y} of [gate | up], against the kernel's SwiGLU. */
+    /** The kernel's SwiGLU against silu(g) * u in double over its product {@code y} of [gate | up]. */
     private static void checkSwiGlu(BlockLinear kernel, float[] y, float[] x, int rows, boolean q8) {
-        int out = kernel.out();
+        assertSwiGlu(String.format("%s [%d x %d] x %d rows", q8 ? "Q8_0" : "Q4_0", kernel.out(), kernel.in(), rows), y,
+                rows, kernel.out(), kernel.multiplySwiGlu(x, rows));
+    }
+
+    /** h [rows, out / 2] equals silu(g) * u computed in double over the product y [rows, out] of [gate | up]. */
+    static void assertSwiGlu(String what, float[] y, int rows, int out, float[] h) {
         int half = out / 2;
-        float[] h = kernel.multiplySwiGlu(x, rows);
-        assertThat(h).hasSize(rows * half);
+        assertThat(h).as(what).hasSize(rows * half);
         for (int i = 0; i < h.length; i++) {
             double g = y[(i / half) * out + i % half];
             double u = y[(i / half) * out + half + i % half];
             double silu = g / (1 + Math.exp(-g)) * u;
-            assertThat((double) h[i]).as("%s swiglu [%d x %d] x %d rows, element %d", q8 ? "Q8_0" : "Q4_0", out,
-                    kernel.in(), rows, i).isCloseTo(silu, offset(1e-5 * Math.max(1, Math.abs(silu))));
+            assertThat((double) h[i]).as("%s, swiglu element %d", what, i)
+                    .isCloseTo(silu, offset(1e-5 * Math.max(1, Math.abs(silu))));
         }
     }
 

@@ -57,16 +57,8 @@ class VectorLinearTest {
                                 .isCloseTo(normedExpected[i], org.assertj.core.data.Offset.offset(tolerance));
                     }
                     if (out % 2 == 0) { // the fused SwiGLU epilogue against silu(g) * u in double on the same product
-                        float[] swGot = kernel.applySwiGlu(x, norm).toFloatArray();
-                        int half = out / 2;
-                        assertThat(swGot).hasSize(rows * half);
-                        for (int i = 0; i < swGot.length; i++) {
-                            double g = normedGot[(i / half) * out + i % half];
-                            double u = normedGot[(i / half) * out + half + i % half];
-                            double silu = g / (1 + Math.exp(-g)) * u;
-                            assertThat((double) swGot[i]).as("swiglu [%d x %d] x %d rows, element %d", out, in, rows, i)
-                                    .isCloseTo(silu, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(silu))));
-                        }
+                        BlockLinearTest.assertSwiGlu(String.format("[%d x %d] x %d rows", out, in, rows), normedGot, rows,
+                                out, kernel.applySwiGlu(x, norm).toFloatArray());
                     }
                     float[] row = new float[in];
                     int o = r.nextInt(out);
