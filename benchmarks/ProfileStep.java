@@ -69,22 +69,30 @@ public class ProfileStep {
    * median over decode passes of the first less the second. The scheduler, sampling and text between passes: a
    * session's wall time less all its passes, for a session of 48 tokens against one of 24 with the same prompt, the
    * difference over the 24 decode steps (no StepHook: a hooked session hands each step's logits to another thread).
+   * The heap allocated a decode step (every thread's, the same difference) is printed with them.
    */
+  static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
   static void heapOverhead(Path dir, LinearFactory vec) {
     GroupThinkModel m = GroupThinkModel.load(dir, new GroupThinkModel.Options(0, false, vec));
     PromptTemplate t = new PromptTemplate("We are {count}.", "Solo.", "{question} I am {id}.{role}", " {role}", "T{id}:", " End:");
     int[] ns = System.getProperty("ns") == null ? new int[]{1, 1, 1, 4, 8, 16} : java.util.Arrays.stream(System.getProperty("ns").split(",")).mapToInt(Integer::parseInt).toArray();
     for (int n : ns) {
       List<Double> outside = new ArrayList<>(); List<Double> prod = new ArrayList<>(); List<Double> between = new ArrayList<>();
+      List<Double> allocated = new ArrayList<>();
       for (int rep = 0; rep < 3; rep++) {
         double[] residual = new double[2];
+        long[] bytes = new long[2];
         for (int k = 0; k < 2; k++) {
           int tokens = 24 * (k + 1);
           GroupThinkRequest request = GroupThinkRequest.builder("hello world").thinkers(n).maxTokens(tokens).minTokens(tokens).template(t).build();
           Transformer.takePassProfile();
+          long a0 = THREADS.getTotalThreadAllocatedBytes();
           long t0 = System.nanoTime();
           m.think(request);
           double wall = (System.nanoTime() - t0) / 1e6;
+          bytes[k] = THREADS.getTotalThreadAllocatedBytes() - a0;
           List<long[]> passes = Transformer.takePassProfile();
           residual[k] = wall - passes.stream().mapToLong(p -> p[1]).sum() / 1e6;
           for (long[] p : passes) {
@@ -95,13 +103,15 @@ public class ProfileStep {
           }
         }
         between.add((residual[1] - residual[0]) / 24);
+        allocated.add((bytes[1] - bytes[0]) / 24 / 1024.0);
       }
       Collections.sort(outside); Collections.sort(prod); Collections.sort(between);
       double pass = outside.get(outside.size() / 2);
       System.out.printf("N=%d: decode step outside the products %.3f ms = %.3f in the pass (median of %d; p25 %.3f, p75 %.3f)"
-          + " + %.3f between passes (median of 3: %.3f, %.3f, %.3f); products %.2f ms a pass%n", n, pass + between.get(1), pass,
-          outside.size(), outside.get(outside.size() / 4), outside.get(3 * outside.size() / 4), between.get(1), between.get(0),
-          between.get(1), between.get(2), prod.get(prod.size() / 2));
+          + " + %.3f between passes (median of 3: %.3f, %.3f, %.3f); products %.2f ms a pass; allocated %.1f KB a step%n", n,
+          pass + between.get(1), pass, outside.size(), outside.get(outside.size() / 4), outside.get(3 * outside.size() / 4),
+          between.get(1), between.get(0), between.get(1), between.get(2), prod.get(prod.size() / 2),
+          allocated.stream().sorted().toList().get(1));
     }
     m.close();
   }

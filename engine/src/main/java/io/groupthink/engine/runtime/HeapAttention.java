@@ -446,7 +446,7 @@ final class HeapAttention {
         }
     }
 
-    /** The residual: x += y. */
+    /** The residual: x += y over x's length. */
     static void addInPlace(float[] x, float[] y) {
         int i = 0;
         for (; i + S.length() <= x.length; i += S.length()) {

@@ -78,22 +78,6 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         return x.getManager().create(multiplySwiGlu(normed(x, norm), rows), new Shape(rows, out / 2));
     }
 
-    /** The product of rms_norm(x), x left as it was. */
-    float[] multiply(float[] x, int rows, RmsNorm norm) {
-        return multiply(normedCopy(x, rows, norm), rows);
-    }
-
-    /** silu(gate) * up of rms_norm(x)'s product, for a [gate | up] weight; x left as it was. */
-    float[] multiplySwiGlu(float[] x, int rows, RmsNorm norm) {
-        return multiplySwiGlu(normedCopy(x, rows, norm), rows);
-    }
-
-    private static float[] normedCopy(float[] x, int rows, RmsNorm norm) {
-        float[] normed = x.clone();
-        norm.applyInPlace(normed, rows);
-        return normed;
-    }
-
     /** x copied out of native memory, normalised on the way. */
     private static float[] normed(NDArray x, RmsNorm norm) {
         float[] xs = x.toFloatArray();
@@ -107,8 +91,14 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
      * a layer, half a millisecond a step on one core).
      */
     float[] swiGlu(float[] gateUp, int rows) {
+        float[] h = new float[rows * (out / 2)];
+        swiGlu(gateUp, rows, h);
+        return h;
+    }
+
+    /** {@link #swiGlu(float[], int)} into h (at least [rows][out / 2]). */
+    void swiGlu(float[] gateUp, int rows, float[] h) {
         int half = out / 2;
-        float[] h = new float[rows * half];
         if (rows * half < 8192) {
             swiGlu(gateUp, rows, h, 0, half);
         } else {
@@ -120,7 +110,6 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             }
             invoke(tasks);
         }
-        return h;
     }
 
     /** Columns [j0, j1) of silu(gate) * up into h. */
@@ -150,7 +139,17 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
 
     /** y[rows][out] for x[rows][in], both row-major. */
     public float[] multiply(float[] x, int rows) {
-        return timedProduct(x, rows, false);
+        float[] y = new float[rows * out];
+        multiply(x, rows, y);
+        return y;
+    }
+
+    /**
+     * The product into y (at least [rows][out]; every value of its first rows is written): the heap
+     * pass reuses its buffers, which stay in cache, where a fresh array is new memory each time.
+     */
+    void multiply(float[] x, int rows, float[] y) {
+        timedProduct(x, rows, y, null);
     }
 
     /**
@@ -165,23 +164,32 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
      * left out of the product's, so that moving it here does not move it out of the overhead figure.
      */
     float[] multiplySwiGlu(float[] x, int rows) {
+        float[] h = new float[rows * (out / 2)];
+        multiplySwiGlu(x, rows, new float[rows * out], h);
+        return h;
+    }
+
+    /** {@link #multiplySwiGlu(float[], int)} into h ([rows][out / 2]), with gateUp ([rows][out]) for the product. */
+    void multiplySwiGlu(float[] x, int rows, float[] gateUp, float[] h) {
         if (out % (2 * L) != 0 || bias != null) {
-            return swiGlu(multiply(x, rows), rows);
+            multiply(x, rows, gateUp);
+            swiGlu(gateUp, rows, h);
+            return;
         }
-        return timedProduct(x, rows, true);
+        timedProduct(x, rows, gateUp, h);
     }
 
     /** {@link #product}, its time (less a fused SwiGLU's share) counted under the kernel profile. */
-    private float[] timedProduct(float[] x, int rows, boolean swiGlu) {
+    private void timedProduct(float[] x, int rows, float[] y, float[] h) {
         if (!PROFILE) {
-            return product(x, rows, swiGlu);
+            product(x, rows, y, h);
+            return;
         }
         long t0 = System.nanoTime();
         long e0 = SWIGLU_NANOS.sum();
-        float[] y = product(x, rows, swiGlu);
-        long epilogue = swiGlu ? (SWIGLU_NANOS.sum() - e0) / Math.min(parts, swiGluChunks()) : 0;
+        product(x, rows, y, h);
+        long epilogue = h != null ? (SWIGLU_NANOS.sum() - e0) / Math.min(parts, swiGluChunks()) : 0;
         PRODUCT_NANOS.add(System.nanoTime() - t0 - epilogue);
-        return y;
     }
 
     /** Chunks of a fused product: as {@link #product}'s, over gate's column blocks. */
@@ -204,21 +212,28 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         SWIGLU_NANOS.add(System.nanoTime() - t0);
     }
 
-    /** y = x W^T, or, with {@code swiGlu} (whole blocks a half, no bias), silu(gate) * up of it. */
-    private float[] product(float[] x, int rows, boolean swiGlu) {
+    /**
+     * y = x W^T into y; with h (whole blocks a half, no bias), silu(gate) * up of it into h, y
+     * then holding the product [gate | up].
+     */
+    private void product(float[] x, int rows, float[] y, float[] h) {
         int tiled = tiledRows(rows);
         if (tiled != rows) {
             // zero rows fill the last tile: one pass over the weights instead of two or three
-            float[] y = product(java.util.Arrays.copyOf(x, tiled * in), tiled, swiGlu);
-            return java.util.Arrays.copyOf(y, rows * (swiGlu ? out / 2 : out));
+            float[] ty = new float[tiled * out];
+            float[] th = h == null ? null : new float[tiled * (out / 2)];
+            product(java.util.Arrays.copyOf(x, tiled * in), tiled, ty, th);
+            System.arraycopy(ty, 0, y, 0, rows * out);
+            if (h != null) {
+                System.arraycopy(th, 0, h, 0, rows * (out / 2));
+            }
+            return;
         }
-        float[] y = new float[rows * out];
         int width = width();
         float[] xs = width == in ? x : zeroPadded(x, rows, width);
         float[] xt = rows >= 8 ? interleave8(xs, rows, width) : null;
-        if (swiGlu) {
+        if (h != null) {
             int pairs = blocks / 2; // gate's column blocks; up's block j is pairs + j
-            float[] h = new float[rows * (out / 2)];
             int chunks = swiGluChunks();
             Runnable[] tasks = new Runnable[chunks];
             for (int p = 0; p < chunks; p++) {
@@ -231,7 +246,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
                 };
             }
             invoke(tasks);
-            return h;
+            return;
         }
         if (parts == 1 || blocks < 2 * parts) {
             range(xs, xt, rows, y, 0, blocks);
@@ -255,7 +270,6 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
                 }
             }
         }
-        return y;
     }
 
     /** Chunks of a product per kernel thread. */

@@ -11,6 +11,7 @@ import io.groupthink.engine.model.ModelConfig;
 import io.groupthink.engine.model.Weights;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The forward pass, in llama2.c order: embed, then per layer rms_norm, qkv, (q/k norm), rope,
@@ -36,6 +37,7 @@ public final class Transformer implements AutoCloseable {
     private final boolean onHeap; // every product is a heap kernel: small batches skip LibTorch entirely
     private final HeapLinear embedRows; // a tied head's packed weight serves lookups, or null
     private final LinearFactory linears; // this model's own: its kernel threads close with it
+    private final AtomicReference<RunState> spare = new AtomicReference<>(); // the last heap pass's buffers
 
     /** The linear operators of one layer and the norms before them (qNorm, kNorm: Qwen3 only, else null). */
     private record LayerOps(RmsNorm attnNorm, Linear qkv, RmsNorm qNorm, RmsNorm kNorm, Linear o, RmsNorm mlpNorm,
@@ -246,13 +248,15 @@ public final class Transformer implements AutoCloseable {
         int[] tokens = batch.tokenArray();
         int[] wanted = batch.logitRows();
         float[][] logits = new float[t][];
+        RunState s = null;
         for (int r0 = 0; r0 < t; r0 += HEAP_ROWS) {
             int r1 = Math.min(t, r0 + HEAP_ROWS);
+            s = runState(s, r1 - r0);
             List<AttentionGroup> chunk = r0 == 0 && r1 == t ? groups : rows(groups, r0, r1, start);
             float[] x = embedOnHeap(java.util.Arrays.copyOfRange(tokens, r0, r1));
             long[] pos = java.util.Arrays.copyOfRange(positions, r0, r1);
             for (int l = 0; l < layers.length; l++) {
-                blockOnHeap(l, x, r1 - r0, pos, chunk, cache, start + r0);
+                blockOnHeap(l, x, s, pos, chunk, cache, start + r0);
             }
             int from = r0;
             int to = r1;
@@ -261,7 +265,45 @@ public final class Transformer implements AutoCloseable {
                 headOnHeap(x, rows, r0, logits);
             }
         }
+        spare.set(s);
         return logits;
+    }
+
+    /**
+     * The heap pass's buffers for {@code rows} rows, as llama2.c's RunState: kept from pass to pass
+     * and used by every layer, so a decode step works in memory that is already in cache. Arrays
+     * allocated afresh for each layer's intermediates were most of the 3.4 MB a step a single stream
+     * allocated, each new line a miss to memory while the weights stream past (BENCHMARKS.md,
+     * eleventh session). A pass on another thread meanwhile finds none spare and makes its own.
+     */
+    private static final class RunState {
+        final int rows;
+        final float[] xb; // rms_norm(x), the products' input [rows, dim]
+        final float[] qkv; // [rows, qDim + 2 kvDim]
+        final float[] q; // [rows, qDim]
+        final float[] k; // [rows, kvDim]
+        final float[] att; // attention's output [rows, qDim]
+        final float[] xb2; // o's and down's products [rows, dim]
+        final float[] gateUp; // [rows, 2 ffn]
+        final float[] hb; // silu(gate) * up [rows, ffn]
+
+        RunState(ModelConfig c, LayerOps ops, int rows) {
+            this.rows = rows;
+            xb = new float[rows * c.hiddenSize()];
+            qkv = new float[rows * ops.qkv().out()];
+            q = new float[rows * c.qDim()];
+            k = new float[rows * c.kvDim()];
+            att = new float[rows * c.qDim()];
+            xb2 = new float[rows * c.hiddenSize()];
+            gateUp = new float[rows * ops.gateUp().out()];
+            hb = new float[rows * ops.down().in()];
+        }
+    }
+
+    /** {@code current} if it is for {@code rows} rows, else the spare one if it is, else new buffers. */
+    private RunState runState(RunState current, int rows) {
+        RunState s = current != null ? current : spare.getAndSet(null);
+        return s != null && s.rows == rows ? s : new RunState(c, layers[0], rows);
     }
 
     /** Rows [r0, r1) of the attention groups, renumbered from 0, over the keys written by then. */
@@ -310,26 +352,29 @@ public final class Transformer implements AutoCloseable {
         for (int r = 0; r < rows.length; r++) {
             System.arraycopy(x, (rows[r] - r0) * d, picked, r * d, d);
         }
-        scatter(logits, rows, ((HeapLinear) head).multiply(picked, rows.length, finalNorm));
+        finalNorm.applyInPlace(picked, rows.length);
+        scatter(logits, rows, ((HeapLinear) head).multiply(picked, rows.length));
     }
 
-    /** One transformer block on the heap; updates x [T, dim] in place. */
-    private void blockOnHeap(int l, float[] x, int t, long[] positions, List<AttentionGroup> groups, KvCache cache,
-            int start) {
+    /** One transformer block on the heap, as run.c's forward: updates x [T, dim] in place, through s's buffers. */
+    private void blockOnHeap(int l, float[] x, RunState s, long[] positions, List<AttentionGroup> groups,
+            KvCache cache, int start) {
         LayerOps ops = layers[l];
+        int t = s.rows;
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         int width = qDim + 2 * kvDim;
 
         // attention
-        float[] qkv = ((HeapLinear) ops.qkv()).multiply(x, t, ops.attnNorm()); // rms_norm, then [T, qDim + 2 kvDim]
-        float[] q = new float[t * qDim];
-        float[] k = new float[t * kvDim];
+        ops.attnNorm().apply(x, t, s.xb);
+        ((HeapLinear) ops.qkv()).multiply(s.xb, t, s.qkv); // [T, qDim + 2 kvDim]
+        float[] q = s.q;
+        float[] k = s.k;
         float[] values = cache.valueArray(l);
         for (int r = 0; r < t; r++) {
-            System.arraycopy(qkv, r * width, q, r * qDim, qDim);
-            System.arraycopy(qkv, r * width + qDim, k, r * kvDim, kvDim);
-            System.arraycopy(qkv, r * width + qDim + kvDim, values, (start + r) * kvDim, kvDim);
+            System.arraycopy(s.qkv, r * width, q, r * qDim, qDim);
+            System.arraycopy(s.qkv, r * width + qDim, k, r * kvDim, kvDim);
+            System.arraycopy(s.qkv, r * width + qDim + kvDim, values, (start + r) * kvDim, kvDim);
         }
         if (ops.qNorm() != null) {
             ops.qNorm().applyInPlace(q, t * c.numHeads());
@@ -338,7 +383,7 @@ public final class Transformer implements AutoCloseable {
         HeapAttention.rope(q, t, c.numHeads(), c.headDim(), positions, cosRows, sinRows);
         HeapAttention.rope(k, t, c.numKvHeads(), c.headDim(), positions, cosRows, sinRows);
         cache.putKeys(l, start, k, t);
-        float[] att = new float[t * qDim];
+        float[] att = s.att;
         int kvHeads = c.numKvHeads();
         Runnable[] heads = new Runnable[groups.size() * kvHeads]; // each writes its own heads' rows of att
         for (int i = 0; i < heads.length; i++) {
@@ -348,12 +393,14 @@ public final class Transformer implements AutoCloseable {
                     kvHead);
         }
         ((HeapLinear) head).invoke(heads);
-        HeapAttention.addInPlace(x, ((HeapLinear) ops.o()).multiply(att, t));
+        ((HeapLinear) ops.o()).multiply(att, t, s.xb2);
+        HeapAttention.addInPlace(x, s.xb2);
 
         // feed-forward
-        HeapLinear gateUp = (HeapLinear) ops.gateUp();
-        float[] hidden = gateUp.multiplySwiGlu(x, t, ops.mlpNorm()); // silu(gate) * up, [T, ffn]
-        HeapAttention.addInPlace(x, ((HeapLinear) ops.down()).multiply(hidden, t));
+        ops.mlpNorm().apply(x, t, s.xb);
+        ((HeapLinear) ops.gateUp()).multiplySwiGlu(s.xb, t, s.gateUp, s.hb); // silu(gate) * up, [T, ffn]
+        ((HeapLinear) ops.down()).multiply(s.hb, t, s.xb2);
+        HeapAttention.addInPlace(x, s.xb2);
     }
 
     private NDArray embed(NDManager step, int[] tokens, NDArray ids) {
