@@ -488,6 +488,16 @@ public final class GroupThinkSession {
      * {@link #choose()} called on another thread, since a hook is user code.
      */
     public void accept(float[][] logits, double millis) {
+        accept(logits, null, millis);
+    }
+
+    /**
+     * {@link #accept(float[][], double)}, with argmax[row] the index of the row's largest logit
+     * where the pass found it, else -1 ({@link io.groupthink.engine.runtime.Transformer#forward(
+     * io.groupthink.engine.runtime.Batch, io.groupthink.engine.runtime.KvCache, int[])}): a greedy
+     * lane takes it instead of reading its logits again.
+     */
+    public void accept(float[][] logits, int[] argmax, double millis) {
         if (!placedThisStep || status.terminal()) {
             return; // nothing of this session was in the pass
         }
@@ -498,7 +508,8 @@ public final class GroupThinkSession {
         List<Choice> asked = new ArrayList<>(wanted.size());
         for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
             Lane lane = lanes[e.getKey()];
-            asked.add(new Choice(lane, lane.tokens.size(), logits[e.getValue()]));
+            int row = e.getValue();
+            asked.add(new Choice(lane, lane.tokens.size(), logits[row], argmax == null ? -1 : argmax[row]));
         }
         wanted.clear();
         if (hook == StepHook.NONE || asked.isEmpty()) { // no user code to run (a prompt chunk wants no logits)
@@ -524,13 +535,15 @@ public final class GroupThinkSession {
         final Lane lane;
         final int index;
         final float[] logits;
+        final int argmax; // the first largest logit's index, or -1
         float[][] top;
         int token = -1;
 
-        Choice(Lane lane, int index, float[] logits) {
+        Choice(Lane lane, int index, float[] logits, int argmax) {
             this.lane = lane;
             this.index = index;
             this.logits = logits;
+            this.argmax = argmax;
         }
     }
 
@@ -592,6 +605,9 @@ public final class GroupThinkSession {
             }
             Lane lane = c.lane;
             float[] l = c.logits;
+            // the pass's argmax holds while the logits are as it saw them: no hook has had them (user
+            // code may change them), and no stop token it named was masked below
+            int argmax = hook == StepHook.NONE ? c.argmax : -1;
             hook.logits(lane.index, c.index, l);
             if (request.topLogits() > 0) {
                 c.top = Sampler.topK(l, request.topLogits());
@@ -605,8 +621,11 @@ public final class GroupThinkSession {
                         l[stop] = Float.NEGATIVE_INFINITY;
                     }
                 }
+                if (stopIds.contains(argmax)) {
+                    argmax = -1;
+                }
             }
-            int token = hook.override(lane.index, c.index, lane.sampler.sample(l, lane.seen));
+            int token = hook.override(lane.index, c.index, lane.sampler.sample(l, lane.seen, argmax));
             if (token < 0 || token >= l.length) {
                 throw new IllegalArgumentException("StepHook.override returned token id " + token + " for lane "
                         + lane.index + ", outside the vocabulary [0, " + l.length + ")");

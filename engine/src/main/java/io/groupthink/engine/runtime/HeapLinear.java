@@ -149,7 +149,18 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
      * pass reuses its buffers, which stay in cache, where a fresh array is new memory each time.
      */
     void multiply(float[] x, int rows, float[] y) {
-        timedProduct(x, rows, y, null);
+        timedProduct(x, rows, y, null, null);
+    }
+
+    /**
+     * The product into y, and into best[r] the index of row r's largest output (the first of
+     * equals, as {@link VectorMath#argmax(float[])}), or -1 where the row holds a NaN. Each chunk
+     * writes its columns {@link #ARGMAX_BLOCKS} blocks at a time and finds their largest while
+     * they are in L1: the head's 152K logits a row, read back after the product, come from memory
+     * (about 80 µs a row at a 0.5B model's decode step, BENCHMARKS.md, tenth session).
+     */
+    void multiply(float[] x, int rows, float[] y, int[] best) {
+        timedProduct(x, rows, y, null, best);
     }
 
     /**
@@ -176,56 +187,103 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             swiGlu(gateUp, rows, h);
             return;
         }
-        timedProduct(x, rows, gateUp, h);
+        timedProduct(x, rows, gateUp, h, null);
     }
 
-    /** {@link #product}, its time (less a fused SwiGLU's share) counted under the kernel profile. */
-    private void timedProduct(float[] x, int rows, float[] y, float[] h) {
+    /**
+     * {@link #product}, its time counted under the kernel profile, less the share of the work its
+     * chunks do on their outputs (SwiGLU, the argmax): that work was outside the products before it
+     * moved into them, and ProfileStep's figure of the step outside the products still counts it.
+     */
+    private void timedProduct(float[] x, int rows, float[] y, float[] h, int[] best) {
         if (!PROFILE) {
-            product(x, rows, y, h);
+            product(x, rows, y, h, best);
             return;
         }
         long t0 = System.nanoTime();
-        long e0 = SWIGLU_NANOS.sum();
-        product(x, rows, y, h);
-        long epilogue = h != null ? (SWIGLU_NANOS.sum() - e0) / Math.min(parts, swiGluChunks()) : 0;
-        PRODUCT_NANOS.add(System.nanoTime() - t0 - epilogue);
+        long e0 = EPILOGUE_NANOS.sum();
+        product(x, rows, y, h, best);
+        int chunks = chunks(h != null ? blocks / 2 : blocks);
+        PRODUCT_NANOS.add(System.nanoTime() - t0 - (EPILOGUE_NANOS.sum() - e0) / Math.min(parts, chunks));
     }
 
-    /** Chunks of a fused product: as {@link #product}'s, over gate's column blocks. */
-    private int swiGluChunks() {
-        int pairs = blocks / 2;
-        return parts == 1 || pairs < 2 * parts ? 1 : Math.min(parts * CHUNKS_PER_THREAD, pairs / 2);
+    /**
+     * Chunks a product of {@code columnBlocks} column blocks splits into (a fused SwiGLU's: gate's):
+     * more than threads, claimed as they free up, so that a thread the OS, a GC or a JIT compiler
+     * thread holds up leaves its remaining chunks to the others instead of the whole product
+     * waiting for its half.
+     */
+    private int chunks(int columnBlocks) {
+        return parts == 1 || columnBlocks < 2 * parts ? 1 : Math.min(parts * CHUNKS_PER_THREAD, columnBlocks / 2);
     }
 
-    /** The fused SwiGLU's time over all chunks, under the kernel profile. */
-    private static final java.util.concurrent.atomic.LongAdder SWIGLU_NANOS = new java.util.concurrent.atomic.LongAdder();
+    /** The time of the work chunks do on their own outputs, summed over chunks, under the kernel profile. */
+    private static final java.util.concurrent.atomic.LongAdder EPILOGUE_NANOS = new java.util.concurrent.atomic.LongAdder();
 
     /** Columns [j0, j1) of silu(gate) * up into h; timed under the kernel profile. */
     private void swiGluTimed(float[] gateUp, int rows, float[] h, int j0, int j1) {
-        if (!PROFILE) {
-            swiGlu(gateUp, rows, h, j0, j1);
-            return;
-        }
-        long t0 = System.nanoTime();
+        long t0 = PROFILE ? System.nanoTime() : 0;
         swiGlu(gateUp, rows, h, j0, j1);
-        SWIGLU_NANOS.add(System.nanoTime() - t0);
+        if (PROFILE) {
+            EPILOGUE_NANOS.add(System.nanoTime() - t0);
+        }
+    }
+
+    /**
+     * Column blocks a chunk of an argmax product runs at a time, so that each row's largest of
+     * them is found while they are in L1: a whole chunk of the head streams 18 MB of weights past
+     * the outputs it wrote first.
+     */
+    private static final int ARGMAX_BLOCKS = 256;
+
+    /**
+     * Column blocks [b0, b1) of y, and chunk p's largest output of each row among them into
+     * found[p][row] (-1 after a NaN); the search is timed under the kernel profile.
+     */
+    private void rangeArgmax(float[] xs, float[] xt, int rows, float[] y, int b0, int b1, int[] found, int p) {
+        for (int r = 0; r < rows; r++) {
+            found[p * rows + r] = -2; // none yet
+        }
+        for (int s0 = b0; s0 < b1; s0 += ARGMAX_BLOCKS) {
+            int s1 = Math.min(b1, s0 + ARGMAX_BLOCKS);
+            range(xs, xt, rows, y, s0, s1);
+            long t0 = PROFILE ? System.nanoTime() : 0;
+            for (int r = 0; r < rows; r++) {
+                int f = p * rows + r;
+                if (found[f] == -1) {
+                    continue; // a NaN came before
+                }
+                int i = VectorMath.argmax(y, r * out + s0 * L, r * out + Math.min(s1 * L, out));
+                if (i < 0) {
+                    found[f] = -1;
+                } else if (found[f] == -2 || y[i] > y[r * out + found[f]]) {
+                    found[f] = i - r * out; // later equals stay behind the first
+                }
+            }
+            if (PROFILE) {
+                EPILOGUE_NANOS.add(System.nanoTime() - t0);
+            }
+        }
     }
 
     /**
      * y = x W^T into y; with h (whole blocks a half, no bias), silu(gate) * up of it into h, y
      * then holding the product [gate | up].
      */
-    private void product(float[] x, int rows, float[] y, float[] h) {
+    private void product(float[] x, int rows, float[] y, float[] h, int[] best) {
         int tiled = tiledRows(rows);
         if (tiled != rows) {
             // zero rows fill the last tile: one pass over the weights instead of two or three
             float[] ty = new float[tiled * out];
             float[] th = h == null ? null : new float[tiled * (out / 2)];
-            product(java.util.Arrays.copyOf(x, tiled * in), tiled, ty, th);
+            int[] tb = best == null ? null : new int[tiled];
+            product(java.util.Arrays.copyOf(x, tiled * in), tiled, ty, th, tb);
             System.arraycopy(ty, 0, y, 0, rows * out);
             if (h != null) {
                 System.arraycopy(th, 0, h, 0, rows * (out / 2));
+            }
+            if (best != null) {
+                System.arraycopy(tb, 0, best, 0, rows);
             }
             return;
         }
@@ -234,7 +292,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
         float[] xt = rows >= 8 ? interleave8(xs, rows, width) : null;
         if (h != null) {
             int pairs = blocks / 2; // gate's column blocks; up's block j is pairs + j
-            int chunks = swiGluChunks();
+            int chunks = chunks(pairs);
             Runnable[] tasks = new Runnable[chunks];
             for (int p = 0; p < chunks; p++) {
                 int j0 = (int) ((long) pairs * p / chunks);
@@ -248,21 +306,18 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             invoke(tasks);
             return;
         }
-        if (parts == 1 || blocks < 2 * parts) {
-            range(xs, xt, rows, y, 0, blocks);
-        } else {
-            // more chunks than threads, claimed as they free up: a thread that the OS, a GC or a JIT
-            // compiler thread holds up leaves its remaining chunks to the others, instead of the whole
-            // product waiting for its half
-            int chunks = Math.min(parts * CHUNKS_PER_THREAD, blocks / 2);
-            Runnable[] tasks = new Runnable[chunks];
-            for (int p = 0; p < chunks; p++) {
-                int b0 = (int) ((long) blocks * p / chunks);
-                int b1 = (int) ((long) blocks * (p + 1) / chunks);
-                tasks[p] = () -> range(xs, xt, rows, y, b0, b1);
-            }
-            pool.invoke(tasks);
+        int chunks = chunks(blocks);
+        boolean fused = best != null && bias == null; // a bias comes after the chunks
+        int[] found = fused ? new int[chunks * rows] : null;
+        Runnable[] tasks = new Runnable[chunks];
+        for (int p = 0; p < chunks; p++) {
+            int chunk = p;
+            int b0 = (int) ((long) blocks * p / chunks);
+            int b1 = (int) ((long) blocks * (p + 1) / chunks);
+            tasks[p] = fused ? () -> rangeArgmax(xs, xt, rows, y, b0, b1, found, chunk)
+                    : () -> range(xs, xt, rows, y, b0, b1);
         }
+        invoke(tasks);
         if (bias != null) {
             for (int r = 0; r < rows; r++) {
                 for (int o = 0; o < out; o++) {
@@ -270,6 +325,31 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
                 }
             }
         }
+        if (best != null) {
+            for (int r = 0; r < rows; r++) {
+                best[r] = fused ? firstLargest(y, r, found, chunks, rows) : argmaxOrMinusOne(y, r);
+            }
+        }
+    }
+
+    /** Row r's first largest output, from the chunks' own in column order; -1 if a chunk met a NaN. */
+    private int firstLargest(float[] y, int r, int[] found, int chunks, int rows) {
+        int best = -1;
+        for (int p = 0; p < chunks; p++) {
+            int i = found[p * rows + r];
+            if (i < 0) {
+                return -1;
+            }
+            if (best < 0 || y[r * out + i] > y[r * out + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private int argmaxOrMinusOne(float[] y, int r) {
+        int i = VectorMath.argmax(y, r * out, (r + 1) * out);
+        return i < 0 ? -1 : i - r * out;
     }
 
     /** Chunks of a product per kernel thread. */

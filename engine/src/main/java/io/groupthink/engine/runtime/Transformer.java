@@ -122,7 +122,20 @@ public final class Transformer implements AutoCloseable {
      * from the visibility rules the batch carries.
      */
     public float[][] forward(Batch batch, KvCache cache) {
+        return forward(batch, cache, null);
+    }
+
+    /**
+     * {@link #forward(Batch, KvCache)}, and into argmax[row] (if not null, one entry a batch row)
+     * the index of that row's largest logit, the first of equals, where the pass found it while the
+     * logits were in cache (the heap path's head), else -1 (also for a row holding a NaN): a greedy
+     * pick then need not read 600 KB of logits back from memory.
+     */
+    public float[][] forward(Batch batch, KvCache cache, int[] argmax) {
         int t = batch.size();
+        if (argmax != null) {
+            java.util.Arrays.fill(argmax, 0, t, -1);
+        }
         if (t == 0) {
             return new float[0][];
         }
@@ -138,11 +151,11 @@ public final class Transformer implements AutoCloseable {
         List<AttentionGroup> groups = attentionGroups(batch, cache, keys, batch.mask());
         if (onHeap && (t <= HEAP_ROWS || onlyEarlierKeys(groups, start, t))) {
             if (!HeapLinear.PROFILE) {
-                return forwardOnHeap(batch, positions, groups, cache, start);
+                return forwardOnHeap(batch, positions, groups, cache, start, argmax);
             }
             long t0 = System.nanoTime();
             long p0 = HeapLinear.PRODUCT_NANOS.sum();
-            float[][] logits = forwardOnHeap(batch, positions, groups, cache, start);
+            float[][] logits = forwardOnHeap(batch, positions, groups, cache, start, argmax);
             recordPass(t, System.nanoTime() - t0, HeapLinear.PRODUCT_NANOS.sum() - p0);
             return logits;
         }
@@ -243,7 +256,7 @@ public final class Transformer implements AutoCloseable {
      * writes its keys before the next one's attention reads them); x is [T, dim] row-major.
      */
     private float[][] forwardOnHeap(Batch batch, long[] positions, List<AttentionGroup> groups, KvCache cache,
-            int start) {
+            int start, int[] argmax) {
         int t = batch.size();
         int[] tokens = batch.tokenArray();
         int[] wanted = batch.logitRows();
@@ -262,7 +275,7 @@ public final class Transformer implements AutoCloseable {
             int to = r1;
             int[] rows = java.util.Arrays.stream(wanted).filter(r -> r >= from && r < to).toArray();
             if (rows.length > 0) {
-                headOnHeap(x, rows, r0, logits);
+                headOnHeap(x, rows, r0, logits, argmax);
             }
         }
         spare.set(s);
@@ -345,15 +358,24 @@ public final class Transformer implements AutoCloseable {
         return x;
     }
 
-    /** The head's logits of the chunk's rows (batch rows, the chunk starting at row r0) into logits. */
-    private void headOnHeap(float[] x, int[] rows, int r0, float[][] logits) {
+    /**
+     * The head's logits of the chunk's rows (batch rows, the chunk starting at row r0) into
+     * logits, and their largest into argmax if it is not null.
+     */
+    private void headOnHeap(float[] x, int[] rows, int r0, float[][] logits, int[] argmax) {
         int d = c.hiddenSize();
         float[] picked = new float[rows.length * d];
         for (int r = 0; r < rows.length; r++) {
             System.arraycopy(x, (rows[r] - r0) * d, picked, r * d, d);
         }
         finalNorm.applyInPlace(picked, rows.length);
-        scatter(logits, rows, ((HeapLinear) head).multiply(picked, rows.length));
+        float[] y = new float[rows.length * head.out()]; // handed out with the logits: not a RunState buffer
+        int[] best = argmax == null ? null : new int[rows.length];
+        ((HeapLinear) head).multiply(picked, rows.length, y, best);
+        scatter(logits, rows, y);
+        for (int r = 0; best != null && r < rows.length; r++) {
+            argmax[rows[r]] = best[r];
+        }
     }
 
     /** One transformer block on the heap, as run.c's forward: updates x [T, dim] in place, through s's buffers. */

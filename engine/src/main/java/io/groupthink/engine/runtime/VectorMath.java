@@ -50,17 +50,22 @@ public final class VectorMath {
      * the scalar loop's answer depends on where it sits, so that case takes the scalar loop.
      */
     public static int argmax(float[] x) {
-        int n = x.length;
-        int i = 0;
+        int best = x.length == 0 ? -1 : argmax(x, 0, x.length);
+        return best >= 0 ? best : ScalarMath.argmax(x); // a NaN: the scalar loop's answer
+    }
+
+    /** The index of the first largest value of x[from, to) (from < to), or -1 if one of them is NaN. */
+    static int argmax(float[] x, int from, int to) {
+        int i = from;
         float max = Float.NEGATIVE_INFINITY;
         int w = S.length();
-        if (n >= 4 * w) {
+        if (to - from >= 4 * w) {
             // four chains, so the maxima do not wait on each other; NaN-propagating, as Math.max
-            FloatVector m0 = FloatVector.fromArray(S, x, 0);
-            FloatVector m1 = FloatVector.fromArray(S, x, w);
-            FloatVector m2 = FloatVector.fromArray(S, x, 2 * w);
-            FloatVector m3 = FloatVector.fromArray(S, x, 3 * w);
-            for (i = 4 * w; i + 4 * w <= n; i += 4 * w) {
+            FloatVector m0 = FloatVector.fromArray(S, x, from);
+            FloatVector m1 = FloatVector.fromArray(S, x, from + w);
+            FloatVector m2 = FloatVector.fromArray(S, x, from + 2 * w);
+            FloatVector m3 = FloatVector.fromArray(S, x, from + 3 * w);
+            for (i = from + 4 * w; i + 4 * w <= to; i += 4 * w) {
                 m0 = m0.max(FloatVector.fromArray(S, x, i));
                 m1 = m1.max(FloatVector.fromArray(S, x, i + w));
                 m2 = m2.max(FloatVector.fromArray(S, x, i + 2 * w));
@@ -68,20 +73,20 @@ public final class VectorMath {
             }
             max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             max = Math.max(max, x[i]);
         }
-        if (Float.isNaN(max) || n == 0) {
-            return ScalarMath.argmax(x);
+        if (Float.isNaN(max)) {
+            return -1;
         }
-        int j = 0;
-        for (; j + w <= n; j += w) {
+        int j = from;
+        for (; j + w <= to; j += w) {
             var hit = FloatVector.fromArray(S, x, j).eq(max);
             if (hit.anyTrue()) {
                 return j + hit.firstTrue();
             }
         }
-        for (; j < n; j++) {
+        for (; j < to; j++) {
             if (x[j] == max) {
                 return j;
             }

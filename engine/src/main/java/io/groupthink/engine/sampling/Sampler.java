@@ -49,6 +49,17 @@ public final class Sampler {
      *                 penalised once however often it occurs
      */
     public int sample(float[] logits, Collection<Integer> previous) {
+        return sample(logits, previous, -1);
+    }
+
+    /**
+     * {@link #sample(float[], Collection)}, given the index of the first largest logit if the caller
+     * knows it (else -1): a greedy pick without a repetition penalty is that index, and reads no logits.
+     */
+    public int sample(float[] logits, Collection<Integer> previous, int argmax) {
+        if (argmax >= 0 && options.greedy() && (options.repetitionPenalty() == 1 || previous.isEmpty())) {
+            return argmax;
+        }
         float[] l = logits;
         if (options.repetitionPenalty() != 1 && !previous.isEmpty()) {
             l = logits.clone();

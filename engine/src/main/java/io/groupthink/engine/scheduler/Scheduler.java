@@ -439,7 +439,8 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        float[][] logits = model.transformer().forward(batch, cache);
+        int[] argmax = new int[batch.size()];
+        float[][] logits = model.transformer().forward(batch, cache, argmax);
         lastForwardNanos = System.nanoTime() - t0;
         double ms = lastForwardNanos / 1e6;
         steps++;
@@ -452,7 +453,7 @@ public final class Scheduler implements AutoCloseable {
         }
         for (SessionHandle h : inBatch) {
             GroupThinkSession s = h.session();
-            s.accept(logits, ms);
+            s.accept(logits, argmax, ms);
             deliver(h, s.takeEvents());
             if (s.status() == SessionStatus.CHOOSING) { // its StepHook is user code: it runs on a pool thread
                 later(() -> events.execute(() -> {

@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GroupThinkBehaviourTest {
 
@@ -119,8 +121,14 @@ class GroupThinkBehaviourTest {
         assertThat(r.decodeSteps()).isEqualTo(r.batchRows().size());
     }
 
-    @Test
-    void minTokensKeepsALanePastItsStopTokenAndChangesNothingBefore() {
+    /**
+     * On the kernel, the pass hands each lane its logits' argmax; a stop token masked while the
+     * lane is under minTokens must not be taken from it.
+     */
+    @ParameterizedTest(name = "kernel {0}")
+    @ValueSource(booleans = {false, true})
+    void minTokensKeepsALanePastItsStopTokenAndChangesNothingBefore(boolean kernel) {
+        GroupThinkModel model = TestModels.load(TestModels.stories(), kernel);
         GroupThinkRequest free = GroupThinkRequest.builder("Tom had a red ball.").thinkers(1).mode(Mode.COT).maxTokens(300)
                 .build(); // the default template: this story ends after about 170 tokens
         GroupThinkResult.ThinkerResult ended = model.think(free).thinkers().get(0);
