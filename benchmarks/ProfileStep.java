@@ -71,6 +71,13 @@ public class ProfileStep {
    * difference over the 24 decode steps (no StepHook: a hooked session hands each step's logits to another thread).
    * The heap allocated a decode step (every thread's, the same difference) is printed with them.
    */
+  /**
+   * Session pairs a thinker count: the time between passes is a difference of two wall times, and
+   * in three pairs it spread by up to 1 ms (collections and wake-ups land there); five give a
+   * steadier median (eleventh session).
+   */
+  static final int REPS = 5;
+
   static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -81,7 +88,7 @@ public class ProfileStep {
     for (int n : ns) {
       List<Double> outside = new ArrayList<>(); List<Double> prod = new ArrayList<>(); List<Double> between = new ArrayList<>();
       List<Double> allocated = new ArrayList<>();
-      for (int rep = 0; rep < 3; rep++) {
+      for (int rep = 0; rep < REPS; rep++) {
         double[] residual = new double[2];
         long[] bytes = new long[2];
         for (int k = 0; k < 2; k++) {
@@ -108,10 +115,11 @@ public class ProfileStep {
       Collections.sort(outside); Collections.sort(prod); Collections.sort(between);
       double pass = outside.get(outside.size() / 2);
       System.out.printf("N=%d: decode step outside the products %.3f ms = %.3f in the pass (median of %d; p25 %.3f, p75 %.3f)"
-          + " + %.3f between passes (median of 3: %.3f, %.3f, %.3f); products %.2f ms a pass; allocated %.1f KB a step%n", n,
-          pass + between.get(1), pass, outside.size(), outside.get(outside.size() / 4), outside.get(3 * outside.size() / 4),
-          between.get(1), between.get(0), between.get(1), between.get(2), prod.get(prod.size() / 2),
-          allocated.stream().sorted().toList().get(1));
+          + " + %.3f between passes (median of %d: %s); products %.2f ms a pass; allocated %.1f KB a step%n", n,
+          pass + between.get(REPS / 2), pass, outside.size(), outside.get(outside.size() / 4),
+          outside.get(3 * outside.size() / 4), between.get(REPS / 2), REPS,
+          between.stream().map(b -> String.format("%.3f", b)).collect(java.util.stream.Collectors.joining(", ")),
+          prod.get(prod.size() / 2), allocated.stream().sorted().toList().get(REPS / 2));
     }
     m.close();
   }
