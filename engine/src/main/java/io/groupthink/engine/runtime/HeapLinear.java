@@ -220,13 +220,23 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     /** The time of the work chunks do on their own outputs, summed over chunks, under the kernel profile. */
     private static final java.util.concurrent.atomic.LongAdder EPILOGUE_NANOS = new java.util.concurrent.atomic.LongAdder();
 
-    /** Columns [j0, j1) of silu(gate) * up into h; timed under the kernel profile. */
-    private void swiGluTimed(float[] gateUp, int rows, float[] h, int j0, int j1) {
-        long t0 = PROFILE ? System.nanoTime() : 0;
-        swiGlu(gateUp, rows, h, j0, j1);
+    /** The start of a chunk's work on its own outputs, under the kernel profile. */
+    private static long epilogueStart() {
+        return PROFILE ? System.nanoTime() : 0;
+    }
+
+    /** Counts the work since {@link #epilogueStart()}, under the kernel profile. */
+    private static void epilogueEnd(long t0) {
         if (PROFILE) {
             EPILOGUE_NANOS.add(System.nanoTime() - t0);
         }
+    }
+
+    /** Columns [j0, j1) of silu(gate) * up into h; timed under the kernel profile. */
+    private void swiGluTimed(float[] gateUp, int rows, float[] h, int j0, int j1) {
+        long t0 = epilogueStart();
+        swiGlu(gateUp, rows, h, j0, j1);
+        epilogueEnd(t0);
     }
 
     /**
@@ -237,32 +247,42 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
     private static final int ARGMAX_BLOCKS = 256;
 
     /**
-     * Column blocks [b0, b1) of y, and chunk p's largest output of each row among them into
-     * found[p][row] (-1 after a NaN); the search is timed under the kernel profile.
+     * Column blocks [b0, b1) of y, the bias added to them while they are in cache; with found (its
+     * entries -2 to start), also chunk p's first largest output of each row among them into
+     * found[p][row], -1 once a NaN is among them, {@link #ARGMAX_BLOCKS} blocks at a time. The
+     * search is timed under the kernel profile.
      */
-    private void rangeArgmax(float[] xs, float[] xt, int rows, float[] y, int b0, int b1, int[] found, int p) {
-        for (int r = 0; r < rows; r++) {
-            found[p * rows + r] = -2; // none yet
-        }
-        for (int s0 = b0; s0 < b1; s0 += ARGMAX_BLOCKS) {
-            int s1 = Math.min(b1, s0 + ARGMAX_BLOCKS);
+    private void columns(float[] xs, float[] xt, int rows, float[] y, int b0, int b1, int[] found, int p) {
+        int step = found == null ? b1 - b0 : ARGMAX_BLOCKS;
+        for (int s0 = b0; s0 < b1; s0 += step) {
+            int s1 = Math.min(b1, s0 + step);
+            int c0 = s0 * L;
+            int c1 = Math.min(s1 * L, out);
             range(xs, xt, rows, y, s0, s1);
-            long t0 = PROFILE ? System.nanoTime() : 0;
+            if (bias != null) {
+                for (int r = 0; r < rows; r++) {
+                    for (int o = c0; o < c1; o++) {
+                        y[r * out + o] += bias[o];
+                    }
+                }
+            }
+            if (found == null) {
+                continue;
+            }
+            long t0 = epilogueStart();
             for (int r = 0; r < rows; r++) {
                 int f = p * rows + r;
                 if (found[f] == -1) {
                     continue; // a NaN came before
                 }
-                int i = VectorMath.argmax(y, r * out + s0 * L, r * out + Math.min(s1 * L, out));
+                int i = VectorMath.argmax(y, r * out + c0, r * out + c1);
                 if (i < 0) {
                     found[f] = -1;
                 } else if (found[f] == -2 || y[i] > y[r * out + found[f]]) {
                     found[f] = i - r * out; // later equals stay behind the first
                 }
             }
-            if (PROFILE) {
-                EPILOGUE_NANOS.add(System.nanoTime() - t0);
-            }
+            epilogueEnd(t0);
         }
     }
 
@@ -307,28 +327,20 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             return;
         }
         int chunks = chunks(blocks);
-        boolean fused = best != null && bias == null; // a bias comes after the chunks
-        int[] found = fused ? new int[chunks * rows] : null;
+        int[] found = best == null ? null : new int[chunks * rows];
+        if (found != null) {
+            java.util.Arrays.fill(found, -2); // none yet
+        }
         Runnable[] tasks = new Runnable[chunks];
         for (int p = 0; p < chunks; p++) {
             int chunk = p;
             int b0 = (int) ((long) blocks * p / chunks);
             int b1 = (int) ((long) blocks * (p + 1) / chunks);
-            tasks[p] = fused ? () -> rangeArgmax(xs, xt, rows, y, b0, b1, found, chunk)
-                    : () -> range(xs, xt, rows, y, b0, b1);
+            tasks[p] = () -> columns(xs, xt, rows, y, b0, b1, found, chunk);
         }
         invoke(tasks);
-        if (bias != null) {
-            for (int r = 0; r < rows; r++) {
-                for (int o = 0; o < out; o++) {
-                    y[r * out + o] += bias[o];
-                }
-            }
-        }
-        if (best != null) {
-            for (int r = 0; r < rows; r++) {
-                best[r] = fused ? firstLargest(y, r, found, chunks, rows) : argmaxOrMinusOne(y, r);
-            }
+        for (int r = 0; best != null && r < rows; r++) {
+            best[r] = firstLargest(y, r, found, chunks, rows);
         }
     }
 
@@ -345,11 +357,6 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             }
         }
         return best;
-    }
-
-    private int argmaxOrMinusOne(float[] y, int r) {
-        int i = VectorMath.argmax(y, r * out, (r + 1) * out);
-        return i < 0 ? -1 : i - r * out;
     }
 
     /** Chunks of a product per kernel thread. */

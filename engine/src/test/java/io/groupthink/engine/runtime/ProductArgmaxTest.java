@@ -35,7 +35,13 @@ class ProductArgmaxTest {
                 for (int o = 0; o < out; o++) {
                     System.arraycopy(distinct[r.nextInt(distinct.length)], 0, w, o * in, in);
                 }
-                float[] bias = trial % 5 == 4 ? new float[out] : null; // a bias: the argmax comes after it
+                float[] bias = null; // a bias: the argmax comes after it
+                if (trial % 5 == 4) {
+                    bias = new float[out];
+                    for (int o = 0; o < out; o++) {
+                        bias[o] = r.nextInt(3) - 1; // whole numbers: sums stay exact, ties stay ties
+                    }
+                }
                 HeapLinear kernel = switch (trial % 3) {
                     case 0 -> Q8_0Linear.quantized(w, out, in, bias, pool, parts);
                     case 1 -> Q4_0Linear.quantized(w, out, in, bias, pool, parts);
