@@ -485,7 +485,9 @@ public final class GroupThinkSession {
      * Takes the logits of this session's rows ({@code logits[row]}, indexed by batch row). Without
      * a {@link StepHook} it chooses each live lane's next token at once. With one, nothing is
      * chosen here: the session becomes CHOOSING, sits out of the batch, and the engine has
-     * {@link #choose()} called on another thread, since a hook is user code.
+     * {@link #choose()} called on another thread, since a hook is user code. The arrays are read
+     * during the call only: a hooked session copies its rows, since the engine's next pass writes
+     * the same arrays ({@link io.groupthink.engine.runtime.LogitBuffers}).
      */
     public void accept(float[][] logits, double millis) {
         accept(logits, null, millis);
@@ -509,7 +511,8 @@ public final class GroupThinkSession {
         for (Map.Entry<Integer, Integer> e : wanted.entrySet()) {
             Lane lane = lanes[e.getKey()];
             int row = e.getValue();
-            asked.add(new Choice(lane, lane.tokens.size(), logits[row], argmax == null ? -1 : argmax[row]));
+            float[] l = hook == StepHook.NONE ? logits[row] : logits[row].clone(); // the hook runs after the next pass
+            asked.add(new Choice(lane, lane.tokens.size(), l, argmax == null ? -1 : argmax[row]));
         }
         wanted.clear();
         if (hook == StepHook.NONE || asked.isEmpty()) { // no user code to run (a prompt chunk wants no logits)
@@ -614,7 +617,8 @@ public final class GroupThinkSession {
             }
             if (c.index < minTokens(lane) && !stopIds.isEmpty()) {
                 // the stop tokens leave the choice; a hook may hold on to the logits it saw, so it keeps those
-                // (without one the array is this step's alone, and a 600 KB copy a lane a step would be for nothing)
+                // (without one the array is the pass's, written again by the next, and a 600 KB copy a
+                // lane a step would be for nothing)
                 l = hook == StepHook.NONE ? l : l.clone();
                 for (int stop : stopIds) {
                     if (stop < l.length) {

@@ -132,6 +132,14 @@ public final class Transformer implements AutoCloseable {
      * pick then need not read 600 KB of logits back from memory.
      */
     public float[][] forward(Batch batch, KvCache cache, int[] argmax) {
+        return forward(batch, cache, argmax, null);
+    }
+
+    /**
+     * {@link #forward(Batch, KvCache, int[])}, the heap path writing the logits into {@code kept}'s
+     * arrays (if not null): the rows returned are valid until the next pass given the same buffers.
+     */
+    public float[][] forward(Batch batch, KvCache cache, int[] argmax, LogitBuffers kept) {
         int t = batch.size();
         if (argmax != null) {
             java.util.Arrays.fill(argmax, 0, t, -1);
@@ -151,11 +159,11 @@ public final class Transformer implements AutoCloseable {
         List<AttentionGroup> groups = attentionGroups(batch, cache, keys, batch.mask());
         if (onHeap && (t <= HEAP_ROWS || onlyEarlierKeys(groups, start, t))) {
             if (!HeapLinear.PROFILE) {
-                return forwardOnHeap(batch, positions, groups, cache, start, argmax);
+                return forwardOnHeap(batch, positions, groups, cache, start, argmax, kept);
             }
             long t0 = System.nanoTime();
             long p0 = HeapLinear.PRODUCT_NANOS.sum();
-            float[][] logits = forwardOnHeap(batch, positions, groups, cache, start, argmax);
+            float[][] logits = forwardOnHeap(batch, positions, groups, cache, start, argmax, kept);
             recordPass(t, System.nanoTime() - t0, HeapLinear.PRODUCT_NANOS.sum() - p0);
             return logits;
         }
@@ -256,7 +264,7 @@ public final class Transformer implements AutoCloseable {
      * writes its keys before the next one's attention reads them); x is [T, dim] row-major.
      */
     private float[][] forwardOnHeap(Batch batch, long[] positions, List<AttentionGroup> groups, KvCache cache,
-            int start, int[] argmax) {
+            int start, int[] argmax, LogitBuffers kept) {
         int t = batch.size();
         int[] tokens = batch.tokenArray();
         int[] wanted = batch.logitRows();
@@ -275,7 +283,7 @@ public final class Transformer implements AutoCloseable {
             int to = r1;
             int[] rows = java.util.Arrays.stream(wanted).filter(r -> r >= from && r < to).toArray();
             if (rows.length > 0) {
-                headOnHeap(x, rows, r0, logits, argmax);
+                headOnHeap(x, rows, r0, logits, argmax, kept);
             }
         }
         spare.set(s);
@@ -360,19 +368,29 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * The head's logits of the chunk's rows (batch rows, the chunk starting at row r0) into
-     * logits, and their largest into argmax if it is not null.
+     * logits, in kept's arrays if it is not null, and their largest into argmax if it is not null.
      */
-    private void headOnHeap(float[] x, int[] rows, int r0, float[][] logits, int[] argmax) {
+    private void headOnHeap(float[] x, int[] rows, int r0, float[][] logits, int[] argmax, LogitBuffers kept) {
         int d = c.hiddenSize();
+        int vocab = head.out();
         float[] picked = new float[rows.length * d];
         for (int r = 0; r < rows.length; r++) {
             System.arraycopy(x, (rows[r] - r0) * d, picked, r * d, d);
         }
         finalNorm.applyInPlace(picked, rows.length);
-        float[] y = new float[rows.length * head.out()]; // handed out with the logits: not a RunState buffer
+        // handed out with the logits, so not a RunState buffer: the caller's, or new
+        float[] y = kept == null ? new float[rows.length * vocab]
+                : rows.length == 1 ? kept.row(rows[0], vocab) : kept.flat(rows.length, vocab);
         int[] best = argmax == null ? null : new int[rows.length];
         ((HeapLinear) head).multiply(picked, rows.length, y, best);
-        scatter(logits, rows, y);
+        if (kept == null || rows.length == 1) {
+            scatter(logits, rows, y);
+        } else {
+            for (int r = 0; r < rows.length; r++) {
+                logits[rows[r]] = kept.row(rows[r], vocab);
+                System.arraycopy(y, r * vocab, logits[rows[r]], 0, vocab);
+            }
+        }
         for (int r = 0; best != null && r < rows.length; r++) {
             argmax[rows[r]] = best[r];
         }

@@ -6,6 +6,7 @@ import io.groupthink.engine.groupthink.GroupThinkSession;
 import io.groupthink.engine.groupthink.SessionListener;
 import io.groupthink.engine.runtime.Batch;
 import io.groupthink.engine.runtime.KvCache;
+import io.groupthink.engine.runtime.LogitBuffers;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -86,6 +87,8 @@ public final class Scheduler implements AutoCloseable {
 
     private int lastBatchRows;
     private long lastForwardNanos; // engine thread: how long the last forward pass took
+    // engine thread: the passes' logit arrays, written again by each pass; sessions read them in accept only
+    private final LogitBuffers keptLogits = new LogitBuffers();
     private long steps;
     private long completed;
     private long failed;
@@ -440,7 +443,7 @@ public final class Scheduler implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         int[] argmax = new int[batch.size()];
-        float[][] logits = model.transformer().forward(batch, cache, argmax);
+        float[][] logits = model.transformer().forward(batch, cache, argmax, keptLogits);
         lastForwardNanos = System.nanoTime() - t0;
         double ms = lastForwardNanos / 1e6;
         steps++;

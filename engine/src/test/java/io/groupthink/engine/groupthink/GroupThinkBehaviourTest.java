@@ -156,6 +156,31 @@ class GroupThinkBehaviourTest {
                 .hasMessageContaining("minTokens must be between 0 and maxTokens (300), got 301");
     }
 
+    /**
+     * The engine writes each pass's logits into the same arrays, and a hook runs after the pass
+     * (and the next ones) on another thread: what it was handed must stay the step's own. Every
+     * array a greedy session's hook kept, untouched, still has that step's token as its largest.
+     */
+    @Test
+    void aHookMayKeepTheLogitsItWasHanded() {
+        GroupThinkModel model = TestModels.loadWithKernel(TestModels.stories());
+        Map<Integer, float[]> seen = new HashMap<>();
+        StepHook keep = new StepHook() {
+            @Override
+            public void logits(int lane, int index, float[] l) {
+                seen.put(index, l); // no copy
+            }
+        };
+        GroupThinkResult r = model.run(List.of(model.newPlainSession("Once upon a time", 16, SamplingOptions.GREEDY,
+                List.of(), 0, null, keep))).get(0);
+        int[] tokens = r.thinkers().get(0).tokens();
+        assertThat(tokens.length).isGreaterThan(4);
+        assertThat(Arrays.stream(tokens).distinct().count()).as("a story, not one token again and again").isGreaterThan(2);
+        for (int i = 0; i < tokens.length; i++) {
+            assertThat(io.groupthink.engine.sampling.Sampler.argmax(seen.get(i))).as("step %d", i).isEqualTo(tokens[i]);
+        }
+    }
+
     @Test
     void eventsStreamEachThinkersTextInOrder() {
         Map<Integer, StringBuilder> streamed = new HashMap<>();
