@@ -661,10 +661,16 @@ public final class GroupThinkSession {
             lane.tokens.add(token);
             lane.seen.add(token);
             lane.pending = token;
-            String delta = lane.text.push(token);
-            events.add(new Token(new ThinkerEvent(id, lane.index, c.index, token, delta, lane.synthesis)));
+            if (listener != SessionListener.NONE) {
+                String delta = lane.text.push(token);
+                events.add(new Token(new ThinkerEvent(id, lane.index, c.index, token, delta, lane.synthesis)));
+            } else {
+                lane.text.add(token); // decoded when read: by the stop strings below, if any, else once for the result
+            }
             if (lane.tokens.size() < minTokens(lane)) {
-                lane.stopFrom = lane.text.text().length(); // as vLLM: no stop string within the first min_tokens - 1
+                if (!request.stopStrings().isEmpty()) {
+                    lane.stopFrom = lane.text.text().length(); // as vLLM: no stop string within the first min_tokens - 1
+                }
             } else if (hitStopString(lane)) {
                 finish(lane, FinishReason.STOP);
             } else if (lane.tokens.size() >= lane.budget) {

@@ -46,10 +46,7 @@ public final class TextStream {
 
     /** Appends a token and returns the text that became final (possibly empty). */
     public String push(int id) {
-        if (count == ids.length) {
-            ids = Arrays.copyOf(ids, count * 2);
-        }
-        ids[count++] = id;
+        add(id);
         String text = text();
         int stable = text.length();
         while (stable > emitted && text.charAt(stable - 1) == REPLACEMENT) {
@@ -61,6 +58,19 @@ public final class TextStream {
         String delta = stable > emitted ? text.substring(emitted, stable) : "";
         emitted = Math.max(emitted, stable);
         return delta;
+    }
+
+    /**
+     * Appends a token without decoding it: for a reader of the whole text only, the next
+     * {@link #text()} decodes every token added since in one call. A session nobody streams and no
+     * stop string watches needs its text once, at the end; decoding it token by token took 80-110 µs
+     * a step on the engine thread at one thinker (BENCHMARKS.md, twelfth session).
+     */
+    public void add(int id) {
+        if (count == ids.length) {
+            ids = Arrays.copyOf(ids, count * 2);
+        }
+        ids[count++] = id;
     }
 
     /** The whole text so far, including any incomplete tail. */

@@ -201,6 +201,13 @@ class GroupThinkBehaviourTest {
         }
         assertThat(r.finalAnswer()).isNotNull().isEqualTo(streamed.get(3).toString());
         assertThat(r.synthesis().tokens()).isNotEmpty();
+        // unwatched, a session decodes its text once at the end, to the same text
+        GroupThinkResult quiet = model.think(GroupThinkRequest.builder("Ben had a kite.").thinkers(3).maxTokens(24)
+                .template(SHORT).synthesize(true).synthesisTokens(16).build());
+        for (GroupThinkResult.ThinkerResult t : quiet.thinkers()) {
+            assertThat(t.text()).as("lane %d", t.lane()).isEqualTo(streamed.get(t.lane()).toString());
+        }
+        assertThat(quiet.finalAnswer()).isEqualTo(r.finalAnswer());
         assertThat(r.kvBytes()).isPositive();
         assertThat(r.stepMillis()).hasSize(r.decodeSteps() + 1);
     }

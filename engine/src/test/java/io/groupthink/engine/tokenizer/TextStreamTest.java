@@ -173,6 +173,32 @@ class TextStreamTest {
         }
     }
 
+    /**
+     * Tokens added without a push are decoded when the text is read, all at once: the text is the
+     * pushed stream's, incomplete characters and the context's leading space included, and the
+     * decoder saw each token at most a few times (the read halfway, and the whole-text decode a
+     * window ending in half a character falls back to), where pushes decode a window a token.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 300})
+    void addedTokensGiveThePushedTextInOneDecode(int contextId) {
+        int[] ids = tokenizer.encode("Once upon a time, Lily saw a cat 😀 and said 日本語! ".repeat(3), false);
+        TextStream pushed = new TextStream(tokenizer, contextId);
+        TextStream added = new TextStream(tokenizer, contextId);
+        for (int i = 0; i < ids.length; i++) {
+            pushed.push(ids[i]);
+            added.add(ids[i]);
+            if (i == ids.length / 2) {
+                assertThat(added.text()).as("read halfway").isEqualTo(pushed.text());
+            }
+        }
+        added.add(FIRST_BYTE_TOKEN + 0xE6); // the first byte of a three-byte character
+        pushed.push(FIRST_BYTE_TOKEN + 0xE6);
+        assertThat(added.text()).isEqualTo(pushed.text()).endsWith("\uFFFD");
+        assertThat(added.idsDecoded()).as("tokens decoded for %d added", ids.length + 1)
+                .isLessThan(3L * ids.length).isLessThan(pushed.idsDecoded() / 2);
+    }
+
     @Test
     void onTextEachPushDecodesOnlyTheTokensSinceTheLastWholeCharacter() {
         String text = "Once upon a time, Lily saw a cat 😀 and said 日本語! ";
