@@ -223,6 +223,19 @@ class GroupThinkBehaviourTest {
                 .template(SHORT).stopStrings(List.of(stop)).build());
         assertThat(stopped.thinkers().get(0).finishReason()).isEqualTo(FinishReason.STOP);
         assertThat(stopped.thinkers().get(0).text()).isEqualTo(text.substring(0, text.indexOf(stop)));
+        // streamed, the same stop, and the deltas (decoded where they are delivered) spell it out
+        StringBuilder streamed = new StringBuilder();
+        GroupThinkResult watched = model.think(GroupThinkRequest.builder("Mia went out.").thinkers(2).maxTokens(48)
+                .template(SHORT).stopStrings(List.of(stop)).build(), new SessionListener() {
+                    @Override
+                    public void onToken(ThinkerEvent e) {
+                        if (e.lane() == 0) {
+                            streamed.append(e.text());
+                        }
+                    }
+                }, null);
+        assertThat(watched.thinkers().get(0).text()).isEqualTo(stopped.thinkers().get(0).text());
+        assertThat(streamed.toString()).startsWith(text.substring(0, text.indexOf(stop) + stop.length()));
     }
 
     @Test
