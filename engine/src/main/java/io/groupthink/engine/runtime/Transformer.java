@@ -214,17 +214,19 @@ public final class Transformer implements AutoCloseable {
 
     /** Logits [R, vocab] of the rows that asked for them, indexed by batch row. */
     private float[][] byRow(int t, int[] rows, float[] flat) {
-        return scatter(new float[t][], rows, flat);
+        return scatter(new float[t][], rows, flat, null);
     }
 
-    /** out[rows[r]] = row r of the logits [R, vocab]; returns out. */
-    private float[][] scatter(float[][] out, int[] rows, float[] flat) {
-        if (rows.length == 1 && flat.length == c.vocabSize()) {
+    /** out[rows[r]] = row r of the logits [R, vocab], in kept's arrays if it is not null; returns out. */
+    private float[][] scatter(float[][] out, int[] rows, float[] flat, LogitBuffers kept) {
+        int vocab = c.vocabSize();
+        if (rows.length == 1 && flat.length == vocab) {
             out[rows[0]] = flat; // a single stream's logits as the head wrote them: no 600 KB copy a step
             return out;
         }
         for (int r = 0; r < rows.length; r++) {
-            out[rows[r]] = java.util.Arrays.copyOfRange(flat, r * c.vocabSize(), (r + 1) * c.vocabSize());
+            out[rows[r]] = kept == null ? new float[vocab] : kept.row(rows[r], vocab);
+            System.arraycopy(flat, r * vocab, out[rows[r]], 0, vocab);
         }
         return out;
     }
@@ -383,14 +385,7 @@ public final class Transformer implements AutoCloseable {
                 : rows.length == 1 ? kept.row(rows[0], vocab) : kept.flat(rows.length, vocab);
         int[] best = argmax == null ? null : new int[rows.length];
         ((HeapLinear) head).multiply(picked, rows.length, y, best);
-        if (kept == null || rows.length == 1) {
-            scatter(logits, rows, y);
-        } else {
-            for (int r = 0; r < rows.length; r++) {
-                logits[rows[r]] = kept.row(rows[r], vocab);
-                System.arraycopy(y, r * vocab, logits[rows[r]], 0, vocab);
-            }
-        }
+        scatter(logits, rows, y, kept);
         for (int r = 0; best != null && r < rows.length; r++) {
             argmax[rows[r]] = best[r];
         }

@@ -63,7 +63,7 @@ public final class TextStream {
     /**
      * Appends a token without decoding it: for a reader of the whole text only, the next
      * {@link #text()} decodes every token added since in one call. A session nobody streams and no
-     * stop string watches needs its text once, at the end; decoding it token by token took 80-110 µs
+     * stop string watches needs its text once, at the end; decoding it token by token took 84-113 µs
      * a step on the engine thread at one thinker (BENCHMARKS.md, twelfth session).
      */
     public void add(int id) {
