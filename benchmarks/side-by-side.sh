@@ -3,7 +3,7 @@
 # A copy of ../shared/bench-peer/side-by-side.sh (no llama.cpp code here) extended with the kernel's quantized rows:
 # the project's bench quantizes the same safetensors model at load (--quantize), llama.cpp reads the GGUF twins that
 # bench-peer/build.sh wrote with llama-quantize, so both sides run the same weights quantized the same way (ggml's
-# Q8_0/Q4_0 blocks; the project's quantizer follows ggml's reference one).
+# Q8_0/Q4_0 blocks, the output matrix kept at Q8_0 in both Q4_0 rows; the project's quantizer follows ggml's reference one).
 # Usage: side-by-side.sh CLI_JAR MODEL_DIR GGUF_DIR   (JAVA=... picks the JVM; LLAMA= where build.sh built llama.cpp;
 #        NGEN, REPS and TOKENS shorten a run on a busy machine: llama-bench tokens and repeats, tokens per thinker;
 #        WARMUP: runs of each configuration before the measured ones, as llama-bench warms up before it measures;

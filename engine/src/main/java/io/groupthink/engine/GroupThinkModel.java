@@ -124,7 +124,8 @@ public final class GroupThinkModel implements AutoCloseable {
      * (no quantization asked for), it holds them in the kernel format of the file's most common
      * quantized matrix type. Q8_0 and Q4_0 blocks come back bit for bit (dequantizing then
      * quantizing a ggml block is exact: its largest code maps back to itself); K-quants become
-     * Q8_0, the kernel format that adds the least error. An explicit quantization wins.
+     * Q8_0, the kernel format that adds the least error. An explicit quantization wins. At Q4_0 the
+     * head is held as Q8_0 ({@link LinearFactory#createHead}), the type llama-quantize gives it.
      */
     static LinearFactory followFileQuantization(LinearFactory linears, Map<String, Integer> tensorTypes) {
         if (!(linears instanceof KernelSelector.Vector v) || v.storage() != WeightStorage.BF16_WHERE_EXACT) {

@@ -173,7 +173,10 @@ public class GroupThinkProperties implements InitializingBean {
          */
         private String linear = "auto";
 
-        /** Weights quantized at load for the kernel: none, q8_0 or q4_0 (ggml's block formats). */
+        /**
+         * Weights quantized at load for the kernel: none, q8_0 or q4_0 (ggml's block formats; at q4_0 the
+         * output matrix keeps q8_0 codes, as llama.cpp's quantizer does).
+         */
         private String quantize = "none";
 
         /** LibTorch intra-op threads; 0 lets LibTorch use every core. */

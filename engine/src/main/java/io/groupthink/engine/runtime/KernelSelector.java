@@ -48,6 +48,13 @@ public final class KernelSelector {
             };
         }
 
+        /** At Q4_0 the head keeps Q8_0 codes, as in llama-quantize's Q4_0 files (Q8_0 where its rows are not whole 256-blocks, Q6_K otherwise). */
+        @Override
+        public Linear createHead(NDArray weight) {
+            return storage == WeightStorage.Q4_0 ? BlockLinear.of(weight, null, pool(), parts, Q8_0Linear::quantized)
+                    : create(weight, null);
+        }
+
         private synchronized SpinPool pool() {
             if (pool == null) {
                 pool = new SpinPool(parts);

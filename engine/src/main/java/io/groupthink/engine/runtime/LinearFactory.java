@@ -11,6 +11,15 @@ public interface LinearFactory extends AutoCloseable {
     Linear create(NDArray weight, NDArray bias);
 
     /**
+     * The output matrix [vocab, dim], which a factory may hold more precisely than the others, as
+     * llama.cpp's quantizer keeps {@code output.weight} at 6 or 8 bits in a 4-bit file: every
+     * token's choice is read off it.
+     */
+    default Linear createHead(NDArray weight) {
+        return create(weight, null);
+    }
+
+    /**
      * The factory one model builds its operators with. Resources its operators share (the kernel's
      * helper threads) belong to that model alone, which closes them with {@link #close()}.
      */

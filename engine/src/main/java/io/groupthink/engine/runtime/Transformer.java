@@ -61,7 +61,7 @@ public final class Transformer implements AutoCloseable {
             }
             this.finalNorm = RmsNorm.of(w.finalNorm, eps);
             boolean tied = w.lmHead == w.embed;
-            this.head = linears.create(w.lmHead, null);
+            this.head = linears.createHead(w.lmHead);
             if (head.ownsWeights()) {
                 // The packed copy is now the only one needed: a tied head also serves embedding lookups.
                 this.embedRows = tied && head instanceof HeapLinear h ? h : null;

@@ -36,7 +36,8 @@ final class Common {
                     + "kept as bf16; needs --add-modules jdk.incubator.vector), kernel-fp32 (the kernel, all fp32) "
                     + "or torch (LibTorch)");
     static final Options.Spec QUANTIZE = Options.Spec.value("--quantize", "TYPE",
-            "quantize the weights at load for the kernel: none (default), q8_0 or q4_0 (ggml's block formats)");
+            "quantize the weights at load for the kernel: none (default), q8_0 or q4_0 (ggml's block formats; "
+                    + "at q4_0 the output matrix keeps q8_0 codes, as llama.cpp's quantizer does)");
     static final Options.Spec THREADS = Options.Spec.value("--threads", "N",
             "LibTorch intra-op threads (default: all cores)");
     static final Options.Spec JSON_FLAG = Options.Spec.flag("--json", "print one JSON object on stdout instead of text");
