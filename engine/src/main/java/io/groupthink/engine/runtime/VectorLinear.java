@@ -151,6 +151,17 @@ public final class VectorLinear extends HeapLinear {
     @Override
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
         int b = b0;
+        if (rows == 1) {
+            // four column blocks a pass: four streams from memory instead of one, which one core
+            // read at 10.5 GB/s against 13.4 (BENCHMARKS.md, thirteenth session)
+            for (; b + 4 <= b1; b += 4) {
+                if (packed instanceof Bf16 h) {
+                    rows1x4(h.a, x, y, b);
+                } else {
+                    rows1x4(((F32) packed).a, x, y, b);
+                }
+            }
+        }
         if (rows > 1) {
             // two column blocks per pass: each broadcast input feeds two FMAs
             for (; b + 1 < b1; b += 2) {
@@ -350,6 +361,58 @@ public final class VectorLinear extends HeapLinear {
             a0 = packed.load(base + i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
         }
         store(a0.add(a1).add(a2.add(a3)), y, r, b);
+    }
+
+    // The two one-row tiles over four column blocks do the same operations in the same order, so a
+    // bf16 weight gives the products of its fp32 twin bit for bit; written once per storage, as
+    // the shared load boxed its vectors in a tile of several blocks (eighth session).
+
+    /** One row, blocks b to b + 3, fp32 weights: one chain a block, each broadcast of x feeding four FMAs. */
+    private void rows1x4(float[] w, float[] x, float[] y, int b) {
+        int next = in * L;
+        int base = b * next;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
+            int k = base + i * L;
+            FloatVector xi = FloatVector.broadcast(S, x[i]);
+            a0 = FloatVector.fromArray(S, w, k).fma(xi, a0);
+            a1 = FloatVector.fromArray(S, w, k + next).fma(xi, a1);
+            a2 = FloatVector.fromArray(S, w, k + 2 * next).fma(xi, a2);
+            a3 = FloatVector.fromArray(S, w, k + 3 * next).fma(xi, a3);
+        }
+        store(a0, y, 0, b);
+        store(a1, y, 0, b + 1);
+        store(a2, y, 0, b + 2);
+        store(a3, y, 0, b + 3);
+    }
+
+    /** As the fp32 tile, bf16 weights widened in registers. */
+    private void rows1x4(short[] w, float[] x, float[] y, int b) {
+        int next = in * L;
+        int base = b * next;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
+            int k = base + i * L;
+            FloatVector xi = FloatVector.broadcast(S, x[i]);
+            a0 = ((FloatVector) ShortVector.fromArray(H, w, k).convertShape(VectorOperators.S2I, I, 0)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(xi, a0);
+            a1 = ((FloatVector) ShortVector.fromArray(H, w, k + next).convertShape(VectorOperators.S2I, I, 0)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(xi, a1);
+            a2 = ((FloatVector) ShortVector.fromArray(H, w, k + 2 * next).convertShape(VectorOperators.S2I, I, 0)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(xi, a2);
+            a3 = ((FloatVector) ShortVector.fromArray(H, w, k + 3 * next).convertShape(VectorOperators.S2I, I, 0)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(xi, a3);
+        }
+        store(a0, y, 0, b);
+        store(a1, y, 0, b + 1);
+        store(a2, y, 0, b + 2);
+        store(a3, y, 0, b + 3);
     }
 
     private void rows2(float[] x, int r, float[] y, int b) {

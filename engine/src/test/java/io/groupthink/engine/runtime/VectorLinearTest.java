@@ -17,9 +17,10 @@ class VectorLinearTest {
         SplittableRandom r = new SplittableRandom(2026);
         SpinPool pool = new SpinPool(2);
         try (NDManager m = TorchRuntime.newManager(0)) {
-            // the last two split SwiGLU's columns over the kernel threads (rows x out / 2 >= 8192)
+            // {64, 1000, 20} and {40, 4866, 4} split SwiGLU's columns over the kernel threads (rows x out / 2 >= 8192);
+            // the last four are one row over four column blocks at a time and a rest, fp32 and bf16 in turn
             int[][] fixed = {{1, 1, 1}, {17, 3, 5}, {16, 16, 16}, {33, 7, 1}, {896, 1152, 4}, {1, 40, 13}, {64, 1000, 20},
-                {40, 4866, 4}};
+                {40, 4866, 4}, {100, 1152, 1}, {896, 1152, 1}, {70, 1000, 1}, {64, 1000, 1}};
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(300);
                 int out = trial < fixed.length ? fixed[trial][1] : 1 + r.nextInt(300);
@@ -34,12 +35,16 @@ class VectorLinearTest {
                     NDArray b = withBias ? scope.randomNormal(new Shape(out)) : null;
                     NDArray x = scope.randomNormal(new Shape(rows, in));
                     float[] expected = new TorchLinear(w, b).apply(x).toFloatArray();
-                    VectorLinear kernel = VectorLinear.of(w, b, pool, trial < fixed.length ? 2 : 1 + r.nextInt(3),
-                            WeightStorage.BF16_WHERE_EXACT);
+                    int parts = trial < fixed.length ? 2 : 1 + r.nextInt(3);
+                    VectorLinear kernel = VectorLinear.of(w, b, pool, parts, WeightStorage.BF16_WHERE_EXACT);
                     assertThat(kernel.weightBytes()).as("bf16 storage is chosen exactly when it is exact")
                             .isEqualTo((bf16 ? 2L : 4L) * in * (long) Math.ceil(out / (double) laneCount()) * laneCount());
                     float[] got = kernel.apply(x).toFloatArray();
                     assertThat(got).hasSameSizeAs(expected);
+                    if (bf16) { // the same weights held as fp32: the same operations, so the same bits
+                        assertThat(got).as("[%d x %d] x %d rows, bf16 against fp32 storage", out, in, rows).containsExactly(
+                                VectorLinear.of(w, b, pool, parts, WeightStorage.FP32).apply(x).toFloatArray());
+                    }
                     for (int i = 0; i < got.length; i++) {
                         double tolerance = 1e-4 * Math.max(1, Math.abs(expected[i]));
                         assertThat((double) got[i]).as("[%d x %d] x %d rows, element %d", out, in, rows, i)
