@@ -149,6 +149,72 @@ final class Q8_0Linear extends BlockLinear {
     }
 
     @Override
+    void rows4x2(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int x1 = x0 + width;
+        int x2 = x1 + width;
+        int x3 = x2 + width;
+        int next = inBlocks * L; // from column block b to b + 1, in scales
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S);
+        FloatVector e1 = FloatVector.zero(S);
+        FloatVector e2 = FloatVector.zero(S);
+        FloatVector e3 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * Q8_0.BLOCK;
+            int w1 = w + next * Q8_0.BLOCK;
+            int i0 = kb * Q8_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            FloatVector q0 = FloatVector.zero(S);
+            FloatVector q1 = FloatVector.zero(S);
+            FloatVector q2 = FloatVector.zero(S);
+            FloatVector q3 = FloatVector.zero(S);
+            for (int j = 0; j < Q8_0.BLOCK; j++) {
+                FloatVector v = (FloatVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2F, S, 0);
+                FloatVector u = (FloatVector) ByteVector.fromArray(B, codes, w1 + j * L).convertShape(B2F, S, 0);
+                int i = i0 + j;
+                FloatVector xv = FloatVector.broadcast(S, x[x0 + i]);
+                p0 = v.fma(xv, p0);
+                q0 = u.fma(xv, q0);
+                xv = FloatVector.broadcast(S, x[x1 + i]);
+                p1 = v.fma(xv, p1);
+                q1 = u.fma(xv, q1);
+                xv = FloatVector.broadcast(S, x[x2 + i]);
+                p2 = v.fma(xv, p2);
+                q2 = u.fma(xv, q2);
+                xv = FloatVector.broadcast(S, x[x3 + i]);
+                p3 = v.fma(xv, p3);
+                q3 = u.fma(xv, q3);
+            }
+            FloatVector d = FloatVector.fromArray(S, scales, s);
+            c0 = p0.fma(d, c0);
+            c1 = p1.fma(d, c1);
+            c2 = p2.fma(d, c2);
+            c3 = p3.fma(d, c3);
+            FloatVector d1 = FloatVector.fromArray(S, scales, s + next);
+            e0 = q0.fma(d1, e0);
+            e1 = q1.fma(d1, e1);
+            e2 = q2.fma(d1, e2);
+            e3 = q3.fma(d1, e3);
+        }
+        store(c0, y, r, b);
+        store(c1, y, r + 1, b);
+        store(c2, y, r + 2, b);
+        store(c3, y, r + 3, b);
+        store(e0, y, r, b + 1);
+        store(e1, y, r + 1, b + 1);
+        store(e2, y, r + 2, b + 1);
+        store(e3, y, r + 3, b + 1);
+    }
+
+    @Override
     void rows4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
         int x1 = x0 + width;
