@@ -169,11 +169,8 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     /** Row r of y, column block b: x row-major, rows {@link #width} apart. */
     abstract void rows1(float[] x, float[] sums, int r, float[] y, int b);
 
-    /** Rows r..r+3 of y, column blocks b and b + 1. */
-    void rows4x2(float[] x, float[] sums, int r, float[] y, int b) {
-        rows4(x, sums, r, y, b);
-        rows4(x, sums, r, y, b + 1);
-    }
+    /** Rows r..r+3 of y, column blocks b and b + 1: two weight streams a core (BENCHMARKS.md, thirteenth session). */
+    abstract void rows4x2(float[] x, float[] sums, int r, float[] y, int b);
 
     /** Rows r..r+3 of y, column block b. */
     abstract void rows4(float[] x, float[] sums, int r, float[] y, int b);

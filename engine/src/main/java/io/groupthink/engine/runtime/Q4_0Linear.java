@@ -181,6 +181,92 @@ final class Q4_0Linear extends BlockLinear {
         store(acc3, y, r, b + 3);
     }
 
+    // As Q8_0Linear's: two weight streams a core. Each row's low and high nibbles share one chain
+    // a block here, to leave registers for the second block.
+    @Override
+    void rows4x2(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int x1 = x0 + width;
+        int x2 = x1 + width;
+        int x3 = x2 + width;
+        int next = inBlocks * L; // from column block b to b + 1, in scales
+        int nextCodes = next * HALF;
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S);
+        FloatVector e1 = FloatVector.zero(S);
+        FloatVector e2 = FloatVector.zero(S);
+        FloatVector e3 = FloatVector.zero(S);
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w = s * HALF;
+            int i0 = kb * Q4_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S);
+            FloatVector q0 = FloatVector.zero(S);
+            FloatVector q1 = FloatVector.zero(S);
+            FloatVector q2 = FloatVector.zero(S);
+            FloatVector q3 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j++) {
+                IntVector c = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
+                IntVector u = (IntVector) ByteVector.fromArray(B, codes, w + nextCodes + j * L).convertShape(B2I, I, 0);
+                FloatVector lo = (FloatVector) c.and(0xF).convertShape(I2F, S, 0);
+                FloatVector lu = (FloatVector) u.and(0xF).convertShape(I2F, S, 0);
+                int i = i0 + j;
+                FloatVector xv = FloatVector.broadcast(S, x[x0 + i]);
+                p0 = lo.fma(xv, p0);
+                q0 = lu.fma(xv, q0);
+                xv = FloatVector.broadcast(S, x[x1 + i]);
+                p1 = lo.fma(xv, p1);
+                q1 = lu.fma(xv, q1);
+                xv = FloatVector.broadcast(S, x[x2 + i]);
+                p2 = lo.fma(xv, p2);
+                q2 = lu.fma(xv, q2);
+                xv = FloatVector.broadcast(S, x[x3 + i]);
+                p3 = lo.fma(xv, p3);
+                q3 = lu.fma(xv, q3);
+                FloatVector hi = (FloatVector) c.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector hu = (FloatVector) u.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                int k = i + HALF;
+                xv = FloatVector.broadcast(S, x[x0 + k]);
+                p0 = hi.fma(xv, p0);
+                q0 = hu.fma(xv, q0);
+                xv = FloatVector.broadcast(S, x[x1 + k]);
+                p1 = hi.fma(xv, p1);
+                q1 = hu.fma(xv, q1);
+                xv = FloatVector.broadcast(S, x[x2 + k]);
+                p2 = hi.fma(xv, p2);
+                q2 = hu.fma(xv, q2);
+                xv = FloatVector.broadcast(S, x[x3 + k]);
+                p3 = hi.fma(xv, p3);
+                q3 = hu.fma(xv, q3);
+            }
+            FloatVector d = FloatVector.fromArray(S, scales, s);
+            FloatVector d1 = FloatVector.fromArray(S, scales, s + next);
+            int t = r * inBlocks + kb;
+            c0 = p0.sub(sums[t]).fma(d, c0);
+            c1 = p1.sub(sums[t + inBlocks]).fma(d, c1);
+            c2 = p2.sub(sums[t + 2 * inBlocks]).fma(d, c2);
+            c3 = p3.sub(sums[t + 3 * inBlocks]).fma(d, c3);
+            e0 = q0.sub(sums[t]).fma(d1, e0);
+            e1 = q1.sub(sums[t + inBlocks]).fma(d1, e1);
+            e2 = q2.sub(sums[t + 2 * inBlocks]).fma(d1, e2);
+            e3 = q3.sub(sums[t + 3 * inBlocks]).fma(d1, e3);
+        }
+        store(c0, y, r, b);
+        store(c1, y, r + 1, b);
+        store(c2, y, r + 2, b);
+        store(c3, y, r + 3, b);
+        store(e0, y, r, b + 1);
+        store(e1, y, r + 1, b + 1);
+        store(e2, y, r + 2, b + 1);
+        store(e3, y, r + 3, b + 1);
+    }
+
     @Override
     void rows4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
