@@ -48,7 +48,10 @@ public final class KernelSelector {
             };
         }
 
-        /** At Q4_0 the head keeps Q8_0 codes, as in llama-quantize's Q4_0 files (Q8_0 where its rows are not whole 256-blocks, Q6_K otherwise). */
+        /**
+         * At Q4_0 the head keeps Q8_0 codes, as in llama-quantize's Q4_0 files (which use Q8_0 where
+         * the head's rows are not whole 256-blocks, Q6_K otherwise; the kernel has no Q6_K).
+         */
         @Override
         public Linear createHead(NDArray weight) {
             return storage == WeightStorage.Q4_0 ? BlockLinear.of(weight, null, pool(), parts, Q8_0Linear::quantized)
