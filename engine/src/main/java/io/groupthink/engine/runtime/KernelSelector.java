@@ -41,11 +41,7 @@ public final class KernelSelector {
 
         @Override
         public Linear create(NDArray weight, NDArray bias) {
-            return switch (storage) {
-                case FP32, BF16_WHERE_EXACT -> VectorLinear.of(weight, bias, pool(), parts, storage);
-                case Q8_0 -> BlockLinear.of(weight, bias, pool(), parts, Q8_0Linear::quantized);
-                case Q4_0 -> BlockLinear.of(weight, bias, pool(), parts, Q4_0Linear::quantized);
-            };
+            return create(weight, bias, storage);
         }
 
         /**
@@ -54,8 +50,15 @@ public final class KernelSelector {
          */
         @Override
         public Linear createHead(NDArray weight) {
-            return storage == WeightStorage.Q4_0 ? BlockLinear.of(weight, null, pool(), parts, Q8_0Linear::quantized)
-                    : create(weight, null);
+            return create(weight, null, storage == WeightStorage.Q4_0 ? WeightStorage.Q8_0 : storage);
+        }
+
+        private Linear create(NDArray weight, NDArray bias, WeightStorage as) {
+            return switch (as) {
+                case FP32, BF16_WHERE_EXACT -> VectorLinear.of(weight, bias, pool(), parts, as);
+                case Q8_0 -> BlockLinear.of(weight, bias, pool(), parts, Q8_0Linear::quantized);
+                case Q4_0 -> BlockLinear.of(weight, bias, pool(), parts, Q4_0Linear::quantized);
+            };
         }
 
         private synchronized SpinPool pool() {

@@ -152,8 +152,8 @@ public final class VectorLinear extends HeapLinear {
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
         int b = b0;
         if (rows == 1) {
-            // four column blocks a pass: four streams from memory instead of one, which one core
-            // read at 10.5 GB/s against 13.4 (BENCHMARKS.md, thirteenth session)
+            // four column blocks a pass: four streams from memory instead of one; one core read the
+            // bf16 head at 13.0 GB/s so against 10.5 (BENCHMARKS.md, thirteenth session)
             for (; b + 4 <= b1; b += 4) {
                 if (packed instanceof Bf16 h) {
                     rows1x4(h.a, x, y, b);
