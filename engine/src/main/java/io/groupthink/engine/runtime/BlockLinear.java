@@ -132,6 +132,9 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
             }
         }
         if (rows == 4) {
+            for (; b + 4 <= b1 && (b + 4) * L <= out; b += 4) {
+                rows4x4(x, sums, 0, y, b);
+            }
             for (; b + 2 <= b1; b += 2) {
                 rows4x2(x, sums, 0, y, b);
             }
@@ -169,6 +172,16 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     /** Row r of y, column block b: x row-major, rows {@link #width} apart. */
     abstract void rows1(float[] x, float[] sums, int r, float[] y, int b);
 
+    /**
+     * Rows r..r+3 of y, column blocks b to b + 3, all four whole. Q8_0 has its own tile, four weight
+     * streams a core; Q4_0 runs two two-block tiles, as its four-block tile measured no faster
+     * (decoding nibbles bounds it, BENCHMARKS.md, fourteenth session).
+     */
+    void rows4x4(float[] x, float[] sums, int r, float[] y, int b) {
+        rows4x2(x, sums, r, y, b);
+        rows4x2(x, sums, r, y, b + 2);
+    }
+
     /** Rows r..r+3 of y, column blocks b and b + 1: two weight streams a core (BENCHMARKS.md, thirteenth session). */
     abstract void rows4x2(float[] x, float[] sums, int r, float[] y, int b);
 
@@ -191,15 +204,22 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         }
     }
 
-    /** Compiles both formats' paths for every tile, on the shapes {@link VectorLinear#warmUp} gives reason for. */
+    /**
+     * Compiles both formats' paths for every tile, on the shapes {@link VectorLinear#warmUp} gives
+     * reason for and one wide enough that, fused with SwiGLU, two threads' chunks take four column
+     * blocks at a time.
+     */
     static void warmUp(SpinPool pool, int parts) {
-        int shapes = VectorLinear.WARM_UP_SHAPES.length;
+        int[][] known = VectorLinear.WARM_UP_SHAPES;
+        int[][] warmUpShapes = java.util.Arrays.copyOf(known, known.length + 1);
+        warmUpShapes[warmUpShapes.length - 1] = new int[] {64 * L, 64};
+        int shapes = warmUpShapes.length;
         BlockLinear[] q8 = new BlockLinear[shapes];
         BlockLinear[] q4 = new BlockLinear[shapes];
         float[][] xs = new float[shapes][];
         for (int s = 0; s < shapes; s++) {
-            int out = VectorLinear.WARM_UP_SHAPES[s][0];
-            int in = VectorLinear.WARM_UP_SHAPES[s][1];
+            int out = warmUpShapes[s][0];
+            int in = warmUpShapes[s][1];
             float[] weight = new float[out * in];
             for (int i = 0; i < weight.length; i++) {
                 weight[i] = (i % 7) - 3;

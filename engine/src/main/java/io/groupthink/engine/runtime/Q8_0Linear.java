@@ -214,6 +214,88 @@ final class Q8_0Linear extends BlockLinear {
         store(e3, y, r + 3, b + 1);
     }
 
+    // Four column blocks a pass: four weight streams a core, and each broadcast feeds four FMAs. The
+    // 16 partial sums take half the vector registers, so the totals live in y (a load and a store a
+    // block; a scratch array of the thread's own measured slower). The head at four rows on two
+    // threads went from 8.0-8.1 to 6.8-7.1 ms (BENCHMARKS.md, fourteenth session).
+    @Override
+    void rows4x4(float[] x, float[] sums, int r, float[] y, int b) {
+        int x0 = r * width;
+        int x1 = x0 + width;
+        int x2 = x1 + width;
+        int x3 = x2 + width;
+        int next = inBlocks * L; // from column block b to b + 1, in scales
+        int y0 = r * out + b * L;
+        int y1 = y0 + out;
+        int y2 = y1 + out;
+        int y3 = y2 + out;
+        for (int k = 0; k < 4 * L; k++) {
+            y[y0 + k] = 0;
+            y[y1 + k] = 0;
+            y[y2 + k] = 0;
+            y[y3 + k] = 0;
+        }
+        for (int kb = 0; kb < inBlocks; kb++) {
+            int s = (b * inBlocks + kb) * L;
+            int w0 = s * Q8_0.BLOCK;
+            int w1 = w0 + next * Q8_0.BLOCK;
+            int w2 = w1 + next * Q8_0.BLOCK;
+            int w3 = w2 + next * Q8_0.BLOCK;
+            int i0 = kb * Q8_0.BLOCK;
+            FloatVector p0 = FloatVector.zero(S), q0 = FloatVector.zero(S), t0 = FloatVector.zero(S), u0 = FloatVector.zero(S);
+            FloatVector p1 = FloatVector.zero(S), q1 = FloatVector.zero(S), t1 = FloatVector.zero(S), u1 = FloatVector.zero(S);
+            FloatVector p2 = FloatVector.zero(S), q2 = FloatVector.zero(S), t2 = FloatVector.zero(S), u2 = FloatVector.zero(S);
+            FloatVector p3 = FloatVector.zero(S), q3 = FloatVector.zero(S), t3 = FloatVector.zero(S), u3 = FloatVector.zero(S);
+            for (int j = 0; j < Q8_0.BLOCK; j++) {
+                FloatVector v = (FloatVector) ByteVector.fromArray(B, codes, w0 + j * L).convertShape(B2F, S, 0);
+                FloatVector g = (FloatVector) ByteVector.fromArray(B, codes, w1 + j * L).convertShape(B2F, S, 0);
+                FloatVector h = (FloatVector) ByteVector.fromArray(B, codes, w2 + j * L).convertShape(B2F, S, 0);
+                FloatVector e = (FloatVector) ByteVector.fromArray(B, codes, w3 + j * L).convertShape(B2F, S, 0);
+                int i = i0 + j;
+                FloatVector xv = FloatVector.broadcast(S, x[x0 + i]);
+                p0 = v.fma(xv, p0);
+                q0 = g.fma(xv, q0);
+                t0 = h.fma(xv, t0);
+                u0 = e.fma(xv, u0);
+                xv = FloatVector.broadcast(S, x[x1 + i]);
+                p1 = v.fma(xv, p1);
+                q1 = g.fma(xv, q1);
+                t1 = h.fma(xv, t1);
+                u1 = e.fma(xv, u1);
+                xv = FloatVector.broadcast(S, x[x2 + i]);
+                p2 = v.fma(xv, p2);
+                q2 = g.fma(xv, q2);
+                t2 = h.fma(xv, t2);
+                u2 = e.fma(xv, u2);
+                xv = FloatVector.broadcast(S, x[x3 + i]);
+                p3 = v.fma(xv, p3);
+                q3 = g.fma(xv, q3);
+                t3 = h.fma(xv, t3);
+                u3 = e.fma(xv, u3);
+            }
+            FloatVector d = FloatVector.fromArray(S, scales, s);
+            p0.fma(d, FloatVector.fromArray(S, y, y0)).intoArray(y, y0);
+            p1.fma(d, FloatVector.fromArray(S, y, y1)).intoArray(y, y1);
+            p2.fma(d, FloatVector.fromArray(S, y, y2)).intoArray(y, y2);
+            p3.fma(d, FloatVector.fromArray(S, y, y3)).intoArray(y, y3);
+            d = FloatVector.fromArray(S, scales, s + next);
+            q0.fma(d, FloatVector.fromArray(S, y, y0 + L)).intoArray(y, y0 + L);
+            q1.fma(d, FloatVector.fromArray(S, y, y1 + L)).intoArray(y, y1 + L);
+            q2.fma(d, FloatVector.fromArray(S, y, y2 + L)).intoArray(y, y2 + L);
+            q3.fma(d, FloatVector.fromArray(S, y, y3 + L)).intoArray(y, y3 + L);
+            d = FloatVector.fromArray(S, scales, s + 2 * next);
+            t0.fma(d, FloatVector.fromArray(S, y, y0 + 2 * L)).intoArray(y, y0 + 2 * L);
+            t1.fma(d, FloatVector.fromArray(S, y, y1 + 2 * L)).intoArray(y, y1 + 2 * L);
+            t2.fma(d, FloatVector.fromArray(S, y, y2 + 2 * L)).intoArray(y, y2 + 2 * L);
+            t3.fma(d, FloatVector.fromArray(S, y, y3 + 2 * L)).intoArray(y, y3 + 2 * L);
+            d = FloatVector.fromArray(S, scales, s + 3 * next);
+            u0.fma(d, FloatVector.fromArray(S, y, y0 + 3 * L)).intoArray(y, y0 + 3 * L);
+            u1.fma(d, FloatVector.fromArray(S, y, y1 + 3 * L)).intoArray(y, y1 + 3 * L);
+            u2.fma(d, FloatVector.fromArray(S, y, y2 + 3 * L)).intoArray(y, y2 + 3 * L);
+            u3.fma(d, FloatVector.fromArray(S, y, y3 + 3 * L)).intoArray(y, y3 + 3 * L);
+        }
+    }
+
     @Override
     void rows4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
