@@ -4,18 +4,29 @@ const MODE_NAMES = { group: "Group Think", independent: "Independent", cot: "CoT
 const runs = document.getElementById("runs");
 let sources = [];
 
-fetch("api/model").then(r => r.json()).then(m => {
-  document.getElementById("model").textContent =
-    `model: ${m.name} · ${m.modelType} · ${m.layers} layers · context ${m.contextLength}`;
-  document.getElementById("budget").value = m.defaultBudget;
-  document.getElementById("thinkers").max = m.maxThinkers;
-  if (m.rounds) {
-    document.getElementById("rounds").value = m.rounds.rounds;
-    document.getElementById("segment").value = m.rounds.segmentTokens;
-    document.getElementById("summary").value = m.rounds.summaryTokens;
-    document.getElementById("carry").value = m.rounds.carryTokens;
-  }
-}).catch(() => {});
+// The model's description and the server's defaults. A failed request is tried again, backing off
+// to 5 s: a page opened while the server starts (or restarts) would otherwise stay undescribed.
+function loadModel(attempt) {
+  fetch("api/model").then(r => {
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return r.json();
+  }).then(m => {
+    document.getElementById("model").textContent =
+      `model: ${m.name} · ${m.modelType} · ${m.layers} layers · context ${m.contextLength}`;
+    document.getElementById("budget").value = m.defaultBudget;
+    document.getElementById("thinkers").max = m.maxThinkers;
+    if (m.rounds) {
+      document.getElementById("rounds").value = m.rounds.rounds;
+      document.getElementById("segment").value = m.rounds.segmentTokens;
+      document.getElementById("summary").value = m.rounds.summaryTokens;
+      document.getElementById("carry").value = m.rounds.carryTokens;
+    }
+  }).catch(e => {
+    document.getElementById("model").textContent = `model: server not reachable (${e.message}), trying again…`;
+    setTimeout(() => loadModel(attempt + 1), Math.min(5000, 250 * 2 ** attempt));
+  });
+}
+loadModel(0);
 
 const inRounds = document.getElementById("in-rounds");
 // In rounds each thinker writes S tokens a round: the budget field does not apply.

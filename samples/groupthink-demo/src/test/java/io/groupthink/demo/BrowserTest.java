@@ -9,6 +9,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -191,6 +192,32 @@ class BrowserTest {
     }
 
     /** Loads the page and waits until it has described the model; the wait serves the test after. */
+    @Test
+    void thePageAsksAgainForTheModelWhenItsFirstRequestFails() {
+        // the page's first request for the model's description fails, as it would while the server starts;
+        // the wrapper counts the requests, before any of the page's own scripts run
+        Map<String, Object> added = driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                window.modelRequests = 0;
+                const realFetch = window.fetch;
+                window.fetch = (url, ...rest) => {
+                  if (String(url).includes('api/model') && window.modelRequests++ === 0) {
+                    return Promise.reject(new TypeError('Failed to fetch'));
+                  }
+                  return realFetch(url, ...rest);
+                };"""));
+        try {
+            driver.get("http://localhost:" + port + "/");
+            new WebDriverWait(driver, Duration.ofSeconds(60))
+                    .until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+            assertThat(((Number) ((JavascriptExecutor) driver).executeScript("return window.modelRequests")).intValue())
+                    .as("requests for the model's description").isEqualTo(2);
+            assertThat(driver.findElement(By.id("segment")).getAttribute("value")).as("the server's defaults, filled in")
+                    .isEqualTo("12");
+        } finally {
+            driver.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument", Map.of("identifier", added.get("identifier")));
+        }
+    }
+
     private WebDriverWait openPage(Duration timeout) {
         driver.get("http://localhost:" + port + "/");
         WebDriverWait wait = new WebDriverWait(driver, timeout);
