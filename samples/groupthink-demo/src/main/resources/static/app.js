@@ -4,10 +4,11 @@ const MODE_NAMES = { group: "Group Think", independent: "Independent", cot: "CoT
 const runs = document.getElementById("runs");
 let sources = [];
 
-// The model's description and the server's defaults. A failed request is tried again, backing off
-// to 5 s: a page opened while the server starts (or restarts) would otherwise stay undescribed.
+// The model's description and the server's defaults. A request that fails, or has no answer in 10 s,
+// is tried again, backing off to 5 s: a page opened while the server starts (or restarts), or whose
+// request sat on a stalled connection, would otherwise stay undescribed.
 function loadModel(attempt) {
-  fetch("api/model").then(r => {
+  fetch("api/model", { signal: AbortSignal.timeout(10000) }).then(r => {
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
     return r.json();
   }).then(m => {
