@@ -210,9 +210,7 @@ class BrowserTest {
                   return realFetch(url, options, ...rest);
                 };"""));
         try {
-            driver.get("http://localhost:" + port + "/");
-            new WebDriverWait(driver, Duration.ofSeconds(60))
-                    .until(d -> d.findElement(By.id("model")).getText().contains("llama"));
+            openPage(Duration.ofSeconds(60));
             assertThat(((Number) ((JavascriptExecutor) driver).executeScript("return window.modelRequests")).intValue())
                     .as("requests for the model's description").isEqualTo(2);
             assertThat(driver.findElement(By.id("segment")).getAttribute("value")).as("the server's defaults, filled in")
