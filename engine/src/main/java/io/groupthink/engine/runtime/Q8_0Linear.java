@@ -217,14 +217,17 @@ final class Q8_0Linear extends BlockLinear {
     // Four column blocks a pass: four weight streams a core, and each broadcast feeds four FMAs. The
     // 16 partial sums take half the vector registers, so the totals live in y (a load and a store a
     // block; a scratch array of the thread's own measured slower). The head at four rows on two
-    // threads went from 8.0-8.1 to 6.8-7.1 ms (BENCHMARKS.md, fourteenth session).
+    // threads went from 8.0-8.1 to 6.8-7.1 ms (BENCHMARKS.md, fourteenth session). The loop steps
+    // the code index itself and reads x at fixed distances from one index: counting j and adding it
+    // to eight offsets, C2 kept an array base in a vector register and moved it back and forth each
+    // input, and the tile ran 10-15% slower (fifteenth session).
     @Override
     void rows4x4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
-        int x1 = x0 + width;
-        int x2 = x1 + width;
-        int x3 = x2 + width;
         int next = inBlocks * L; // from column block b to b + 1, in scales
+        int d1 = next * Q8_0.BLOCK; // the same, in codes
+        int d2 = 2 * d1;
+        int d3 = 3 * d1;
         int y0 = r * out + b * L;
         int y1 = y0 + out;
         int y2 = y1 + out;
@@ -238,36 +241,31 @@ final class Q8_0Linear extends BlockLinear {
         for (int kb = 0; kb < inBlocks; kb++) {
             int s = (b * inBlocks + kb) * L;
             int w0 = s * Q8_0.BLOCK;
-            int w1 = w0 + next * Q8_0.BLOCK;
-            int w2 = w1 + next * Q8_0.BLOCK;
-            int w3 = w2 + next * Q8_0.BLOCK;
-            int i0 = kb * Q8_0.BLOCK;
             FloatVector p0 = FloatVector.zero(S), q0 = FloatVector.zero(S), t0 = FloatVector.zero(S), u0 = FloatVector.zero(S);
             FloatVector p1 = FloatVector.zero(S), q1 = FloatVector.zero(S), t1 = FloatVector.zero(S), u1 = FloatVector.zero(S);
             FloatVector p2 = FloatVector.zero(S), q2 = FloatVector.zero(S), t2 = FloatVector.zero(S), u2 = FloatVector.zero(S);
             FloatVector p3 = FloatVector.zero(S), q3 = FloatVector.zero(S), t3 = FloatVector.zero(S), u3 = FloatVector.zero(S);
-            for (int j = 0; j < Q8_0.BLOCK; j++) {
-                FloatVector v = (FloatVector) ByteVector.fromArray(B, codes, w0 + j * L).convertShape(B2F, S, 0);
-                FloatVector g = (FloatVector) ByteVector.fromArray(B, codes, w1 + j * L).convertShape(B2F, S, 0);
-                FloatVector h = (FloatVector) ByteVector.fromArray(B, codes, w2 + j * L).convertShape(B2F, S, 0);
-                FloatVector e = (FloatVector) ByteVector.fromArray(B, codes, w3 + j * L).convertShape(B2F, S, 0);
-                int i = i0 + j;
-                FloatVector xv = FloatVector.broadcast(S, x[x0 + i]);
+            for (int k = w0, i = x0 + kb * Q8_0.BLOCK; k < w0 + Q8_0.BLOCK * L; k += L, i++) {
+                FloatVector v = (FloatVector) ByteVector.fromArray(B, codes, k).convertShape(B2F, S, 0);
+                FloatVector g = (FloatVector) ByteVector.fromArray(B, codes, k + d1).convertShape(B2F, S, 0);
+                FloatVector h = (FloatVector) ByteVector.fromArray(B, codes, k + d2).convertShape(B2F, S, 0);
+                FloatVector e = (FloatVector) ByteVector.fromArray(B, codes, k + d3).convertShape(B2F, S, 0);
+                FloatVector xv = FloatVector.broadcast(S, x[i]);
                 p0 = v.fma(xv, p0);
                 q0 = g.fma(xv, q0);
                 t0 = h.fma(xv, t0);
                 u0 = e.fma(xv, u0);
-                xv = FloatVector.broadcast(S, x[x1 + i]);
+                xv = FloatVector.broadcast(S, x[i + width]);
                 p1 = v.fma(xv, p1);
                 q1 = g.fma(xv, q1);
                 t1 = h.fma(xv, t1);
                 u1 = e.fma(xv, u1);
-                xv = FloatVector.broadcast(S, x[x2 + i]);
+                xv = FloatVector.broadcast(S, x[i + 2 * width]);
                 p2 = v.fma(xv, p2);
                 q2 = g.fma(xv, q2);
                 t2 = h.fma(xv, t2);
                 u2 = e.fma(xv, u2);
-                xv = FloatVector.broadcast(S, x[x3 + i]);
+                xv = FloatVector.broadcast(S, x[i + 3 * width]);
                 p3 = v.fma(xv, p3);
                 q3 = g.fma(xv, q3);
                 t3 = h.fma(xv, t3);
