@@ -220,7 +220,7 @@ final class Q8_0Linear extends BlockLinear {
     // threads went from 8.0-8.1 to 6.8-7.1 ms (BENCHMARKS.md, fourteenth session). The loop steps
     // the code index itself and reads x at fixed distances from one index: counting j and adding it
     // to eight offsets, C2 kept an array base in a vector register and moved it back and forth each
-    // input, and the tile ran 10-15% slower (fifteenth session).
+    // input, and gate-up and down ran slower on one thread (BENCHMARKS.md, fifteenth session).
     @Override
     void rows4x4(float[] x, float[] sums, int r, float[] y, int b) {
         int x0 = r * width;
