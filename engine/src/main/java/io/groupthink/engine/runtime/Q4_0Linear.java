@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 
 /**
  * The few-row kernel over Q4_0 weights: weight = (code - 8) * scale, 4-bit codes (0.625 bytes a
@@ -25,6 +25,9 @@ final class Q4_0Linear extends BlockLinear {
     /** @param rows Q4_0 blocks of each row of W [out, in] in turn, as ggml (and a GGUF file) lays them out */
     Q4_0Linear(ByteBuffer rows, int out, int in, float[] bias, SpinPool pool, int parts) {
         super(rows, out, in, HALF, bias, pool, parts);
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] ^= (byte) 0x80; // the high nibble q becomes q ^ 8: as a signed nibble, q - 8
+        }
     }
 
     /** Quantizes a row-major fp32 W [out, in] as llama.cpp does. */
@@ -32,9 +35,13 @@ final class Q4_0Linear extends BlockLinear {
         return new Q4_0Linear(quantize(weight, out, in, Q4_0.BYTES, Q4_0::quantize), out, in, bias, pool, parts);
     }
 
-    // The tiles multiply the codes as stored (0..15) and take the offset out once a block:
-    // sum (q - 8) x = sum q x - 8 sum x, with 8 sum x per row and block from blockSums. Codes
-    // are decoded in line, not through a helper, for the reason Q8_0Linear gives.
+    // Each byte holds two codes: input j's in the low nibble, input j + 16's in the high one,
+    // stored with its top bit flipped. The high code comes out of the sign-extended byte with one
+    // arithmetic shift as q - 8 (a mask and the offset cost an extra uop a vector, and the
+    // four-row tiles are bound by their uops). The low code is taken as stored (0..15) and its
+    // offset out once a block: sum (q - 8) x = sum q x - 8 sum x over the low half, with 8 sum x
+    // per row and block from blockSums. Codes are decoded in line, not through a helper, for the
+    // reason Q8_0Linear gives.
 
     @Override
     float[] blockSums(float[] x, int rows) {
@@ -43,7 +50,7 @@ final class Q4_0Linear extends BlockLinear {
             for (int kb = 0; kb < inBlocks; kb++) {
                 int i0 = r * width + kb * Q4_0.BLOCK;
                 float sum = 0f;
-                for (int i = i0; i < i0 + Q4_0.BLOCK; i++) {
+                for (int i = i0; i < i0 + HALF; i++) {
                     sum += x[i];
                 }
                 sums[r * inBlocks + kb] = 8f * sum;
@@ -68,9 +75,9 @@ final class Q4_0Linear extends BlockLinear {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
                 IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
                 FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
-                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi = (FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0);
                 FloatVector lo1 = (FloatVector) q1.and(0xF).convertShape(I2F, S, 0);
-                FloatVector hi1 = (FloatVector) q1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi1 = (FloatVector) q1.lanewise(ASHR, 4).convertShape(I2F, S, 0);
                 p0 = lo.fma(FloatVector.broadcast(S, x[xi + j]), p0);
                 p1 = hi.fma(FloatVector.broadcast(S, x[xi + j + HALF]), p1);
                 p2 = lo1.fma(FloatVector.broadcast(S, x[xi + j + 1]), p2);
@@ -111,15 +118,15 @@ final class Q4_0Linear extends BlockLinear {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
                 IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
                 p0 = ((FloatVector) q.and(0xF).convertShape(I2F, S, 0)).fma(xlo, p0);
-                p1 = ((FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, p1);
+                p1 = ((FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, p1);
                 p2 = ((FloatVector) q1.and(0xF).convertShape(I2F, S, 0)).fma(xlo1, p2);
-                p3 = ((FloatVector) q1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi1, p3);
+                p3 = ((FloatVector) q1.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi1, p3);
                 IntVector u = (IntVector) ByteVector.fromArray(B, codes, w1 + j * L).convertShape(B2I, I, 0);
                 IntVector u1 = (IntVector) ByteVector.fromArray(B, codes, w1 + (j + 1) * L).convertShape(B2I, I, 0);
                 c0 = ((FloatVector) u.and(0xF).convertShape(I2F, S, 0)).fma(xlo, c0);
-                c1 = ((FloatVector) u.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, c1);
+                c1 = ((FloatVector) u.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, c1);
                 c2 = ((FloatVector) u1.and(0xF).convertShape(I2F, S, 0)).fma(xlo1, c2);
-                c3 = ((FloatVector) u1.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi1, c3);
+                c3 = ((FloatVector) u1.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi1, c3);
             }
             float sum = sums[r * inBlocks + kb];
             acc0 = p0.add(p1).add(p2.add(p3)).sub(sum).fma(FloatVector.fromArray(S, scales, s), acc0);
@@ -161,13 +168,13 @@ final class Q4_0Linear extends BlockLinear {
                 IntVector qc = (IntVector) ByteVector.fromArray(B, codes, k + 2 * nextCodes).convertShape(B2I, I, 0);
                 IntVector qd = (IntVector) ByteVector.fromArray(B, codes, k + 3 * nextCodes).convertShape(B2I, I, 0);
                 a0 = ((FloatVector) qa.and(0xF).convertShape(I2F, S, 0)).fma(xlo, a0);
-                a1 = ((FloatVector) qa.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, a1);
+                a1 = ((FloatVector) qa.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, a1);
                 b0 = ((FloatVector) qb.and(0xF).convertShape(I2F, S, 0)).fma(xlo, b0);
-                b1 = ((FloatVector) qb.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, b1);
+                b1 = ((FloatVector) qb.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, b1);
                 c0 = ((FloatVector) qc.and(0xF).convertShape(I2F, S, 0)).fma(xlo, c0);
-                c1 = ((FloatVector) qc.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, c1);
+                c1 = ((FloatVector) qc.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, c1);
                 d0 = ((FloatVector) qd.and(0xF).convertShape(I2F, S, 0)).fma(xlo, d0);
-                d1 = ((FloatVector) qd.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0)).fma(xhi, d1);
+                d1 = ((FloatVector) qd.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, d1);
             }
             float sum = sums[r * inBlocks + kb];
             acc0 = a0.add(a1).sub(sum).fma(FloatVector.fromArray(S, scales, s), acc0);
@@ -229,8 +236,8 @@ final class Q4_0Linear extends BlockLinear {
                 xv = FloatVector.broadcast(S, x[x3 + i]);
                 p3 = lo.fma(xv, p3);
                 q3 = lu.fma(xv, q3);
-                FloatVector hi = (FloatVector) c.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
-                FloatVector hu = (FloatVector) u.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi = (FloatVector) c.lanewise(ASHR, 4).convertShape(I2F, S, 0);
+                FloatVector hu = (FloatVector) u.lanewise(ASHR, 4).convertShape(I2F, S, 0);
                 int k = i + HALF;
                 xv = FloatVector.broadcast(S, x[x0 + k]);
                 p0 = hi.fma(xv, p0);
@@ -292,7 +299,7 @@ final class Q4_0Linear extends BlockLinear {
             for (int j = 0; j < HALF; j++) {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
                 FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
-                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi = (FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0);
                 int i = i0 + j;
                 int k = i + HALF;
                 p0 = lo.fma(FloatVector.broadcast(S, x[x0 + i]), p0);
@@ -352,7 +359,7 @@ final class Q4_0Linear extends BlockLinear {
                 p5 = lo.fma(FloatVector.broadcast(S, xt[i + 5]), p5);
                 p6 = lo.fma(FloatVector.broadcast(S, xt[i + 6]), p6);
                 p7 = lo.fma(FloatVector.broadcast(S, xt[i + 7]), p7);
-                FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).convertShape(I2F, S, 0);
+                FloatVector hi = (FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0);
                 int k = i + HALF * 8;
                 p0 = hi.fma(FloatVector.broadcast(S, xt[k]), p0);
                 p1 = hi.fma(FloatVector.broadcast(S, xt[k + 1]), p1);
@@ -392,7 +399,7 @@ final class Q4_0Linear extends BlockLinear {
         for (int j = 0; j < HALF; j++) {
             IntVector q = (IntVector) ByteVector.fromArray(B, codes, src + j * L).convertShape(B2I, I, 0);
             FloatVector lo = (FloatVector) q.and(0xF).sub(8).convertShape(I2F, S, 0);
-            FloatVector hi = (FloatVector) q.lanewise(LSHR, 4).and(0xF).sub(8).convertShape(I2F, S, 0);
+            FloatVector hi = (FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0);
             lo.mul(d).intoArray(w, dst + j * L);
             hi.mul(d).intoArray(w, dst + (j + HALF) * L);
         }
