@@ -14,7 +14,7 @@ import static jdk.incubator.vector.VectorOperators.ASHR;
 /**
  * The few-row kernel over Q4_0 weights: weight = (code - 8) * scale, 4-bit codes (0.625 bytes a
  * weight as held). As in ggml, byte j of a block holds input j in its low nibble and input j + 16
- * in its high one, so one load of L bytes decodes two vectors.
+ * in its high one (held with its top bit flipped, below), so one load of L bytes decodes two vectors.
  */
 final class Q4_0Linear extends BlockLinear {
 
@@ -37,8 +37,8 @@ final class Q4_0Linear extends BlockLinear {
 
     // Each byte holds two codes: input j's in the low nibble, input j + 16's in the high one,
     // stored with its top bit flipped. The high code comes out of the sign-extended byte with one
-    // arithmetic shift as q - 8 (a mask and the offset cost an extra uop a vector, and the
-    // four-row tiles are bound by their uops). The low code is taken as stored (0..15) and its
+    // arithmetic shift as q - 8 (a shift and a mask before: a uop more a vector, and the four-row
+    // tiles are bound by their uops). The low code is taken as stored (0..15) and its
     // offset out once a block: sum (q - 8) x = sum q x - 8 sum x over the low half, with 8 sum x
     // per row and block from blockSums. Codes are decoded in line, not through a helper, for the
     // reason Q8_0Linear gives.
