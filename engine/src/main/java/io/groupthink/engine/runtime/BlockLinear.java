@@ -132,11 +132,15 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
             }
         }
         if (rows == 4) {
-            for (; b + 4 <= b1 && (b + 4) * L <= out; b += 4) {
-                rows4x4(x, sums, 0, y, b);
+            // A pass's four column blocks lie a quarter of the range apart, so that each of the four
+            // weight streams runs on through its quarter rather than three of them starting afresh
+            // every pass (BENCHMARKS.md, sixteenth session). The tile stores whole blocks only.
+            int quads = ((b1 * L <= out ? b1 : b1 - 1) - b0) / 4;
+            for (int i = 0; i < quads; i++) {
+                rows4x4(x, sums, 0, y, b0 + i, quads);
             }
-            for (; b + 2 <= b1; b += 2) {
-                rows4x2(x, sums, 0, y, b);
+            for (b = b0 + 4 * quads; b + 2 <= b1; b += 2) {
+                rows4x2(x, sums, 0, y, b, 1);
             }
         }
         for (; b < b1; b++) {
@@ -173,17 +177,20 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
     abstract void rows1(float[] x, float[] sums, int r, float[] y, int b);
 
     /**
-     * Rows r..r+3 of y, column blocks b to b + 3, all four whole. Q8_0 has its own tile, four weight
-     * streams a core; Q4_0 runs two two-block tiles, as its four-block tile measured no faster
-     * (decoding nibbles bounds it, BENCHMARKS.md, fourteenth session).
+     * Rows r..r+3 of y, column blocks b, b + step, b + 2 step and b + 3 step, all four whole. Q8_0 has
+     * its own tile, four weight streams a core; Q4_0 runs two two-block tiles, as its four-block tile
+     * measured no faster (decoding nibbles bounds it, BENCHMARKS.md, fourteenth session).
      */
-    void rows4x4(float[] x, float[] sums, int r, float[] y, int b) {
-        rows4x2(x, sums, r, y, b);
-        rows4x2(x, sums, r, y, b + 2);
+    void rows4x4(float[] x, float[] sums, int r, float[] y, int b, int step) {
+        rows4x2(x, sums, r, y, b, step);
+        rows4x2(x, sums, r, y, b + 2 * step, step);
     }
 
-    /** Rows r..r+3 of y, column blocks b and b + 1: two weight streams a core (BENCHMARKS.md, thirteenth session). */
-    abstract void rows4x2(float[] x, float[] sums, int r, float[] y, int b);
+    /**
+     * Rows r..r+3 of y, column blocks b and b + step: two weight streams a core (BENCHMARKS.md,
+     * thirteenth session).
+     */
+    abstract void rows4x2(float[] x, float[] sums, int r, float[] y, int b, int step);
 
     /** Rows r..r+3 of y, column block b. */
     abstract void rows4(float[] x, float[] sums, int r, float[] y, int b);

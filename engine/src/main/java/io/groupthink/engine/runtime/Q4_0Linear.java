@@ -191,12 +191,12 @@ final class Q4_0Linear extends BlockLinear {
     // As Q8_0Linear's: two weight streams a core. Each row's low and high nibbles share one chain
     // a block here, to leave registers for the second block.
     @Override
-    void rows4x2(float[] x, float[] sums, int r, float[] y, int b) {
+    void rows4x2(float[] x, float[] sums, int r, float[] y, int b, int step) {
         int x0 = r * width;
         int x1 = x0 + width;
         int x2 = x1 + width;
         int x3 = x2 + width;
-        int next = inBlocks * L; // from column block b to b + 1, in scales
+        int next = step * inBlocks * L; // from column block b to b + step, in scales
         int nextCodes = next * HALF;
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = FloatVector.zero(S);
@@ -268,10 +268,10 @@ final class Q4_0Linear extends BlockLinear {
         store(c1, y, r + 1, b);
         store(c2, y, r + 2, b);
         store(c3, y, r + 3, b);
-        store(e0, y, r, b + 1);
-        store(e1, y, r + 1, b + 1);
-        store(e2, y, r + 2, b + 1);
-        store(e3, y, r + 3, b + 1);
+        store(e0, y, r, b + step);
+        store(e1, y, r + 1, b + step);
+        store(e2, y, r + 2, b + step);
+        store(e3, y, r + 3, b + step);
     }
 
     @Override

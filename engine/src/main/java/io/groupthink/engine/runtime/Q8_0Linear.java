@@ -149,12 +149,12 @@ final class Q8_0Linear extends BlockLinear {
     }
 
     @Override
-    void rows4x2(float[] x, float[] sums, int r, float[] y, int b) {
+    void rows4x2(float[] x, float[] sums, int r, float[] y, int b, int step) {
         int x0 = r * width;
         int x1 = x0 + width;
         int x2 = x1 + width;
         int x3 = x2 + width;
-        int next = inBlocks * L; // from column block b to b + 1, in scales
+        int next = step * inBlocks * L; // from column block b to b + step, in scales
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = FloatVector.zero(S);
         FloatVector c2 = FloatVector.zero(S);
@@ -208,10 +208,10 @@ final class Q8_0Linear extends BlockLinear {
         store(c1, y, r + 1, b);
         store(c2, y, r + 2, b);
         store(c3, y, r + 3, b);
-        store(e0, y, r, b + 1);
-        store(e1, y, r + 1, b + 1);
-        store(e2, y, r + 2, b + 1);
-        store(e3, y, r + 3, b + 1);
+        store(e0, y, r, b + step);
+        store(e1, y, r + 1, b + step);
+        store(e2, y, r + 2, b + step);
+        store(e3, y, r + 3, b + step);
     }
 
     // Four column blocks a pass: four weight streams a core, and each broadcast feeds four FMAs. The
@@ -222,21 +222,24 @@ final class Q8_0Linear extends BlockLinear {
     // to eight offsets, C2 kept an array base in a vector register and moved it back and forth each
     // input, and gate-up and down ran slower on one thread (BENCHMARKS.md, fifteenth session).
     @Override
-    void rows4x4(float[] x, float[] sums, int r, float[] y, int b) {
+    void rows4x4(float[] x, float[] sums, int r, float[] y, int b, int step) {
         int x0 = r * width;
-        int next = inBlocks * L; // from column block b to b + 1, in scales
+        int next = step * inBlocks * L; // from column block b to b + step, in scales
         int d1 = next * Q8_0.BLOCK; // the same, in codes
         int d2 = 2 * d1;
         int d3 = 3 * d1;
+        int c1 = step * L; // and in outputs
         int y0 = r * out + b * L;
         int y1 = y0 + out;
         int y2 = y1 + out;
         int y3 = y2 + out;
-        for (int k = 0; k < 4 * L; k++) {
-            y[y0 + k] = 0;
-            y[y1 + k] = 0;
-            y[y2 + k] = 0;
-            y[y3 + k] = 0;
+        for (int c = 0; c < 4 * c1; c += c1) {
+            for (int k = c; k < c + L; k++) {
+                y[y0 + k] = 0;
+                y[y1 + k] = 0;
+                y[y2 + k] = 0;
+                y[y3 + k] = 0;
+            }
         }
         for (int kb = 0; kb < inBlocks; kb++) {
             int s = (b * inBlocks + kb) * L;
@@ -277,20 +280,20 @@ final class Q8_0Linear extends BlockLinear {
             p2.fma(d, FloatVector.fromArray(S, y, y2)).intoArray(y, y2);
             p3.fma(d, FloatVector.fromArray(S, y, y3)).intoArray(y, y3);
             d = FloatVector.fromArray(S, scales, s + next);
-            q0.fma(d, FloatVector.fromArray(S, y, y0 + L)).intoArray(y, y0 + L);
-            q1.fma(d, FloatVector.fromArray(S, y, y1 + L)).intoArray(y, y1 + L);
-            q2.fma(d, FloatVector.fromArray(S, y, y2 + L)).intoArray(y, y2 + L);
-            q3.fma(d, FloatVector.fromArray(S, y, y3 + L)).intoArray(y, y3 + L);
+            q0.fma(d, FloatVector.fromArray(S, y, y0 + c1)).intoArray(y, y0 + c1);
+            q1.fma(d, FloatVector.fromArray(S, y, y1 + c1)).intoArray(y, y1 + c1);
+            q2.fma(d, FloatVector.fromArray(S, y, y2 + c1)).intoArray(y, y2 + c1);
+            q3.fma(d, FloatVector.fromArray(S, y, y3 + c1)).intoArray(y, y3 + c1);
             d = FloatVector.fromArray(S, scales, s + 2 * next);
-            t0.fma(d, FloatVector.fromArray(S, y, y0 + 2 * L)).intoArray(y, y0 + 2 * L);
-            t1.fma(d, FloatVector.fromArray(S, y, y1 + 2 * L)).intoArray(y, y1 + 2 * L);
-            t2.fma(d, FloatVector.fromArray(S, y, y2 + 2 * L)).intoArray(y, y2 + 2 * L);
-            t3.fma(d, FloatVector.fromArray(S, y, y3 + 2 * L)).intoArray(y, y3 + 2 * L);
+            t0.fma(d, FloatVector.fromArray(S, y, y0 + 2 * c1)).intoArray(y, y0 + 2 * c1);
+            t1.fma(d, FloatVector.fromArray(S, y, y1 + 2 * c1)).intoArray(y, y1 + 2 * c1);
+            t2.fma(d, FloatVector.fromArray(S, y, y2 + 2 * c1)).intoArray(y, y2 + 2 * c1);
+            t3.fma(d, FloatVector.fromArray(S, y, y3 + 2 * c1)).intoArray(y, y3 + 2 * c1);
             d = FloatVector.fromArray(S, scales, s + 3 * next);
-            u0.fma(d, FloatVector.fromArray(S, y, y0 + 3 * L)).intoArray(y, y0 + 3 * L);
-            u1.fma(d, FloatVector.fromArray(S, y, y1 + 3 * L)).intoArray(y, y1 + 3 * L);
-            u2.fma(d, FloatVector.fromArray(S, y, y2 + 3 * L)).intoArray(y, y2 + 3 * L);
-            u3.fma(d, FloatVector.fromArray(S, y, y3 + 3 * L)).intoArray(y, y3 + 3 * L);
+            u0.fma(d, FloatVector.fromArray(S, y, y0 + 3 * c1)).intoArray(y, y0 + 3 * c1);
+            u1.fma(d, FloatVector.fromArray(S, y, y1 + 3 * c1)).intoArray(y, y1 + 3 * c1);
+            u2.fma(d, FloatVector.fromArray(S, y, y2 + 3 * c1)).intoArray(y, y2 + 3 * c1);
+            u3.fma(d, FloatVector.fromArray(S, y, y3 + 3 * c1)).intoArray(y, y3 + 3 * c1);
         }
     }
 

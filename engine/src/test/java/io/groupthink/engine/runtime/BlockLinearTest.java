@@ -30,10 +30,12 @@ class BlockLinearTest {
         SplittableRandom r = new SplittableRandom(q8 ? 8 : 4);
         // one row takes column blocks four, then two at a time: {70, 100, 1} has seven (4 + 2 + 1), the last cut
         // short; the last three fuse SwiGLU (halves of whole column blocks) at one row, at a tile padded from 9 rows
-        // and, at 16 lanes, with one block a half; four rows take four column blocks, then two, at a time: {100, 70, 4}
-        // ends in a block cut short, which the four-block tile leaves to the others, and {64, 256, 4} fuses SwiGLU
+        // and, at 16 lanes, with one block a half; four rows take four column blocks a quarter of the range apart,
+        // then two at a time: {100, 70, 4} ends in a block cut short, which the four-block tile leaves to the others,
+        // {64, 300, 4} has 19 (four quarters of 4, 2, then the short one), and {64, 256, 4} fuses SwiGLU
         int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2},
-            {70, 100, 1}, {896, 1152, 1}, {100, 320, 1}, {64, 256, 9}, {40, 32, 2}, {100, 70, 4}, {64, 256, 4}};
+            {70, 100, 1}, {896, 1152, 1}, {100, 320, 1}, {64, 256, 9}, {40, 32, 2}, {100, 70, 4}, {64, 256, 4},
+            {64, 300, 4}};
         try (SpinPool pool = new SpinPool(2)) {
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(700);
