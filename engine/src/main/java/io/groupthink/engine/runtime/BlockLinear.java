@@ -124,10 +124,11 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         float[] sums = blockSums(x, rows);
         int b = b0;
         if (rows == 1) {
-            for (; b + 4 <= b1; b += 4) {
-                rows1x4(x, sums, 0, y, b);
+            int quads = (b1 - b0) / 4; // as for four rows, below
+            for (int i = 0; i < quads; i++) {
+                rows1x4(x, sums, 0, y, b0 + i, quads);
             }
-            for (; b + 2 <= b1; b += 2) {
+            for (b = b0 + 4 * quads; b + 2 <= b1; b += 2) {
                 rows1x2(x, sums, 0, y, b);
             }
         }
@@ -167,8 +168,8 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         return null;
     }
 
-    /** Row r of y, column blocks b to b + 3: each broadcast of x serves four code vectors. */
-    abstract void rows1x4(float[] x, float[] sums, int r, float[] y, int b);
+    /** Row r of y, column blocks b, b + step, b + 2 step and b + 3 step: each broadcast of x serves four code vectors. */
+    abstract void rows1x4(float[] x, float[] sums, int r, float[] y, int b, int step);
 
     /** Row r of y, column blocks b and b + 1: each broadcast of x serves two code vectors. */
     abstract void rows1x2(float[] x, float[] sums, int r, float[] y, int b);

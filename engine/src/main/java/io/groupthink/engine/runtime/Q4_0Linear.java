@@ -139,9 +139,9 @@ final class Q4_0Linear extends BlockLinear {
     // Four column blocks a broadcast, as Q8_0Linear's: a one-row Q4_0 step ran 28.7-35.6 ms against
     // 34.4-56.2 with pairs, in four alternated rounds (BENCHMARKS.md, tenth session).
     @Override
-    void rows1x4(float[] x, float[] sums, int r, float[] y, int b) {
+    void rows1x4(float[] x, float[] sums, int r, float[] y, int b, int step) {
         int x0 = r * width;
-        int next = inBlocks * L; // from one column block to the next, in scales
+        int next = step * inBlocks * L; // from column block b to b + step, in scales
         int nextCodes = next * HALF;
         FloatVector acc0 = FloatVector.zero(S);
         FloatVector acc1 = FloatVector.zero(S);
@@ -183,9 +183,9 @@ final class Q4_0Linear extends BlockLinear {
             acc3 = d0.add(d1).sub(sum).fma(FloatVector.fromArray(S, scales, s + 3 * next), acc3);
         }
         store(acc0, y, r, b);
-        store(acc1, y, r, b + 1);
-        store(acc2, y, r, b + 2);
-        store(acc3, y, r, b + 3);
+        store(acc1, y, r, b + step);
+        store(acc2, y, r, b + 2 * step);
+        store(acc3, y, r, b + 3 * step);
     }
 
     // As Q8_0Linear's: two weight streams a core. Each row's low and high nibbles share one chain

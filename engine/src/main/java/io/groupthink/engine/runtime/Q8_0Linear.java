@@ -102,9 +102,9 @@ final class Q8_0Linear extends BlockLinear {
     // Four column blocks a broadcast halve the broadcasts again, and the head's product from memory
     // ran about 15% faster, a whole one-row step 14-20% (BENCHMARKS.md, tenth session).
     @Override
-    void rows1x4(float[] x, float[] sums, int r, float[] y, int b) {
+    void rows1x4(float[] x, float[] sums, int r, float[] y, int b, int step) {
         int x0 = r * width;
-        int next = inBlocks * L; // from one column block to the next, in scales
+        int next = step * inBlocks * L; // from column block b to b + step, in scales
         int nextCodes = next * Q8_0.BLOCK;
         FloatVector acc0 = FloatVector.zero(S);
         FloatVector acc1 = FloatVector.zero(S);
@@ -143,9 +143,9 @@ final class Q8_0Linear extends BlockLinear {
             acc3 = d0.add(d1).fma(FloatVector.fromArray(S, scales, s + 3 * next), acc3);
         }
         store(acc0, y, r, b);
-        store(acc1, y, r, b + 1);
-        store(acc2, y, r, b + 2);
-        store(acc3, y, r, b + 3);
+        store(acc1, y, r, b + step);
+        store(acc2, y, r, b + 2 * step);
+        store(acc3, y, r, b + 3 * step);
     }
 
     @Override

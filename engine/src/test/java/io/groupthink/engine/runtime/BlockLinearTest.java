@@ -32,10 +32,12 @@ class BlockLinearTest {
         // short; the last three fuse SwiGLU (halves of whole column blocks) at one row, at a tile padded from 9 rows
         // and, at 16 lanes, with one block a half; four rows take four column blocks a quarter of the range apart,
         // then two at a time: {100, 70, 4} ends in a block cut short, which the four-block tile leaves to the others,
-        // {64, 300, 4} has 19 (four quarters of 4, 2, then the short one), and {64, 256, 4} fuses SwiGLU
+        // and {64, 256, 4} fuses SwiGLU. On one thread (a fourth number: the parts), one chunk: {64, 300, 4} has 19
+        // blocks (four quarters of 4, then 2, then the short one) and {64, 251, 4} 16 (three quarters of 5, 1, the
+        // short one); at one row, where the four-block tile takes a short block too, {64, 251, 1} has four quarters
         int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2},
             {70, 100, 1}, {896, 1152, 1}, {100, 320, 1}, {64, 256, 9}, {40, 32, 2}, {100, 70, 4}, {64, 256, 4},
-            {64, 300, 4}};
+            {64, 300, 4, 1}, {64, 251, 4, 1}, {64, 251, 1, 1}};
         try (SpinPool pool = new SpinPool(2)) {
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(700);
@@ -48,6 +50,9 @@ class BlockLinearTest {
                 float[] bias = r.nextBoolean() ? random(r, out) : null;
                 float[] x = random(r, rows * in);
                 int parts = 1 + r.nextInt(3);
+                if (trial < fixed.length && fixed[trial].length > 3) {
+                    parts = fixed[trial][3];
+                }
                 BlockLinear kernel = q8 ? Q8_0Linear.quantized(w, out, in, bias, pool, parts)
                         : Q4_0Linear.quantized(w, out, in, bias, pool, parts);
                 float[] dq = dequantized(w, out, in, q8);
