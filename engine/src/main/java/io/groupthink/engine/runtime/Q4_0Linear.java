@@ -67,24 +67,15 @@ final class Q4_0Linear extends BlockLinear {
             int s = (b * inBlocks + kb) * L;
             int w = s * HALF;
             int xi = x0 + kb * Q4_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S); // four chains, so FMAs do not wait on each other
-            FloatVector p1 = FloatVector.zero(S);
-            FloatVector p2 = FloatVector.zero(S);
-            FloatVector p3 = FloatVector.zero(S);
-            for (int j = 0; j < HALF; j += 2) {
+            FloatVector a0 = FloatVector.zero(S); // low and high nibbles apart, in rows1x4's order
+            FloatVector a1 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j++) {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
-                IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
-                FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
-                FloatVector hi = (FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0);
-                FloatVector lo1 = (FloatVector) q1.and(0xF).convertShape(I2F, S, 0);
-                FloatVector hi1 = (FloatVector) q1.lanewise(ASHR, 4).convertShape(I2F, S, 0);
-                p0 = lo.fma(FloatVector.broadcast(S, x[xi + j]), p0);
-                p1 = hi.fma(FloatVector.broadcast(S, x[xi + j + HALF]), p1);
-                p2 = lo1.fma(FloatVector.broadcast(S, x[xi + j + 1]), p2);
-                p3 = hi1.fma(FloatVector.broadcast(S, x[xi + j + 1 + HALF]), p3);
+                a0 = ((FloatVector) q.and(0xF).convertShape(I2F, S, 0)).fma(FloatVector.broadcast(S, x[xi + j]), a0);
+                a1 = ((FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0))
+                        .fma(FloatVector.broadcast(S, x[xi + j + HALF]), a1);
             }
-            FloatVector d = FloatVector.fromArray(S, scales, s);
-            acc = p0.add(p1).add(p2.add(p3)).sub(sums[r * inBlocks + kb]).fma(d, acc);
+            acc = a0.add(a1).sub(sums[r * inBlocks + kb]).fma(FloatVector.fromArray(S, scales, s), acc);
         }
         store(acc, y, r, b);
     }
@@ -102,35 +93,23 @@ final class Q4_0Linear extends BlockLinear {
             int w = s * HALF;
             int w1 = w + next * HALF;
             int xi = x0 + kb * Q4_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S);
-            FloatVector p1 = FloatVector.zero(S);
-            FloatVector p2 = FloatVector.zero(S);
-            FloatVector p3 = FloatVector.zero(S);
-            FloatVector c0 = FloatVector.zero(S);
-            FloatVector c1 = FloatVector.zero(S);
-            FloatVector c2 = FloatVector.zero(S);
-            FloatVector c3 = FloatVector.zero(S);
-            for (int j = 0; j < HALF; j += 2) {
+            FloatVector a0 = FloatVector.zero(S); // low and high nibbles apart, in rows1x4's order
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            for (int j = 0; j < HALF; j++) {
                 FloatVector xlo = FloatVector.broadcast(S, x[xi + j]);
                 FloatVector xhi = FloatVector.broadcast(S, x[xi + j + HALF]);
-                FloatVector xlo1 = FloatVector.broadcast(S, x[xi + j + 1]);
-                FloatVector xhi1 = FloatVector.broadcast(S, x[xi + j + 1 + HALF]);
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
-                IntVector q1 = (IntVector) ByteVector.fromArray(B, codes, w + (j + 1) * L).convertShape(B2I, I, 0);
-                p0 = ((FloatVector) q.and(0xF).convertShape(I2F, S, 0)).fma(xlo, p0);
-                p1 = ((FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, p1);
-                p2 = ((FloatVector) q1.and(0xF).convertShape(I2F, S, 0)).fma(xlo1, p2);
-                p3 = ((FloatVector) q1.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi1, p3);
                 IntVector u = (IntVector) ByteVector.fromArray(B, codes, w1 + j * L).convertShape(B2I, I, 0);
-                IntVector u1 = (IntVector) ByteVector.fromArray(B, codes, w1 + (j + 1) * L).convertShape(B2I, I, 0);
-                c0 = ((FloatVector) u.and(0xF).convertShape(I2F, S, 0)).fma(xlo, c0);
-                c1 = ((FloatVector) u.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, c1);
-                c2 = ((FloatVector) u1.and(0xF).convertShape(I2F, S, 0)).fma(xlo1, c2);
-                c3 = ((FloatVector) u1.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi1, c3);
+                a0 = ((FloatVector) q.and(0xF).convertShape(I2F, S, 0)).fma(xlo, a0);
+                a1 = ((FloatVector) q.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, a1);
+                b0 = ((FloatVector) u.and(0xF).convertShape(I2F, S, 0)).fma(xlo, b0);
+                b1 = ((FloatVector) u.lanewise(ASHR, 4).convertShape(I2F, S, 0)).fma(xhi, b1);
             }
             float sum = sums[r * inBlocks + kb];
-            acc0 = p0.add(p1).add(p2.add(p3)).sub(sum).fma(FloatVector.fromArray(S, scales, s), acc0);
-            acc1 = c0.add(c1).add(c2.add(c3)).sub(sum).fma(FloatVector.fromArray(S, scales, s + next), acc1);
+            acc0 = a0.add(a1).sub(sum).fma(FloatVector.fromArray(S, scales, s), acc0);
+            acc1 = b0.add(b1).sub(sum).fma(FloatVector.fromArray(S, scales, s + next), acc1);
         }
         store(acc0, y, r, b);
         store(acc1, y, r, b + 1);

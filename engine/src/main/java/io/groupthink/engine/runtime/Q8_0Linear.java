@@ -35,22 +35,16 @@ final class Q8_0Linear extends BlockLinear {
             int s = (b * inBlocks + kb) * L;
             int w = s * Q8_0.BLOCK;
             int xi = x0 + kb * Q8_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S); // four chains, so FMAs do not wait on each other
-            FloatVector p1 = FloatVector.zero(S);
-            FloatVector p2 = FloatVector.zero(S);
-            FloatVector p3 = FloatVector.zero(S);
-            for (int j = 0; j < Q8_0.BLOCK; j += 4) {
+            FloatVector a0 = FloatVector.zero(S); // even and odd inputs apart, in rows1x4's order
+            FloatVector a1 = FloatVector.zero(S);
+            for (int j = 0; j < Q8_0.BLOCK; j += 2) {
                 int k = w + j * L;
-                FloatVector v0 = (FloatVector) ByteVector.fromArray(B, codes, k).convertShape(B2F, S, 0);
-                FloatVector v1 = (FloatVector) ByteVector.fromArray(B, codes, k + L).convertShape(B2F, S, 0);
-                FloatVector v2 = (FloatVector) ByteVector.fromArray(B, codes, k + 2 * L).convertShape(B2F, S, 0);
-                FloatVector v3 = (FloatVector) ByteVector.fromArray(B, codes, k + 3 * L).convertShape(B2F, S, 0);
-                p0 = v0.fma(FloatVector.broadcast(S, x[xi + j]), p0);
-                p1 = v1.fma(FloatVector.broadcast(S, x[xi + j + 1]), p1);
-                p2 = v2.fma(FloatVector.broadcast(S, x[xi + j + 2]), p2);
-                p3 = v3.fma(FloatVector.broadcast(S, x[xi + j + 3]), p3);
+                a0 = ((FloatVector) ByteVector.fromArray(B, codes, k).convertShape(B2F, S, 0))
+                        .fma(FloatVector.broadcast(S, x[xi + j]), a0);
+                a1 = ((FloatVector) ByteVector.fromArray(B, codes, k + L).convertShape(B2F, S, 0))
+                        .fma(FloatVector.broadcast(S, x[xi + j + 1]), a1);
             }
-            acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.fromArray(S, scales, s), acc);
+            acc = a0.add(a1).fma(FloatVector.fromArray(S, scales, s), acc);
         }
         store(acc, y, r, b);
     }
@@ -68,32 +62,22 @@ final class Q8_0Linear extends BlockLinear {
             int w = s * Q8_0.BLOCK;
             int w1 = w + next * Q8_0.BLOCK;
             int xi = x0 + kb * Q8_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S);
-            FloatVector p1 = FloatVector.zero(S);
-            FloatVector p2 = FloatVector.zero(S);
-            FloatVector p3 = FloatVector.zero(S);
-            FloatVector q0 = FloatVector.zero(S);
-            FloatVector q1 = FloatVector.zero(S);
-            FloatVector q2 = FloatVector.zero(S);
-            FloatVector q3 = FloatVector.zero(S);
-            for (int j = 0; j < Q8_0.BLOCK; j += 4) {
+            FloatVector a0 = FloatVector.zero(S); // even and odd inputs apart, in rows1x4's order
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            for (int j = 0; j < Q8_0.BLOCK; j += 2) {
                 int k = w + j * L;
                 int k1 = w1 + j * L;
                 FloatVector x0v = FloatVector.broadcast(S, x[xi + j]);
                 FloatVector x1v = FloatVector.broadcast(S, x[xi + j + 1]);
-                FloatVector x2v = FloatVector.broadcast(S, x[xi + j + 2]);
-                FloatVector x3v = FloatVector.broadcast(S, x[xi + j + 3]);
-                p0 = ((FloatVector) ByteVector.fromArray(B, codes, k).convertShape(B2F, S, 0)).fma(x0v, p0);
-                p1 = ((FloatVector) ByteVector.fromArray(B, codes, k + L).convertShape(B2F, S, 0)).fma(x1v, p1);
-                p2 = ((FloatVector) ByteVector.fromArray(B, codes, k + 2 * L).convertShape(B2F, S, 0)).fma(x2v, p2);
-                p3 = ((FloatVector) ByteVector.fromArray(B, codes, k + 3 * L).convertShape(B2F, S, 0)).fma(x3v, p3);
-                q0 = ((FloatVector) ByteVector.fromArray(B, codes, k1).convertShape(B2F, S, 0)).fma(x0v, q0);
-                q1 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + L).convertShape(B2F, S, 0)).fma(x1v, q1);
-                q2 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + 2 * L).convertShape(B2F, S, 0)).fma(x2v, q2);
-                q3 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + 3 * L).convertShape(B2F, S, 0)).fma(x3v, q3);
+                a0 = ((FloatVector) ByteVector.fromArray(B, codes, k).convertShape(B2F, S, 0)).fma(x0v, a0);
+                a1 = ((FloatVector) ByteVector.fromArray(B, codes, k + L).convertShape(B2F, S, 0)).fma(x1v, a1);
+                b0 = ((FloatVector) ByteVector.fromArray(B, codes, k1).convertShape(B2F, S, 0)).fma(x0v, b0);
+                b1 = ((FloatVector) ByteVector.fromArray(B, codes, k1 + L).convertShape(B2F, S, 0)).fma(x1v, b1);
             }
-            acc0 = p0.add(p1).add(p2.add(p3)).fma(FloatVector.fromArray(S, scales, s), acc0);
-            acc1 = q0.add(q1).add(q2.add(q3)).fma(FloatVector.fromArray(S, scales, s + next), acc1);
+            acc0 = a0.add(a1).fma(FloatVector.fromArray(S, scales, s), acc0);
+            acc1 = b0.add(b1).fma(FloatVector.fromArray(S, scales, s + next), acc1);
         }
         store(acc0, y, r, b);
         store(acc1, y, r, b + 1);

@@ -345,22 +345,11 @@ public final class VectorLinear extends HeapLinear {
     private void rows1(float[] x, int r, float[] y, int b) {
         int x0 = r * in;
         int base = b * in * L;
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
-        int i = 0;
-        for (; i + 4 <= in; i += 4) {
-            int k = base + i * L;
-            a0 = packed.load(k).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-            a1 = packed.load(k + L).fma(FloatVector.broadcast(S, x[x0 + i + 1]), a1);
-            a2 = packed.load(k + 2 * L).fma(FloatVector.broadcast(S, x[x0 + i + 2]), a2);
-            a3 = packed.load(k + 3 * L).fma(FloatVector.broadcast(S, x[x0 + i + 3]), a3);
+        FloatVector a = FloatVector.zero(S); // one chain, in rows1x4's order
+        for (int i = 0; i < in; i++) {
+            a = packed.load(base + i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a);
         }
-        for (; i < in; i++) {
-            a0 = packed.load(base + i * L).fma(FloatVector.broadcast(S, x[x0 + i]), a0);
-        }
-        store(a0.add(a1).add(a2.add(a3)), y, r, b);
+        store(a, y, r, b);
     }
 
     // The two one-row tiles over four column blocks do the same operations in the same order, so a

@@ -64,6 +64,11 @@ class BlockLinearTest {
                 java.util.Arrays.fill(reused, Float.NaN);
                 kernel.multiply(x, rows, reused);
                 assertThat(reused).as("into a used buffer").containsExactly(got);
+                // every tile sums a column in one order, so the split into chunks and threads changes no bit
+                BlockLinear oneThread = q8 ? Q8_0Linear.quantized(w, out, in, bias, pool, 1)
+                        : Q4_0Linear.quantized(w, out, in, bias, pool, 1);
+                assertThat(oneThread.multiply(x, rows)).as("%s [%d x %d] x %d rows on one thread against %d parts",
+                        q8 ? "Q8_0" : "Q4_0", out, in, rows, parts).containsExactly(got);
                 for (int row = 0; row < rows; row++) {
                     for (int o = 0; o < out; o++) {
                         double expected = bias == null ? 0 : bias[o];

@@ -41,6 +41,10 @@ class VectorLinearTest {
                             .isEqualTo((bf16 ? 2L : 4L) * in * (long) Math.ceil(out / (double) laneCount()) * laneCount());
                     float[] got = kernel.apply(x).toFloatArray();
                     assertThat(got).hasSameSizeAs(expected);
+                    // every tile sums a column in one order, so the split into chunks and threads changes no bit
+                    assertThat(VectorLinear.of(w, b, pool, 1, WeightStorage.BF16_WHERE_EXACT).apply(x).toFloatArray())
+                            .as("[%d x %d] x %d rows on one thread against %d parts", out, in, rows, parts)
+                            .containsExactly(got);
                     if (bf16) { // the same weights held as fp32: the same operations, so the same bits
                         assertThat(got).as("[%d x %d] x %d rows, bf16 against fp32 storage", out, in, rows).containsExactly(
                                 VectorLinear.of(w, b, pool, parts, WeightStorage.FP32).apply(x).toFloatArray());
