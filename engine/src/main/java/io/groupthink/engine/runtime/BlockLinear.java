@@ -161,7 +161,9 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
 
     // The tiles decode each code vector in registers and use it for all the tile's rows: a decoded
     // buffer (stored, then loaded back for the FMAs) cost 2.5x the product at one row. A
-    // format's tiles are its own methods, so each vector load is one the JIT can inline.
+    // format's tiles are its own methods, so each vector load is one the JIT can inline. Tiles of
+    // one row count sum a column's inputs in the same order, so a product does not depend on how
+    // it was split among chunks and threads.
 
     /** Per row and input block, what a format subtracts from a block's sum (Q4_0's offset), or null. */
     float[] blockSums(float[] x, int rows) {
