@@ -267,14 +267,10 @@ final class Q4_0Linear extends BlockLinear {
             int s = (b * inBlocks + kb) * L;
             int w = s * HALF;
             int i0 = kb * Q4_0.BLOCK;
-            FloatVector p0 = FloatVector.zero(S); // low nibbles of rows 0-3, then high ones
+            FloatVector p0 = FloatVector.zero(S); // one chain a row, low nibble then high, in rows4x2's order
             FloatVector p1 = FloatVector.zero(S);
             FloatVector p2 = FloatVector.zero(S);
             FloatVector p3 = FloatVector.zero(S);
-            FloatVector h0 = FloatVector.zero(S);
-            FloatVector h1 = FloatVector.zero(S);
-            FloatVector h2 = FloatVector.zero(S);
-            FloatVector h3 = FloatVector.zero(S);
             for (int j = 0; j < HALF; j++) {
                 IntVector q = (IntVector) ByteVector.fromArray(B, codes, w + j * L).convertShape(B2I, I, 0);
                 FloatVector lo = (FloatVector) q.and(0xF).convertShape(I2F, S, 0);
@@ -285,17 +281,17 @@ final class Q4_0Linear extends BlockLinear {
                 p1 = lo.fma(FloatVector.broadcast(S, x[x1 + i]), p1);
                 p2 = lo.fma(FloatVector.broadcast(S, x[x2 + i]), p2);
                 p3 = lo.fma(FloatVector.broadcast(S, x[x3 + i]), p3);
-                h0 = hi.fma(FloatVector.broadcast(S, x[x0 + k]), h0);
-                h1 = hi.fma(FloatVector.broadcast(S, x[x1 + k]), h1);
-                h2 = hi.fma(FloatVector.broadcast(S, x[x2 + k]), h2);
-                h3 = hi.fma(FloatVector.broadcast(S, x[x3 + k]), h3);
+                p0 = hi.fma(FloatVector.broadcast(S, x[x0 + k]), p0);
+                p1 = hi.fma(FloatVector.broadcast(S, x[x1 + k]), p1);
+                p2 = hi.fma(FloatVector.broadcast(S, x[x2 + k]), p2);
+                p3 = hi.fma(FloatVector.broadcast(S, x[x3 + k]), p3);
             }
             FloatVector d = FloatVector.fromArray(S, scales, s);
             int t = r * inBlocks + kb;
-            c0 = p0.add(h0).sub(sums[t]).fma(d, c0);
-            c1 = p1.add(h1).sub(sums[t + inBlocks]).fma(d, c1);
-            c2 = p2.add(h2).sub(sums[t + 2 * inBlocks]).fma(d, c2);
-            c3 = p3.add(h3).sub(sums[t + 3 * inBlocks]).fma(d, c3);
+            c0 = p0.sub(sums[t]).fma(d, c0);
+            c1 = p1.sub(sums[t + inBlocks]).fma(d, c1);
+            c2 = p2.sub(sums[t + 2 * inBlocks]).fma(d, c2);
+            c3 = p3.sub(sums[t + 3 * inBlocks]).fma(d, c3);
         }
         store(c0, y, r, b);
         store(c1, y, r + 1, b);

@@ -34,10 +34,13 @@ class BlockLinearTest {
         // then two at a time: {100, 70, 4} ends in a block cut short, which the four-block tile leaves to the others,
         // and {64, 256, 4} fuses SwiGLU. On one thread (a fourth number: the parts), one chunk: {64, 300, 4} has 19
         // blocks (four quarters of 4, then 2, then the short one) and {64, 251, 4} 16 (three quarters of 5, 1, the
-        // short one); at one row, where the four-block tile takes a short block too, {64, 251, 1} has four quarters
+        // short one); at one row, where the four-block tile takes a short block too, {64, 251, 1} has four quarters.
+        // On two threads with a bias (a fifth number), {96, 600, 4} and {96, 600, 1} split into parts of several
+        // four-block passes and a tail each; at four rows the padded last block ends up alone in a tail, where on one
+        // thread a two-block tile takes it, and the bias goes to each pass's own blocks
         int[][] fixed = {{32, 16, 1}, {1, 1, 1}, {33, 17, 3}, {896, 1152, 4}, {172, 64, 16}, {64, 40, 9}, {4864, 24, 2},
             {70, 100, 1}, {896, 1152, 1}, {100, 320, 1}, {64, 256, 9}, {40, 32, 2}, {100, 70, 4}, {64, 256, 4},
-            {64, 300, 4, 1}, {64, 251, 4, 1}, {64, 251, 1, 1}};
+            {64, 300, 4, 1}, {64, 251, 4, 1}, {64, 251, 1, 1}, {96, 600, 4, 2, 1}, {96, 600, 1, 2, 1}};
         try (SpinPool pool = new SpinPool(2)) {
             for (int trial = 0; trial < 40; trial++) {
                 int in = trial < fixed.length ? fixed[trial][0] : 1 + r.nextInt(700);
@@ -47,7 +50,8 @@ class BlockLinearTest {
                 for (int i = 0; i < w.length; i++) {
                     w[i] = (float) r.nextGaussian();
                 }
-                float[] bias = r.nextBoolean() ? random(r, out) : null;
+                boolean withBias = r.nextBoolean() || trial < fixed.length && fixed[trial].length > 4;
+                float[] bias = withBias ? random(r, out) : null;
                 float[] x = random(r, rows * in);
                 int parts = 1 + r.nextInt(3);
                 if (trial < fixed.length && fixed[trial].length > 3) {
