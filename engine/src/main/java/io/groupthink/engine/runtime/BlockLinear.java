@@ -119,28 +119,83 @@ abstract sealed class BlockLinear extends HeapLinear permits Q8_0Linear, Q4_0Lin
         return padded(rows, 1);
     }
 
+    /** Four-block passes of [b0, b1) at this row count: rows 1 and 4 (at 4, the tile stores whole blocks only). */
+    private int quads(int rows, int b0, int b1) {
+        if (rows == 1) {
+            return (b1 - b0) / 4;
+        }
+        if (rows == 4) {
+            return ((b1 * L <= out ? b1 : b1 - 1) - b0) / 4;
+        }
+        return 0;
+    }
+
+    /** At one and four rows, the products whose four-block tiles take most of a step. */
+    @Override
+    boolean inPasses(int rows) {
+        return rows == 1 || rows == 4;
+    }
+
+    /** The four-block passes, and the blocks after them as one more. */
+    @Override
+    int passes(int rows, int b0, int b1) {
+        int quads = quads(rows, b0, b1);
+        return quads + (b0 + 4 * quads < b1 ? 1 : 0);
+    }
+
+    @Override
+    float[] passInput(float[] x, int rows) {
+        return blockSums(x, rows);
+    }
+
+    @Override
+    int pass(float[] x, float[] sums, int rows, float[] y, int b0, int b1, int i, int[] blocks) {
+        int quads = quads(rows, b0, b1);
+        if (i < quads) {
+            if (rows == 1) {
+                rows1x4(x, sums, 0, y, b0 + i, quads);
+            } else {
+                rows4x4(x, sums, 0, y, b0 + i, quads);
+            }
+            for (int k = 0; k < 4; k++) {
+                blocks[k] = b0 + i + k * quads;
+            }
+            return 4;
+        }
+        int b = b0 + 4 * quads;
+        tail(x, null, sums, rows, y, b, b1); // at one and four rows no tile reads x interleaved
+        for (int k = 0; k < b1 - b; k++) { // at most 3, and a last padded block at four rows
+            blocks[k] = b + k;
+        }
+        return b1 - b;
+    }
+
     @Override
     void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1) {
         float[] sums = blockSums(x, rows);
-        int b = b0;
-        if (rows == 1) {
-            int quads = (b1 - b0) / 4; // as for four rows, below
-            for (int i = 0; i < quads; i++) {
+        // A pass's four column blocks lie a quarter of the range apart, so that each of the four
+        // weight streams runs on through its quarter rather than three of them starting afresh
+        // every pass (BENCHMARKS.md, sixteenth session).
+        int quads = quads(rows, b0, b1);
+        for (int i = 0; i < quads; i++) {
+            if (rows == 1) {
                 rows1x4(x, sums, 0, y, b0 + i, quads);
+            } else {
+                rows4x4(x, sums, 0, y, b0 + i, quads);
             }
-            for (b = b0 + 4 * quads; b + 2 <= b1; b += 2) {
+        }
+        tail(x, xt, sums, rows, y, b0 + 4 * quads, b1);
+    }
+
+    /** Blocks [b, b1) after the four-block passes: two-block tiles, then one block at a time. */
+    private void tail(float[] x, float[] xt, float[] sums, int rows, float[] y, int b, int b1) {
+        if (rows == 1) {
+            for (; b + 2 <= b1; b += 2) {
                 rows1x2(x, sums, 0, y, b);
             }
         }
         if (rows == 4) {
-            // A pass's four column blocks lie a quarter of the range apart, so that each of the four
-            // weight streams runs on through its quarter rather than three of them starting afresh
-            // every pass (BENCHMARKS.md, sixteenth session). The tile stores whole blocks only.
-            int quads = ((b1 * L <= out ? b1 : b1 - 1) - b0) / 4;
-            for (int i = 0; i < quads; i++) {
-                rows4x4(x, sums, 0, y, b0 + i, quads);
-            }
-            for (b = b0 + 4 * quads; b + 2 <= b1; b += 2) {
+            for (; b + 2 <= b1; b += 2) {
                 rows4x2(x, sums, 0, y, b, 1);
             }
         }

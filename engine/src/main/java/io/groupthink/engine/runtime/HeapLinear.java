@@ -2,6 +2,7 @@ package io.groupthink.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.concurrent.atomic.AtomicLongArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -39,6 +40,29 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
 
     /** Column blocks [b0, b1) of y for rows of x (rows a multiple of the tile {@link #tiledRows} gives). */
     abstract void range(float[] x, float[] xt, int rows, float[] y, int b0, int b1);
+
+    /** Whether products of this many rows split into {@link #passes}. */
+    boolean inPasses(int rows) {
+        return false;
+    }
+
+    /**
+     * Passes [b0, b1) splits into (at a row count {@link #inPasses} allows): sets of column blocks,
+     * at most four, that one thread computes, in any order, each block as {@link #range} would.
+     */
+    int passes(int rows, int b0, int b1) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no passes");
+    }
+
+    /** What every pass of a product reads besides x, computed from x once (or null). */
+    float[] passInput(float[] x, int rows) {
+        return null;
+    }
+
+    /** Pass i of [b0, b1) (see {@link #passes}); its column blocks into blocks, returning how many. */
+    int pass(float[] x, float[] input, int rows, float[] y, int b0, int b1, int i, int[] blocks) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no passes");
+    }
 
     /** The rows a product runs as: a few zero rows complete the last register tile. */
     abstract int tiledRows(int rows);
@@ -259,13 +283,7 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             int c0 = s0 * L;
             int c1 = Math.min(s1 * L, out);
             range(xs, xt, rows, y, s0, s1);
-            if (bias != null) {
-                for (int r = 0; r < rows; r++) {
-                    for (int o = c0; o < c1; o++) {
-                        y[r * out + o] += bias[o];
-                    }
-                }
-            }
+            addBias(y, rows, c0, c1);
             if (found == null) {
                 continue;
             }
@@ -283,6 +301,76 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
                 }
             }
             epilogueEnd(t0);
+        }
+    }
+
+    /** The bias, if any, into columns [c0, c1) of y's rows. */
+    private void addBias(float[] y, int rows, int c0, int c1) {
+        if (bias == null) {
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int o = c0; o < c1; o++) {
+                y[r * out + o] += bias[o];
+            }
+        }
+    }
+
+    /**
+     * The product as one run of passes a kernel thread ({@link #passes}): each thread takes its own
+     * run's passes from the front, then the other runs' from the back. A pass's weight streams
+     * continue the previous pass's, so they run on through a thread's whole run, where chunks of a
+     * few passes each started them afresh; and a thread held up (by the OS, a collection, a
+     * compiler thread) leaves the rest of its run to the others a pass at a time, where equal
+     * chunks left one thread waiting for the other's last chunk at the end of each product. A 0.5B
+     * model's Q8_0 products at four rows (q/k/v, o and down this way; gate-up and the head, whose
+     * chunks are long, in chunks) went from 26.65 to 25.49 ms a step, three runs each alternated
+     * (BENCHMARKS.md, seventeenth session).
+     */
+    private void byPasses(float[] xs, int rows, float[] y) {
+        float[] input = passInput(xs, rows);
+        int runs = parts;
+        int[] from = new int[runs + 1];
+        for (int p = 0; p <= runs; p++) {
+            from[p] = (int) ((long) blocks * p / runs);
+        }
+        // each run's next pass from the front (high half) and its end (low half), claimed by CAS
+        AtomicLongArray left = new AtomicLongArray(runs);
+        for (int p = 0; p < runs; p++) {
+            left.set(p, passes(rows, from[p], from[p + 1]));
+        }
+        Runnable[] tasks = new Runnable[runs];
+        for (int p = 0; p < runs; p++) {
+            int own = p;
+            tasks[p] = () -> {
+                int[] cols = new int[4];
+                for (int k = 0; k < runs; k++) {
+                    int run = (own + k) % runs;
+                    for (int i = claim(left, run, k == 0); i >= 0; i = claim(left, run, k == 0)) {
+                        int n = pass(xs, input, rows, y, from[run], from[run + 1], i, cols);
+                        for (int c = 0; c < n; c++) {
+                            addBias(y, rows, cols[c] * L, Math.min(cols[c] * L + L, out));
+                        }
+                    }
+                }
+            };
+        }
+        invoke(tasks);
+    }
+
+    /** The next pass of a run, from its front or its back, or -1 once none is left. */
+    private static int claim(AtomicLongArray left, int run, boolean front) {
+        for (;;) {
+            long v = left.get(run);
+            int next = (int) (v >>> 32);
+            int end = (int) v;
+            if (next >= end) {
+                return -1;
+            }
+            long taken = front ? v + (1L << 32) : v - 1;
+            if (left.compareAndSet(run, v, taken)) {
+                return front ? next : end - 1;
+            }
         }
     }
 
@@ -327,6 +415,10 @@ abstract sealed class HeapLinear implements Linear permits VectorLinear, BlockLi
             return;
         }
         int chunks = chunks(blocks);
+        if (best == null && chunks > 1 && inPasses(rows)) {
+            byPasses(xs, rows, y);
+            return;
+        }
         int[] found = best == null ? null : new int[chunks * rows];
         if (found != null) {
             java.util.Arrays.fill(found, -2); // none yet
