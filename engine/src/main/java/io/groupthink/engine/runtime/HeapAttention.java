@@ -48,76 +48,113 @@ final class HeapAttention {
     }
 
     /**
-     * Grouped-query attention of rows [row0, row1) of q [T, H, hd] over one group's keys, for the
-     * query heads that read KV head {@code kvHead}, into out [T, H, hd]: softmax(q k / sqrt(hd) +
-     * mask) v. Keys come in tiles of {@link KvCache#TILE} slots (dimension-major within a tile), so
-     * one tile's scores are FMAs of a broadcast query element, each lane summing its key's products
-     * in dimension order: no horizontal sum per key (a 16-lane sum is a chain of 15 dependent adds,
-     * which made attention a fifth of a 4-thinker step), and the same sums whether the JIT has
-     * compiled the loop or not. Keys the mask hides get no weight; their values are not read.
-     *
-     * @param slots the group's cache slots in key order (null: slots 0..keys-1)
-     * @param mask  [row1 - row0, keys], 0 or -inf
+     * The keys each row of an attention group sees, found once per pass from the group's mask:
+     * every layer and KV head of the pass reads the same (scanning the mask in each of them was a
+     * fifth of attention at 4 thinkers).
      */
-    static void attend(ModelConfig c, float[] q, float[] out, int row0, int row1, int[] slots, float[] mask,
-            KvCache cache, int layer, int kvHead) {
+    static final class Visible {
+        final int rows;
+        final int keys;
+        final int width; // the keys in whole tiles
+        final int[] slots; // the group's cache slots in key order (null: slots 0..keys-1)
+        final float[] bias; // [rows, width]: a row's mask, its padding to whole tiles hidden
+        final int[][] seen; // per row, the keys it sees, in key order
+        final int[][] at; // per row, where those keys' values start in a layer's value array (KV head 0)
+        final int most; // the most keys a row sees
+
+        /**
+         * @param slots the group's cache slots in key order (null: slots 0..keys-1)
+         * @param mask  [rows, keys], 0 or -inf
+         */
+        Visible(float[] mask, int rows, int[] slots, int kvDim) {
+            this.rows = rows;
+            this.keys = mask.length / rows;
+            this.width = (keys + KvCache.TILE - 1) / KvCache.TILE * KvCache.TILE;
+            this.slots = slots;
+            this.bias = new float[rows * width];
+            this.seen = new int[rows][];
+            this.at = new int[rows][];
+            int most = 0;
+            int[] row = new int[keys];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(mask, r * keys, bias, r * width, keys);
+                java.util.Arrays.fill(bias, r * width + keys, (r + 1) * width, Float.NEGATIVE_INFINITY);
+                int count = 0;
+                for (int j = 0; j < keys; j++) {
+                    if (mask[r * keys + j] != Float.NEGATIVE_INFINITY) {
+                        row[count++] = j;
+                    }
+                }
+                seen[r] = java.util.Arrays.copyOf(row, count);
+                at[r] = new int[count];
+                for (int t = 0; t < count; t++) {
+                    at[r][t] = (slots == null ? seen[r][t] : slots[seen[r][t]]) * kvDim;
+                }
+                most = Math.max(most, count);
+            }
+            this.most = most;
+        }
+
+        /** Floats of the scores {@link #attend} keeps for one KV head of this group. */
+        int scoresLength(ModelConfig c) {
+            return (rows * c.groupSize() + 3) / 4 * 4 * width;
+        }
+    }
+
+    /**
+     * Grouped-query attention of rows [row0, row0 + keys.rows) of q [T, H, hd] over one group's
+     * keys, for the query heads that read KV head {@code kvHead}, into out [T, H, hd]:
+     * softmax(q k / sqrt(hd) + mask) v. Keys come in tiles of {@link KvCache#TILE} slots
+     * (dimension-major within a tile), so one tile's scores are FMAs of a broadcast query element,
+     * each lane summing its key's products in dimension order: no horizontal sum per key (a
+     * 16-lane sum is a chain of 15 dependent adds, which made attention a fifth of a 4-thinker
+     * step), and the same sums whether the JIT has compiled the loop or not. Keys the mask hides
+     * get no weight; their values are not read.
+     *
+     * @param s scratch of at least {@link Visible#scoresLength} floats, the caller's own: kept
+     *          from step to step, as a fresh array each layer and head was most of what a
+     *          4-thinker step allocated, each new line a miss to memory
+     */
+    static void attend(ModelConfig c, float[] q, float[] out, int row0, Visible keysSeen, float[] s, KvCache cache,
+            int layer, int kvHead) {
         int hd = c.headDim();
         int heads = c.numHeads();
         int group = c.groupSize();
-        int kvDim = c.kvDim();
         int tile = KvCache.TILE;
-        int n = mask.length / (row1 - row0);
-        int tiles = (n + tile - 1) / tile;
+        int width = keysSeen.width;
+        int n = keysSeen.keys;
+        int tiles = width / tile;
         float[] values = cache.valueArray(layer);
         float[] keys = cache.keyTiles(layer);
         int first = cache.key(0, kvHead, 0);
         int stride = cache.key(tile, kvHead, 0) - first; // from one tile of this head to the next
-        if (slots != null) { // other sessions' slots lie between this group's: gather its keys
-            keys = cache.keyTiles(layer, slots, kvHead);
+        if (keysSeen.slots != null) { // other sessions' slots lie between this group's: gather its keys
+            keys = cache.keyTiles(layer, keysSeen.slots, kvHead);
             first = 0;
             stride = hd * tile;
         }
         // the group's queries of this KV head, in (row, head) order, padded with copies of the last
         // to whole quads (their scores are computed and ignored)
-        int queries = (row1 - row0) * group;
+        int rows = keysSeen.rows;
+        int queries = rows * group;
         int[] qo = new int[(queries + 3) / 4 * 4];
-        for (int r = row0, k = 0; r < row1; r++) {
+        for (int r = 0, k = 0; r < rows; r++) {
             for (int g = 0; g < group; g++) {
-                qo[k++] = (r * heads + kvHead * group + g) * hd;
+                qo[k++] = ((row0 + r) * heads + kvHead * group + g) * hd;
             }
         }
         java.util.Arrays.fill(qo, queries, qo.length, qo[queries - 1]);
-        int width = tiles * tile;
-        float[] s = new float[qo.length * width];
         scores(q, qo, keys, first, stride, tiles, hd, s, width);
         float scale = (float) (1 / Math.sqrt(hd));
         int kvo = kvHead * hd;
-        int rows = row1 - row0;
-        int[] seen = new int[n]; // the keys a row sees
-        int[][] at = new int[rows][]; // where the values of the keys row r sees are, in key order
-        int[] count = new int[rows];
         float[] inv = new float[queries];
-        float[] bias = new float[width]; // a row's mask, its padding to whole tiles hidden
-        java.util.Arrays.fill(bias, n, width, Float.NEGATIVE_INFINITY);
-        int most = 0;
         for (int r = 0; r < rows; r++) {
-            int m = r * n;
-            System.arraycopy(mask, m, bias, 0, n);
-            int seenCount = 0;
-            at[r] = new int[n];
-            for (int j = 0; j < n; j++) {
-                if (mask[m + j] != Float.NEGATIVE_INFINITY) {
-                    seen[seenCount] = j;
-                    at[r][seenCount++] = (slots == null ? j : slots[j]) * kvDim + kvo;
-                }
-            }
-            count[r] = seenCount;
-            most = Math.max(most, seenCount);
+            int[] seen = keysSeen.seen[r];
             for (int g = 0; g < group; g++) {
                 int so = (r * group + g) * width;
-                inv[r * group + g] = 1f / softmaxWeights(s, so, bias, scale);
-                if (seenCount < n) {
-                    for (int t = 0; t < seenCount; t++) {
+                inv[r * group + g] = 1f / softmaxWeights(s, so, keysSeen.bias, r * width, width, scale);
+                if (seen.length < n) {
+                    for (int t = 0; t < seen.length; t++) {
                         s[so + t] = s[so + seen[t]]; // t <= seen[t]: the seen keys' weights move to the front, in order
                     }
                 }
@@ -128,9 +165,10 @@ final class HeapAttention {
         // values while they are in L1. Row by row over all keys, the values came from L3 once for
         // each row and head kernel (twelve passes at 4 thinkers), which made attention at 1,024
         // keys bound by L3 bandwidth. The sums run on in out, in the same order, across blocks.
-        for (int t0 = 0; t0 < most; t0 += BLOCK) {
+        for (int t0 = 0; t0 < keysSeen.most; t0 += BLOCK) {
             for (int r = 0; r < rows; r++) {
-                int t1 = Math.min(count[r], t0 + BLOCK);
+                int[] at = keysSeen.at[r];
+                int t1 = Math.min(at.length, t0 + BLOCK);
                 if (t0 >= t1) {
                     continue;
                 }
@@ -138,16 +176,16 @@ final class HeapAttention {
                 int g = 0;
                 for (; g + 4 <= group; g += 4) {
                     int k = r * group + g;
-                    weighted4(s, k, width, inv, t0, t1, at[r], values, out, qo, hd);
+                    weighted4(s, k, width, inv, t0, t1, at, kvo, values, out, qo, hd);
                 }
                 for (; g + 2 <= group; g += 2) {
                     int k = r * group + g;
-                    weighted2(s, k * width, inv[k], (k + 1) * width, inv[k + 1], t0, t1, at[r], values, out, qo[k],
+                    weighted2(s, k * width, inv[k], (k + 1) * width, inv[k + 1], t0, t1, at, kvo, values, out, qo[k],
                             qo[k + 1], hd);
                 }
                 if (g < group) {
                     int k = r * group + g;
-                    weightedOne(s, k * width, inv[k], t0, t1, at[r], values, out, qo[k], 0, hd);
+                    weightedOne(s, k * width, inv[k], t0, t1, at, kvo, values, out, qo[k], 0, hd);
                 }
             }
         }
@@ -242,36 +280,35 @@ final class HeapAttention {
     }
 
     /**
-     * w[j] = e^((w[j] - max) scale) for the keys of a row its mask (bias: 0 or -inf, as long as the
-     * row of w, a whole number of tiles) lets through, 0 for the others, max being the largest
+     * w[j] = e^((w[j] - max) scale) for the keys of a row its mask (bias[bo..bo + width): 0 or
+     * -inf, width a whole number of tiles) lets through, 0 for the others, max being the largest
      * score let through; returns their sum. Whole vectors of keys, with the vectorised exponential
      * (Math.exp a key at a time was most of a 4-thinker step's attention) and a vector of partial
      * maxima and sums (one running maximum or sum, a key at a time, waited on itself: a fifth of
      * attention at 1,024 keys).
      */
-    private static float softmaxWeights(float[] w, int wo, float[] bias, float scale) {
-        int width = bias.length;
+    private static float softmaxWeights(float[] w, int wo, float[] bias, int bo, int width, float scale) {
         if (S != FloatVector.SPECIES_PREFERRED) { // vectors wider than a key tile: VectorMath works in those
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < width; j++) {
-                max = Math.max(max, w[wo + j] + bias[j]);
+                max = Math.max(max, w[wo + j] + bias[bo + j]);
             }
             float sum = 0;
             for (int j = 0; j < width; j++) {
-                w[wo + j] = bias[j] < 0 ? 0f : (float) Math.exp((w[wo + j] - max) * scale);
+                w[wo + j] = bias[bo + j] < 0 ? 0f : (float) Math.exp((w[wo + j] - max) * scale);
                 sum += w[wo + j];
             }
             return sum;
         }
         FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < width; j += S.length()) {
-            m0 = m0.max(FloatVector.fromArray(S, w, wo + j).add(FloatVector.fromArray(S, bias, j)));
+            m0 = m0.max(FloatVector.fromArray(S, w, wo + j).add(FloatVector.fromArray(S, bias, bo + j)));
         }
         float max = m0.reduceLanes(VectorOperators.MAX);
         FloatVector s0 = FloatVector.zero(S);
         for (int j = 0; j < width; j += S.length()) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(S, w, wo + j).sub(max).mul(scale))
-                    .blend(0f, FloatVector.fromArray(S, bias, j).lt(0f));
+                    .blend(0f, FloatVector.fromArray(S, bias, bo + j).lt(0f));
             e.intoArray(w, wo + j);
             s0 = s0.add(e);
         }
@@ -280,14 +317,15 @@ final class HeapAttention {
 
     /**
      * out[o..o + hd) += sum_t w[t] inv v_t over keys [t0, t1) of those a row sees (their values at
-     * {@code at}), for two heads of the row, four vectors of dimensions at a time, so eight FMA
-     * chains share each value load (two vectors of one head made each FMA wait on the one before).
+     * {@code at} plus the KV head's {@code kvo}), for two heads of the row, four vectors of
+     * dimensions at a time, so eight FMA chains share each value load (two vectors of one head
+     * made each FMA wait on the one before).
      * The chains start from out, not from a zero chosen on the first block: no branch that merges
      * vectors, as C2 (JDK 17) left a vector accumulator merged across one to the library's Java
      * fallback.
      */
     private static void weighted2(float[] w, int w0, float inv0, int w1, float inv1, int t0, int t1, int[] at,
-            float[] values, float[] out, int o0, int o1, int hd) {
+            int kvo, float[] values, float[] out, int o0, int o1, int hd) {
         int l = S.length();
         int d = 0;
         for (; d + 4 * l <= hd; d += 4 * l) {
@@ -300,7 +338,7 @@ final class HeapAttention {
             FloatVector b2 = FloatVector.fromArray(S, out, o1 + d + 2 * l);
             FloatVector b3 = FloatVector.fromArray(S, out, o1 + d + 3 * l);
             for (int t = t0; t < t1; t++) {
-                int v = at[t] + d;
+                int v = at[t] + kvo + d;
                 FloatVector x = FloatVector.broadcast(S, w[w0 + t] * inv0);
                 FloatVector y = FloatVector.broadcast(S, w[w1 + t] * inv1);
                 FloatVector v0 = FloatVector.fromArray(S, values, v);
@@ -319,8 +357,8 @@ final class HeapAttention {
             store4(a0, a1, a2, a3, out, o0 + d);
             store4(b0, b1, b2, b3, out, o1 + d);
         }
-        weightedOne(w, w0, inv0, t0, t1, at, values, out, o0, d, hd);
-        weightedOne(w, w1, inv1, t0, t1, at, values, out, o1, d, hd);
+        weightedOne(w, w0, inv0, t0, t1, at, kvo, values, out, o0, d, hd);
+        weightedOne(w, w1, inv1, t0, t1, at, kvo, values, out, o1, d, hd);
     }
 
     /**
@@ -328,7 +366,7 @@ final class HeapAttention {
      * in w from row k), four vectors of dimensions at a time: sixteen FMA chains share each key's
      * four value loads. The dimensions left, a head at a time.
      */
-    private static void weighted4(float[] w, int k, int width, float[] inv, int t0, int t1, int[] at,
+    private static void weighted4(float[] w, int k, int width, float[] inv, int t0, int t1, int[] at, int kvo,
             float[] values, float[] out, int[] qo, int hd) {
         int l = S.length();
         int w0 = k * width;
@@ -362,7 +400,7 @@ final class HeapAttention {
             FloatVector e2 = FloatVector.fromArray(S, out, oe + 2 * l);
             FloatVector e3 = FloatVector.fromArray(S, out, oe + 3 * l);
             for (int t = t0; t < t1; t++) {
-                int v = at[t] + d;
+                int v = at[t] + kvo + d;
                 FloatVector v0 = FloatVector.fromArray(S, values, v);
                 FloatVector v1 = FloatVector.fromArray(S, values, v + l);
                 FloatVector v2 = FloatVector.fromArray(S, values, v + 2 * l);
@@ -394,7 +432,7 @@ final class HeapAttention {
             store4(e0, e1, e2, e3, out, oe);
         }
         for (int h = 0; h < 4; h++) {
-            weightedOne(w, w0 + h * width, inv[k + h], t0, t1, at, values, out, qo[k + h], d, hd);
+            weightedOne(w, w0 + h * width, inv[k + h], t0, t1, at, kvo, values, out, qo[k + h], d, hd);
         }
     }
 
@@ -407,7 +445,7 @@ final class HeapAttention {
     }
 
     /** One head's weighted sum over dimensions [from, hd): four vectors at a time, then two, then one dimension. */
-    private static void weightedOne(float[] w, int wo, float inv, int t0, int t1, int[] at, float[] values,
+    private static void weightedOne(float[] w, int wo, float inv, int t0, int t1, int[] at, int kvo, float[] values,
             float[] out, int o, int from, int hd) {
         int l = S.length();
         int e = from;
@@ -417,7 +455,7 @@ final class HeapAttention {
             FloatVector a2 = FloatVector.fromArray(S, out, o + e + 2 * l);
             FloatVector a3 = FloatVector.fromArray(S, out, o + e + 3 * l);
             for (int t = t0; t < t1; t++) {
-                int v = at[t] + e;
+                int v = at[t] + kvo + e;
                 FloatVector x = FloatVector.broadcast(S, w[wo + t] * inv);
                 a0 = FloatVector.fromArray(S, values, v).fma(x, a0);
                 a1 = FloatVector.fromArray(S, values, v + l).fma(x, a1);
@@ -431,8 +469,8 @@ final class HeapAttention {
             FloatVector a1 = FloatVector.fromArray(S, out, o + e + l);
             for (int t = t0; t < t1; t++) {
                 FloatVector x = FloatVector.broadcast(S, w[wo + t] * inv);
-                a0 = FloatVector.fromArray(S, values, at[t] + e).fma(x, a0);
-                a1 = FloatVector.fromArray(S, values, at[t] + e + l).fma(x, a1);
+                a0 = FloatVector.fromArray(S, values, at[t] + kvo + e).fma(x, a0);
+                a1 = FloatVector.fromArray(S, values, at[t] + kvo + e + l).fma(x, a1);
             }
             a0.intoArray(out, o + e);
             a1.intoArray(out, o + e + l);
@@ -440,7 +478,7 @@ final class HeapAttention {
         for (; e < hd; e++) { // what is left of a head narrower than two vectors
             float a = out[o + e];
             for (int t = t0; t < t1; t++) {
-                a += w[wo + t] * inv * values[at[t] + e];
+                a += w[wo + t] * inv * values[at[t] + kvo + e];
             }
             out[o + e] = a;
         }

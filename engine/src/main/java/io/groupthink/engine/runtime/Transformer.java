@@ -278,8 +278,9 @@ public final class Transformer implements AutoCloseable {
             List<AttentionGroup> chunk = r0 == 0 && r1 == t ? groups : rows(groups, r0, r1, start);
             float[] x = embedOnHeap(java.util.Arrays.copyOfRange(tokens, r0, r1));
             long[] pos = java.util.Arrays.copyOfRange(positions, r0, r1);
+            List<HeapAttention.Visible> seen = visible(chunk, s);
             for (int l = 0; l < layers.length; l++) {
-                blockOnHeap(l, x, s, pos, chunk, cache, start + r0);
+                blockOnHeap(l, x, s, pos, chunk, seen, cache, start + r0);
             }
             int from = r0;
             int to = r1;
@@ -309,6 +310,7 @@ public final class Transformer implements AutoCloseable {
         final float[] xb2; // o's and down's products [rows, dim]
         final float[] gateUp; // [rows, 2 ffn]
         final float[] hb; // silu(gate) * up [rows, ffn]
+        float[][] scores = new float[0][]; // each attention task's scores, grown with the keys
 
         RunState(ModelConfig c, LayerOps ops, int rows) {
             this.rows = rows;
@@ -321,6 +323,30 @@ public final class Transformer implements AutoCloseable {
             gateUp = new float[rows * ops.gateUp().out()];
             hb = new float[rows * ops.down().in()];
         }
+    }
+
+    /**
+     * The keys each group's rows see, for every layer of the pass, and room in s for the scores of
+     * each attention task (a group's KV head).
+     */
+    private List<HeapAttention.Visible> visible(List<AttentionGroup> groups, RunState s) {
+        List<HeapAttention.Visible> seen = new ArrayList<>(groups.size());
+        int longest = 0;
+        for (AttentionGroup g : groups) {
+            HeapAttention.Visible v = new HeapAttention.Visible(g.mask(), g.row1() - g.row0(), g.slots(), c.kvDim());
+            seen.add(v);
+            longest = Math.max(longest, v.scoresLength(c));
+        }
+        int tasks = groups.size() * c.numKvHeads();
+        if (s.scores.length < tasks) {
+            s.scores = java.util.Arrays.copyOf(s.scores, tasks);
+        }
+        for (int i = 0; i < tasks; i++) {
+            if (s.scores[i] == null || s.scores[i].length < longest) {
+                s.scores[i] = new float[longest + longest / 4]; // room for the keys of the next steps
+            }
+        }
+        return seen;
     }
 
     /** {@code current} if it is for {@code rows} rows, else the spare one if it is, else new buffers. */
@@ -393,7 +419,7 @@ public final class Transformer implements AutoCloseable {
 
     /** One transformer block on the heap, as run.c's forward: updates x [T, dim] in place, through s's buffers. */
     private void blockOnHeap(int l, float[] x, RunState s, long[] positions, List<AttentionGroup> groups,
-            KvCache cache, int start) {
+            List<HeapAttention.Visible> seen, KvCache cache, int start) {
         LayerOps ops = layers[l];
         int t = s.rows;
         int qDim = c.qDim();
@@ -423,9 +449,10 @@ public final class Transformer implements AutoCloseable {
         Runnable[] heads = new Runnable[groups.size() * kvHeads]; // each writes its own heads' rows of att
         for (int i = 0; i < heads.length; i++) {
             AttentionGroup g = groups.get(i / kvHeads);
+            HeapAttention.Visible keys = seen.get(i / kvHeads);
+            float[] scores = s.scores[i];
             int kvHead = i % kvHeads;
-            heads[i] = () -> HeapAttention.attend(c, q, att, g.row0(), g.row1(), g.slots(), g.mask(), cache, l,
-                    kvHead);
+            heads[i] = () -> HeapAttention.attend(c, q, att, g.row0(), keys, scores, cache, l, kvHead);
         }
         ((HeapLinear) head).invoke(heads);
         ((HeapLinear) ops.o()).multiply(att, t, s.xb2);

@@ -59,8 +59,11 @@ class HeapAttentionTest {
 
         float[] out = new float[q.length];
         java.util.Arrays.fill(out, Float.NaN); // what a caller's array held before: none of it may count
+        HeapAttention.Visible seen = new HeapAttention.Visible(mask, rows, slots, kvDim);
+        float[] scores = new float[seen.scoresLength(c) + 37]; // a pass's scratch, longer than this step needs
+        java.util.Arrays.fill(scores, Float.NaN); // and holding an earlier step's scores: none of it may count
         for (int h = 0; h < kvHeads; h++) {
-            HeapAttention.attend(c, q, out, 0, rows, slots, mask, cache, 0, h);
+            HeapAttention.attend(c, q, out, 0, seen, scores, cache, 0, h);
         }
 
         double[] expected = reference(c, q, rows, slots, mask, k, v);
