@@ -102,8 +102,8 @@ final class HeapAttention {
     }
 
     /**
-     * Grouped-query attention of rows [row0, row0 + keys.rows) of q [T, H, hd] over one group's
-     * keys, for the query heads that read KV head {@code kvHead}, into out [T, H, hd]:
+     * Grouped-query attention of rows [row0, row0 + keysSeen.rows) of q [T, H, hd] over one
+     * group's keys, for the query heads that read KV head {@code kvHead}, into out [T, H, hd]:
      * softmax(q k / sqrt(hd) + mask) v. Keys come in tiles of {@link KvCache#TILE} slots
      * (dimension-major within a tile), so one tile's scores are FMAs of a broadcast query element,
      * each lane summing its key's products in dimension order: no horizontal sum per key (a
