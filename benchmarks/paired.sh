@@ -9,7 +9,7 @@
 # Usage: paired.sh CLI_JAR MODEL_DIR GGUF_DIR   (QUANT=q8_0 and N=4 pick the goal; PAIRS=6; JAVA=, LLAMA=, TOKENS=,
 #        WARMUP=, REPS= as in side-by-side.sh)
 set -u
-jar=$1; model=$2; g=$3; LLAMA=${LLAMA:-/tmp/llamacpp}; T=${TMPDIR:-/tmp}; JAVA=${JAVA:-java}
+jar=$1; model=$2; g=$3; LLAMA=${LLAMA:-/tmp/llamacpp}; JAVA=${JAVA:-java}
 QUANT=${QUANT:-q8_0}; N=${N:-4}; PAIRS=${PAIRS:-6}; TOKENS=${TOKENS:-32}; WARMUP=${WARMUP:-2}; REPS=${REPS:-3}
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg); $QUANT, $N sequences / thinkers, $PAIRS pairs, $($JAVA -version 2>&1 | head -1)"
 ratios=()
